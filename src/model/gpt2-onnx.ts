@@ -1,0 +1,189 @@
+// Builds an ONNX model (opset 17) of a GPT-2 from its weights, with TransformerLens hook outputs and a
+// steering input. Reads top to bottom like the forward pass; every value carries its shape.
+//
+// Contract (also for pre-built .onnx files, see docs/onnx-contract.md):
+//   input  input_ids  int64   [batch, seq]
+//   input  steer      float32 [batch|1, seq|1, dim]   present when built with steerAt; added at that hook
+//                                                    (metadata "sse.steer_hook"); feed zeros to not steer
+//   output logits      float32 [batch, seq, vocab]    (or logits_last [batch, vocab])
+//   output <hook name> float32 [batch, seq, dim]       e.g. blocks.3.hook_resid_post, blocks.3.mlp.hook_post
+import type { Gpt2Config } from '../core/config';
+import { headDim } from '../core/config';
+import { hookDim, hookNames, parseHook } from '../core/hooks';
+import type { Gpt2Weights } from '../core/weights';
+import { DataType, type Dim, OnnxGraph } from '../onnx/graph';
+
+export type LogitsOutput = 'all' | 'last' | 'none';
+
+export interface Gpt2BuildOptions {
+  hooks?: string[]; //          hook names exposed as outputs
+  steerAt?: string | null; //   hook at which the `steer` input is added (its output then includes the steer)
+  logits?: LogitsOutput; //     default 'all'
+  modelId?: string; //          recorded in the model's metadata
+}
+
+export const INPUT_IDS = 'input_ids';
+export const STEER_INPUT = 'steer';
+export const LOGITS = 'logits';
+export const LOGITS_LAST = 'logits_last';
+export const MASK_FILL = -1e9; // finite, so a fully masked row could never produce NaN
+
+const F = DataType.FLOAT;
+
+/** Returns the serialized ModelProto. Fast: weights are referenced, copied once into the output buffer. */
+export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOptions = {}): Uint8Array {
+  const hooks = new Set(opts.hooks ?? []);
+  for (const h of hooks) parseHook(h, cfg); // throws HookNameError for a bad name
+  const steerAt = opts.steerAt ?? null;
+  if (steerAt) parseHook(steerAt, cfg);
+  const logitsMode = opts.logits ?? 'all';
+  if (logitsMode === 'none' && hooks.size === 0) throw new Error('the model needs at least one output: logits or a hook');
+
+  const g = new OnnxGraph('gpt2');
+  const d = cfg.nEmbd;
+  const nh = cfg.nHead;
+  const hd = headDim(cfg);
+  const batchSeq: Dim[] = ['batch', 'seq'];
+
+  const ids = g.input(INPUT_IDS, DataType.INT64, batchSeq); // [B, T]
+  const steer = steerAt ? declareSteer(g, hookDim(steerAt, cfg)) : null;
+
+  // Every hook point passes through here: add the steering vector if this is the steered hook, expose if asked.
+  const hook = (name: string, value: string, dim: number): string => {
+    let v = value;
+    if (name === steerAt && steer) v = g.op('Add', [v, steer], undefined, name);
+    if (hooks.has(name)) {
+      g.node('Identity', [v], { outputs: [name] });
+      g.output(name, F, [...batchSeq, dim]);
+    }
+    return v;
+  };
+
+  // Shape pieces used below: T as a 1-element int64 tensor.
+  const idsShape = g.op('Shape', [ids]); //                              [2] = (B, T)
+  const seqLen = g.op('Slice', [idsShape, g.constI64([1]), g.constI64([2]), g.constI64([0])]); // [1] = (T)
+
+  // Embeddings.
+  const wte = g.initializer('wte.weight', F, [cfg.vocabSize, d], w.wte); // [V, d]
+  const wpe = g.initializer('wpe.weight', F, [cfg.nPositions, d], w.wpe); // [P, d]
+  const tokEmbed = hook('hook_embed', g.op('Gather', [wte, ids], { axis: 0 }), d); // [B, T, d]
+  let posEmbed = g.op('Slice', [wpe, g.constI64([0]), seqLen, g.constI64([0])]); //    [T, d]
+  if (hooks.has('hook_pos_embed') || steerAt === 'hook_pos_embed') {
+    posEmbed = g.op('Expand', [posEmbed, g.op('Shape', [tokEmbed])]); //              [B, T, d]
+  }
+  posEmbed = hook('hook_pos_embed', posEmbed, d);
+  let resid = g.op('Add', [tokEmbed, posEmbed]); //                                 [B, T, d]
+
+  // Causal mask: 0 on and below the diagonal, MASK_FILL above; sliced to [T, T] at run time.
+  const mask = g.initializer('causal_mask', F, [cfg.nPositions, cfg.nPositions], causalMask(cfg.nPositions));
+  const tt = g.op('Concat', [seqLen, seqLen], { axis: 0 }); //                        [2] = (T, T)
+  const maskTT = g.op('Slice', [mask, g.constI64([0, 0]), tt, g.constI64([0, 1])]); //  [T, T]
+
+  const splitSizes = g.constI64([d, d, d]);
+  const headsShape = g.constI64([0, 0, nh, hd]); // Reshape: 0 copies B and T
+  const mergeShape = g.constI64([0, 0, d]);
+  const scale = g.constF32(1 / Math.sqrt(hd));
+
+  for (let l = 0; l < cfg.nLayer; l++) {
+    const b = w.blocks[l];
+    const s = `blocks.${l}`;
+    const p = `h.${l}.`;
+    const init = (name: string, dims: number[], data: Float32Array) => g.initializer(p + name, F, dims, data);
+
+    resid = hook(`${s}.hook_resid_pre`, resid, d); //                                [B, T, d]
+
+    // Attention.
+    const ln1 = layerNorm(g, resid, init('ln_1.weight', [d], b.ln1W), init('ln_1.bias', [d], b.ln1B), cfg.layerNormEps, s);
+    const qkv = linear(g, ln1, init('attn.c_attn.weight', [d, 3 * d], b.attnW), init('attn.c_attn.bias', [3 * d], b.attnB), s); // [B, T, 3d]
+    const [q, k, v] = g.node('Split', [qkv, splitSizes], { outputs: 3, attrs: { axis: 2 }, scope: `${s}.attn` });
+    const qh = g.op('Transpose', [g.op('Reshape', [q, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
+    const kT = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 3, 1] }, s); // [B, nh, hd, T]
+    const vh = g.op('Transpose', [g.op('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kT], undefined, s), scale]), maskTT]); //  [B, nh, T, T]
+    const pattern = g.op('Softmax', [scores], { axis: -1 }, s); //                                      [B, nh, T, T]
+    const z = g.op('MatMul', [pattern, vh], undefined, s); //                                           [B, nh, T, hd]
+    const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), mergeShape]); //     [B, T, d]
+    let attnOut = linear(g, merged, init('attn.c_proj.weight', [d, d], b.attnProjW), init('attn.c_proj.bias', [d], b.attnProjB), s);
+    attnOut = hook(`${s}.hook_attn_out`, attnOut, d); //                              [B, T, d]
+    resid = hook(`${s}.hook_resid_mid`, g.op('Add', [resid, attnOut]), d); //         [B, T, d]
+
+    // MLP.
+    const ln2 = layerNorm(g, resid, init('ln_2.weight', [d], b.ln2W), init('ln_2.bias', [d], b.ln2B), cfg.layerNormEps, s);
+    let pre = linear(g, ln2, init('mlp.c_fc.weight', [d, cfg.nInner], b.fcW), init('mlp.c_fc.bias', [cfg.nInner], b.fcB), s);
+    pre = hook(`${s}.mlp.hook_pre`, pre, cfg.nInner); //                               [B, T, 4d]
+    const post = hook(`${s}.mlp.hook_post`, geluNew(g, pre, s), cfg.nInner); //       [B, T, 4d]
+    let mlpOut = linear(g, post, init('mlp.c_proj.weight', [cfg.nInner, d], b.mlpProjW), init('mlp.c_proj.bias', [d], b.mlpProjB), s);
+    mlpOut = hook(`${s}.hook_mlp_out`, mlpOut, d); //                                 [B, T, d]
+    resid = hook(`${s}.hook_resid_post`, g.op('Add', [resid, mlpOut]), d); //         [B, T, d]
+  }
+
+  // Final LayerNorm split into normalisation and affine so ln_final.hook_normalized is TransformerLens'.
+  const ones = g.initializer('ln_f.unit_scale', F, [d], new Float32Array(d).fill(1));
+  const zeros = g.initializer('ln_f.zero_bias', F, [d], new Float32Array(d));
+  let normalized = g.op('LayerNormalization', [resid, ones, zeros], { axis: -1, epsilon: { float: cfg.layerNormEps } }, 'ln_f');
+  normalized = hook('ln_final.hook_normalized', normalized, d); //                  [B, T, d]
+  const lnF = g.initializer('ln_f.weight', F, [d], w.lnFW);
+  const lnFB = g.initializer('ln_f.bias', F, [d], w.lnFB);
+  const final = g.op('Add', [g.op('Mul', [normalized, lnF]), lnFB]); //               [B, T, d]
+
+  if (logitsMode !== 'none') emitLogits(g, final, wte, idsShape, cfg, logitsMode);
+
+  const metadata: Record<string, string> = {
+    'sse.format': '1',
+    'sse.model_id': opts.modelId ?? '',
+    'sse.config': JSON.stringify(cfg),
+    'sse.hooks': JSON.stringify([...hooks].sort((a, b) => hookOrder(a, cfg) - hookOrder(b, cfg))),
+    'sse.steer_hook': steerAt ?? '',
+  };
+  return g.toModel({ opset: 17, producer: 'SparseSearchEverything', metadata });
+}
+
+function declareSteer(g: OnnxGraph, dim: number): string {
+  // A required input (onnxruntime-web rejects feeds for initializer-backed inputs); callers that do not
+  // steer feed zeros [1, 1, dim], which broadcast over batch and positions.
+  return g.input(STEER_INPUT, F, ['steer_batch', 'steer_seq', dim]);
+}
+
+function emitLogits(g: OnnxGraph, final: string, wte: string, idsShape: string, cfg: Gpt2Config, mode: LogitsOutput): void {
+  const d = cfg.nEmbd;
+  if (mode === 'last') {
+    const last = g.op('Gather', [final, g.constI64([-1])], { axis: 1 }); //                 [B, 1, d]
+    const flat = g.op('Reshape', [last, g.constI64([-1, d])]); //                          [B, d]
+    g.node('Gemm', [flat, wte], { outputs: [LOGITS_LAST], attrs: { transB: 1 } }); //        [B, V]
+    g.output(LOGITS_LAST, F, ['batch', cfg.vocabSize]);
+    return;
+  }
+  // Tied unembedding: logits = final · wteᵀ. Gemm with transB avoids a transposed copy of wte.
+  const flat = g.op('Reshape', [final, g.constI64([-1, d])]); //                             [B·T, d]
+  const flatLogits = g.op('Gemm', [flat, wte], { transB: 1 }); //                             [B·T, V]
+  const outShape = g.op('Concat', [idsShape, g.constI64([cfg.vocabSize])], { axis: 0 }); //  (B, T, V)
+  g.node('Reshape', [flatLogits, outShape], { outputs: [LOGITS] }); //                      [B, T, V]
+  g.output(LOGITS, F, ['batch', 'seq', cfg.vocabSize]);
+}
+
+function layerNorm(g: OnnxGraph, x: string, weight: string, bias: string, eps: number, scope: string): string {
+  return g.op('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: { float: eps } }, scope);
+}
+
+/** Conv1D: x · W + b with W stored [in, out]. */
+function linear(g: OnnxGraph, x: string, weight: string, bias: string, scope: string): string {
+  return g.op('Add', [g.op('MatMul', [x, weight], undefined, scope), bias]);
+}
+
+/** gelu_new, exactly as GPT-2: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+function geluNew(g: OnnxGraph, x: string, scope: string): string {
+  const x3 = g.op('Mul', [g.op('Mul', [x, x]), x], undefined, scope);
+  const inner = g.op('Add', [x, g.op('Mul', [x3, g.constF32(0.044715)])]);
+  const t = g.op('Tanh', [g.op('Mul', [inner, g.constF32(Math.sqrt(2 / Math.PI))])]);
+  return g.op('Mul', [g.op('Mul', [x, g.constF32(0.5)]), g.op('Add', [t, g.constF32(1)])]);
+}
+
+function causalMask(n: number): Float32Array {
+  const m = new Float32Array(n * n); // [P, P]
+  for (let i = 0; i < n; i++) m.fill(MASK_FILL, i * n + i + 1, (i + 1) * n);
+  return m;
+}
+
+function hookOrder(name: string, cfg: Gpt2Config): number {
+  return hookNames(cfg.nLayer).indexOf(name);
+}

@@ -1,0 +1,131 @@
+// A GPT-2 ready to run: an onnxruntime-web session plus what the graph exposes (hooks, steering).
+import type { Gpt2Config } from '../core/config';
+import { OnnxContractError, RuntimeError, describeError } from '../core/errors';
+import { hookDim, hookNames } from '../core/hooks';
+import type { Gpt2Weights } from '../core/weights';
+import { type Gpt2BuildOptions, INPUT_IDS, LOGITS, LOGITS_LAST, STEER_INPUT, buildGpt2Onnx } from './gpt2-onnx';
+import { type Backend, type BackendStatus, createSession, ort } from './runtime';
+
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface SteerSpec {
+  data: Float32Array; // [sB, sT, dim] row-major, sB ∈ {1, B}, sT ∈ {1, T}
+  shape: [number, number, number];
+}
+
+export interface ForwardResult {
+  logits: HostTensor | null; //     [B, T, V]
+  logitsLast: HostTensor | null; // [B, V]
+  hooks: Record<string, HostTensor>; // each [B, T, dim]
+}
+
+export interface ModelTimings {
+  buildMs: number; // ONNX graph construction (0 for a pre-built .onnx)
+  sessionMs: number; // onnxruntime session creation (graph optimisation, weight upload)
+}
+
+export class Gpt2Model {
+  readonly hooks: string[];
+  readonly steerable: boolean;
+  readonly steerDim: number;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly cfg: Gpt2Config,
+    readonly status: BackendStatus,
+    readonly steerAt: string | null,
+    readonly timings: ModelTimings,
+  ) {
+    const valid = new Set(hookNames(cfg.nLayer));
+    this.hooks = session.outputNames.filter((n) => valid.has(n));
+    this.steerable = session.inputNames.includes(STEER_INPUT);
+    this.steerDim = this.steerable ? steerDimOf(session, cfg, steerAt) : 0;
+  }
+
+  /** Runs a batch of equal-length token sequences. ids: [B][T]. */
+  async forward(ids: number[][], opts: { steer?: SteerSpec } = {}): Promise<ForwardResult> {
+    const B = ids.length;
+    const T = ids[0]?.length ?? 0;
+    if (B === 0 || T === 0) throw new RuntimeError('forward needs at least one non-empty sequence');
+    if (T > this.cfg.nPositions) throw new RuntimeError(`sequence of ${T} tokens exceeds the model's ${this.cfg.nPositions} positions`);
+    const flat = new BigInt64Array(B * T);
+    ids.forEach((row, b) => {
+      if (row.length !== T) throw new RuntimeError('all sequences in a batch must have the same length');
+      row.forEach((id, t) => {
+        if (!(id >= 0 && id < this.cfg.vocabSize)) throw new RuntimeError(`token id ${id} is outside the vocabulary (0…${this.cfg.vocabSize - 1})`);
+        flat[b * T + t] = BigInt(id);
+      });
+    });
+    const feeds: Record<string, ort.Tensor> = { [INPUT_IDS]: new ort.Tensor('int64', flat, [B, T]) };
+    if (opts.steer && !this.steerable) {
+      throw new RuntimeError('this model was built without a steering input (choose a steering hook when loading)');
+    }
+    if (this.steerable) {
+      const steer = opts.steer ?? { data: new Float32Array(this.steerDim), shape: [1, 1, this.steerDim] };
+      feeds[STEER_INPUT] = new ort.Tensor('float32', steer.data, steer.shape);
+    }
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run(feeds);
+    } catch (err) {
+      throw new RuntimeError(`forward pass failed: ${describeError(err)}`);
+    }
+    const result: ForwardResult = { logits: null, logitsLast: null, hooks: {} };
+    for (const [name, tensor] of Object.entries(out)) {
+      const host = await toHost(tensor as ort.Tensor);
+      if (name === LOGITS) result.logits = host;
+      else if (name === LOGITS_LAST) result.logitsLast = host;
+      else result.hooks[name] = host;
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function steerDimOf(session: ort.InferenceSession, cfg: Gpt2Config, steerAt: string | null): number {
+  if (steerAt) return hookDim(steerAt, cfg);
+  const meta = session.inputMetadata?.find((m) => m.name === STEER_INPUT);
+  const last = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
+  if (typeof last !== 'number') throw new OnnxContractError('the .onnx "steer" input must have a fixed last dimension');
+  return last;
+}
+
+async function toHost(t: ort.Tensor): Promise<HostTensor> {
+  const data = t.location === 'cpu' ? (t.data as Float32Array) : ((await t.getData(true)) as Float32Array);
+  return { shape: [...t.dims], data };
+}
+
+/** Builds the ONNX graph from weights and opens it on the chosen backend. */
+export async function createGpt2Model(
+  weights: Gpt2Weights,
+  cfg: Gpt2Config,
+  opts: Gpt2BuildOptions & { backend?: Backend } = {},
+): Promise<Gpt2Model> {
+  const t0 = performance.now();
+  const onnx = buildGpt2Onnx(weights, cfg, opts);
+  const t1 = performance.now();
+  const { session, status } = await createSession(onnx, opts.backend ?? 'webgpu');
+  const t2 = performance.now();
+  return new Gpt2Model(session, cfg, status, opts.steerAt ?? null, { buildMs: t1 - t0, sessionMs: t2 - t1 });
+}
+
+/** Opens a pre-built .onnx that follows the naming contract (docs/onnx-contract.md). */
+export async function openPrebuiltOnnx(bytes: Uint8Array, cfg: Gpt2Config, backend: Backend = 'webgpu', steerAt: string | null = null): Promise<Gpt2Model> {
+  const t0 = performance.now();
+  const { session, status } = await createSession(bytes, backend);
+  if (!session.inputNames.includes(INPUT_IDS)) {
+    await session.release();
+    throw new OnnxContractError(`the .onnx has inputs [${session.inputNames.join(', ')}]; it needs "${INPUT_IDS}" (int64 [batch, seq])`);
+  }
+  if (!session.outputNames.includes(LOGITS) && !session.outputNames.includes(LOGITS_LAST)) {
+    await session.release();
+    throw new OnnxContractError(`the .onnx has outputs [${session.outputNames.join(', ')}]; it needs "${LOGITS}" or "${LOGITS_LAST}"`);
+  }
+  return new Gpt2Model(session, cfg, status, steerAt, { buildMs: 0, sessionMs: performance.now() - t0 });
+}

@@ -1,0 +1,75 @@
+// onnxruntime-web session creation: WebGPU when the browser has it, wasm otherwise, with the reason kept.
+import * as ort from 'onnxruntime-web';
+import { RuntimeError, describeError } from '../core/errors';
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface BackendStatus {
+  backend: Backend;
+  /** Why WebGPU is not in use, when it was asked for. Shown to the user, never swallowed. */
+  fallbackReason: string | null;
+  adapter: string | null; // e.g. "google / swiftshader"
+}
+
+let configured = false;
+function configureOrt(): void {
+  if (configured) return;
+  configured = true;
+  const cores = (globalThis.navigator?.hardwareConcurrency ?? 2) | 0;
+  ort.env.wasm.numThreads = Math.max(1, Math.min(4, cores));
+  ort.env.logLevel = 'error';
+}
+
+/** Checks that WebGPU can give us an adapter; returns null when it can, else the reason it cannot. */
+export async function webgpuUnavailableReason(): Promise<string | null> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return 'navigator.gpu is missing: this browser or context has no WebGPU (Chrome 113+; or start Chromium with --enable-unsafe-webgpu)';
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (blocklisted driver or disabled hardware acceleration)';
+  } catch (err) {
+    return `requestAdapter failed: ${describeError(err)}`;
+  }
+  return null;
+}
+
+async function adapterName(): Promise<string | null> {
+  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info;
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
+}
+
+export interface CreatedSession {
+  session: ort.InferenceSession;
+  status: BackendStatus;
+}
+
+/** Creates a session on the preferred backend, falling back to wasm (with the reason) if WebGPU fails. */
+export async function createSession(model: Uint8Array, prefer: Backend): Promise<CreatedSession> {
+  configureOrt();
+  let fallbackReason: string | null = null;
+  if (prefer === 'webgpu') {
+    fallbackReason = await webgpuUnavailableReason();
+    if (!fallbackReason) {
+      try {
+        const session = await ort.InferenceSession.create(model, {
+          executionProviders: ['webgpu'],
+          graphOptimizationLevel: 'all',
+          logSeverityLevel: 3,
+        });
+        return { session, status: { backend: 'webgpu', fallbackReason: null, adapter: await adapterName() } };
+      } catch (err) {
+        fallbackReason = `onnxruntime-web could not create a WebGPU session: ${describeError(err)}`;
+      }
+    }
+  }
+  try {
+    const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    return { session, status: { backend: 'wasm', fallbackReason, adapter: null } };
+  } catch (err) {
+    throw new RuntimeError(`onnxruntime-web could not load the model: ${describeError(err)}`);
+  }
+}
+
+export { ort };
