@@ -66,7 +66,7 @@ export async function fetchBytes(url: string, file: string, opts: FetchOptions =
   const bytes = await readResponseBytes(res, file, (loaded, total) => opts.onProgress?.({ file, loaded, total, cached: false }));
   if (cache) {
     // Only complete downloads reach here; a failed put (quota) just means no cache next time.
-    await cache.put(url, new Response(bytes, { headers: { 'content-length': String(bytes.byteLength) } })).catch(() => undefined);
+    await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.byteLength) } })).catch(() => undefined);
   }
   return bytes;
 }

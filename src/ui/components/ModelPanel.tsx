@@ -1,0 +1,90 @@
+import type { DragEvent } from 'react';
+import { HUB_PRESETS } from '../../model/sources';
+import { loadModel, setBackend, setFiles, setHubRepo, setHubUrl, setSourceKind, useLab } from '../store';
+import { ProgressBar } from './ProgressBar';
+
+export function ModelPanel() {
+  const s = useLab();
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setFiles([...e.dataTransfer.files]);
+  };
+  return (
+    <section className="panel" data-testid="model-panel" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      <h2>Model</h2>
+      <div className="row">
+        <label>
+          <input type="radio" checked={s.sourceKind === 'embedded'} onChange={() => setSourceKind('embedded')} data-testid="source-embedded" />
+          Embedded tiny-gpt2 (4 layers, d 256)
+        </label>
+        <label>
+          <input type="radio" checked={s.sourceKind === 'hub'} onChange={() => setSourceKind('hub')} data-testid="source-hub" />
+          Hugging Face Hub
+        </label>
+        <label>
+          <input type="radio" checked={s.sourceKind === 'files'} onChange={() => setSourceKind('files')} data-testid="source-files" />
+          Local files
+        </label>
+      </div>
+      {s.sourceKind === 'hub' && (
+        <div className="row">
+          <input list="hub-presets" value={s.hubRepo} onChange={(e) => setHubRepo(e.target.value)} data-testid="hub-repo" placeholder="owner/repo" />
+          <datalist id="hub-presets">
+            {HUB_PRESETS.map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
+          <input value={s.hubUrl} onChange={(e) => setHubUrl(e.target.value)} data-testid="hub-url" title="Hub base URL (a mirror works too)" />
+        </div>
+      )}
+      {s.sourceKind === 'files' && (
+        <div className="row dropzone">
+          <span>Drop config.json, tokenizer.json and model.safetensors here, or </span>
+          <input type="file" multiple accept=".json,.safetensors" onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="file-input" />
+          {s.files.length > 0 && <span className="muted">{s.files.map((f) => f.name).join(', ')}</span>}
+        </div>
+      )}
+      <div className="row">
+        <label>
+          Backend{' '}
+          <select value={s.backend} onChange={(e) => setBackend(e.target.value as 'webgpu' | 'wasm')} data-testid="backend-select">
+            <option value="webgpu">WebGPU</option>
+            <option value="wasm">wasm (CPU)</option>
+          </select>
+        </label>
+        <button onClick={() => void loadModel()} disabled={s.loading || !s.engine} data-testid="load-model">
+          {s.loading ? 'Loading…' : 'Load model'}
+        </button>
+      </div>
+      {s.loading && <ProgressBar progress={s.progress} phase={s.phase} />}
+      {s.loadError && (
+        <div className="error" role="alert" data-testid="load-error">
+          {s.loadError}
+        </div>
+      )}
+      {s.model && <ModelInfoView />}
+    </section>
+  );
+}
+
+function ModelInfoView() {
+  const m = useLab((s) => s.model)!;
+  const { cfg, status, timings } = m;
+  return (
+    <div data-testid="model-info">
+      <p>
+        <strong>{m.id}</strong> · {cfg.nLayer} layers · d {cfg.nEmbd} · {cfg.nHead} heads · vocab {cfg.vocabSize} · {cfg.nPositions} positions ·{' '}
+        {(m.parameters / 1e6).toFixed(1)} M parameters
+      </p>
+      <p>
+        Running on <strong data-testid="model-backend">{status.backend}</strong>
+        {status.adapter && ` (${status.adapter})`} · graph built in {timings.buildMs.toFixed(0)} ms · session in {timings.sessionMs.toFixed(0)} ms
+      </p>
+      {status.fallbackReason && (
+        <p className="notice" data-testid="backend-notice">
+          Using wasm instead of WebGPU: {status.fallbackReason}
+        </p>
+      )}
+    </div>
+  );
+}

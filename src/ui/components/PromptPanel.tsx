@@ -1,0 +1,72 @@
+import { predict, setPrependBos, setPrompt, useLab } from '../store';
+
+export function PromptPanel() {
+  const s = useLab();
+  return (
+    <section className="panel" data-testid="prompt-panel">
+      <h2>Prompt</h2>
+      <textarea
+        value={s.prompt}
+        onChange={(e) => setPrompt(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void predict()}
+        rows={3}
+        data-testid="prompt-input"
+      />
+      <div className="row">
+        <label>
+          <input type="checkbox" checked={s.prependBos} onChange={(e) => setPrependBos(e.target.checked)} data-testid="prepend-bos" /> prepend BOS
+        </label>
+        <button onClick={() => void predict()} disabled={!s.model || s.predicting} data-testid="run-prompt">
+          {s.predicting ? 'Running…' : 'Run (Ctrl+Enter)'}
+        </button>
+      </div>
+      {s.predictError && (
+        <div className="error" role="alert" data-testid="predict-error">
+          {s.predictError}
+        </div>
+      )}
+      {s.prediction && <PredictionView />}
+    </section>
+  );
+}
+
+function PredictionView() {
+  const p = useLab((s) => s.prediction)!;
+  const maxProb = p.top[0]?.prob ?? 1;
+  return (
+    <>
+      <h3>
+        Tokens <span className="muted">({p.ids.length})</span>
+      </h3>
+      <div className="token-strip" data-testid="token-strip">
+        {p.tokens.map((t, i) => (
+          <span key={i} className="token" title={`position ${i} · id ${p.ids[i]}`} data-testid="token" data-id={p.ids[i]}>
+            {visible(t)}
+          </span>
+        ))}
+      </div>
+      <h3>Next token</h3>
+      <table className="predictions" data-testid="top-predictions">
+        <tbody>
+          {p.top.map((t) => (
+            <tr key={t.id} data-testid="prediction-row">
+              <td className="tok">{visible(t.token)}</td>
+              <td className="bar">
+                <div style={{ width: `${(100 * t.prob) / maxProb}%` }} />
+              </td>
+              <td className="num" data-testid="prediction-prob">
+                {(t.prob * 100).toFixed(2)}%
+              </td>
+              <td className="num muted">{t.logit.toFixed(2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** Makes whitespace in a token visible; rendered as text by React, never as HTML. */
+function visible(token: string): string {
+  return token.replace(/ /g, '·').replace(/\n/g, '↵');
+}

@@ -1,0 +1,15 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { startModelWorker } from '../worker/client';
+import { App } from './App';
+import { attachEngine, checkWebGpu } from './store';
+import './styles.css';
+
+attachEngine(startModelWorker());
+void checkWebGpu();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

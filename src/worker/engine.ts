@@ -1,0 +1,102 @@
+// The in-thread engine: holds the loaded model and answers protocol calls. The worker wraps it;
+// Node and tests may use it directly.
+import { LabError } from '../core/errors';
+import { hookNames } from '../core/hooks';
+import { parameterCount } from '../core/weights';
+import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
+import { type LoadProgress, type LoadedGpt2, loadGpt2FromFiles, loadGpt2FromHub, loadGpt2FromUrl } from '../model/sources';
+import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
+
+export class NoModelError extends LabError {
+  constructor() {
+    super('no model is loaded yet: load one first');
+  }
+}
+
+export class LabEngine implements Engine {
+  private loaded: LoadedGpt2 | null = null;
+  private model: Gpt2Model | null = null;
+
+  async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
+    const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
+      load: (a) => this.load(a.source, a.options, onProgress),
+      predict: async (a) => this.predict(a.text, a.topK, a.prependBos),
+      forward: async (a) => this.need().forward(a.ids, { steer: a.steer }),
+      tokenize: async (a) => {
+        const tok = this.needLoaded().tokenizer;
+        const ids = tok.encode(a.text);
+        return { ids, tokens: ids.map((i) => tok.tokenText(i)) };
+      },
+      unload: async () => {
+        await this.unload();
+        return null;
+      },
+    };
+    return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
+  }
+
+  private need(): Gpt2Model {
+    if (!this.model) throw new NoModelError();
+    return this.model;
+  }
+
+  private needLoaded(): LoadedGpt2 {
+    if (!this.loaded) throw new NoModelError();
+    return this.loaded;
+  }
+
+  private async unload(): Promise<void> {
+    await this.model?.dispose();
+    this.model = null;
+    this.loaded = null;
+  }
+
+  private async load(source: ModelSource, options: Args<'load'>['options'], onProgress?: ProgressFn): Promise<ModelInfo> {
+    const download = { onProgress: (detail: LoadProgress) => onProgress?.({ phase: 'download', detail }) };
+    // The previous model stays usable until the new one has loaded: a failed load loses nothing.
+    const loaded =
+      source.kind === 'url'
+        ? await loadGpt2FromUrl(source.id, source.baseUrl, download)
+        : source.kind === 'hub'
+          ? await loadGpt2FromHub(source.repo, { ...download, hubUrl: source.hubUrl, revision: source.revision })
+          : await loadGpt2FromFiles(source.files);
+    onProgress?.({ phase: 'build', message: 'building the ONNX graph and opening the session' });
+    const model = await createGpt2Model(loaded.weights, loaded.cfg, { ...options, modelId: loaded.id });
+    await this.unload();
+    this.loaded = loaded;
+    this.model = model;
+    onProgress?.({ phase: 'ready', message: `${loaded.id} ready on ${model.status.backend}` });
+    return {
+      id: loaded.id,
+      cfg: loaded.cfg,
+      parameters: parameterCount(loaded.weights),
+      status: model.status,
+      timings: model.timings,
+      hooks: model.hooks,
+      allHooks: hookNames(loaded.cfg.nLayer),
+      steerAt: model.steerAt,
+    };
+  }
+
+  private async predict(text: string, topK: number, prependBos: boolean): Promise<Prediction> {
+    const { tokenizer, cfg } = this.needLoaded();
+    const ids = tokenizer.encode(text);
+    if (prependBos || ids.length === 0) ids.unshift(cfg.bosTokenId);
+    const window = ids.slice(-cfg.nPositions);
+    const out = await this.need().forward([window]);
+    const V = cfg.vocabSize;
+    const T = window.length;
+    const last = out.logits ? out.logits.data.subarray((T - 1) * V, T * V) : out.logitsLast!.data;
+    return { ids, tokens: ids.map((i) => tokenizer.tokenText(i)), top: topTokens(last, topK, (i) => tokenizer.tokenText(i)) };
+  }
+}
+
+/** Softmax over logits, then the k most likely tokens. */
+export function topTokens(logits: Float32Array, k: number, text: (id: number) => string): Prediction['top'] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
+  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, k);
+  return order.map((id) => ({ id, token: text(id), prob: Math.exp(logits[id] - max) / z, logit: logits[id] }));
+}

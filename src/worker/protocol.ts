@@ -1,0 +1,74 @@
+// The typed message protocol between the page and the model worker (web-llm style):
+// every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
+import type { Gpt2Config } from '../core/config';
+import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
+import type { Backend, BackendStatus } from '../model/runtime';
+import type { LoadProgress } from '../model/sources';
+
+export type ModelSource =
+  | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
+  | { kind: 'hub'; repo: string; hubUrl: string; revision?: string } // Hugging Face Hub layout
+  | { kind: 'files'; files: File[] }; //                               dropped or picked
+
+export interface LoadOptions {
+  backend: Backend;
+  hooks: string[]; //          hook outputs to expose
+  steerAt: string | null; //   hook with a steering input
+}
+
+export interface ModelInfo {
+  id: string;
+  cfg: Gpt2Config;
+  parameters: number;
+  status: BackendStatus;
+  timings: ModelTimings;
+  hooks: string[]; //          exposed hook outputs
+  allHooks: string[]; //       every hook point of this model, in order
+  steerAt: string | null;
+}
+
+export interface TokenPrediction {
+  id: number;
+  token: string;
+  prob: number;
+  logit: number;
+}
+
+export interface Prediction {
+  ids: number[];
+  tokens: string[];
+  top: TokenPrediction[]; // next-token predictions after the last position, most likely first
+}
+
+/** Method name → [argument, result]. The engine and the worker client both implement this. */
+export interface EngineApi {
+  load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
+  predict: [{ text: string; topK: number; prependBos: boolean }, Prediction];
+  forward: [{ ids: number[][]; steer?: SteerSpec }, ForwardResult];
+  tokenize: [{ text: string }, { ids: number[]; tokens: string[] }];
+  unload: [Record<string, never>, null];
+}
+
+export type Method = keyof EngineApi;
+export type Args<M extends Method> = EngineApi[M][0];
+export type Result<M extends Method> = EngineApi[M][1];
+
+export type ProgressEvent = { phase: 'download'; detail: LoadProgress } | { phase: 'build' | 'session' | 'ready'; message: string };
+
+export interface WorkerRequest<M extends Method = Method> {
+  id: number;
+  method: M;
+  args: Args<M>;
+}
+
+export type WorkerResponse =
+  | { id: number; kind: 'return'; value: unknown }
+  | { id: number; kind: 'throw'; error: { name: string; message: string } }
+  | { id: number; kind: 'progress'; progress: ProgressEvent };
+
+export type ProgressFn = (p: ProgressEvent) => void;
+
+/** What the UI talks to: a worker client in the app, the in-thread engine in tests and Node. */
+export interface Engine {
+  call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>>;
+}
