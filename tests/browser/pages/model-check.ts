@@ -1,0 +1,52 @@
+// In-page half of the model tests: loads a checkpoint through the real loaders (HTTP), builds the ONNX
+// graph, runs it on the requested backend and returns every output as base64 float32 for the Node side,
+// which compares against the independent CPU reference.
+import { hookNames } from '../../../src/core/hooks';
+import { createGpt2Model } from '../../../src/model/gpt2';
+import type { Backend } from '../../../src/model/runtime';
+import { loadGpt2FromHub } from '../../../src/model/sources';
+
+export interface RunRequest {
+  hubUrl: string;
+  repo: string;
+  backend: Backend;
+  ids: number[][];
+  hooks?: string[] | 'all';
+  steerAt?: string;
+  steer?: { data: number[]; shape: [number, number, number] };
+  runs?: Array<{ steer?: { data: number[]; shape: [number, number, number] } }>;
+}
+
+export interface RunResult {
+  backend: Backend;
+  fallbackReason: string | null;
+  adapter: string | null;
+  buildMs: number;
+  sessionMs: number;
+  outputs: Array<Record<string, { shape: number[]; b64: string }>>; // one per run
+}
+
+function b64(data: Float32Array): string {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export async function runModel(req: RunRequest): Promise<RunResult> {
+  const loaded = await loadGpt2FromHub(req.repo, { hubUrl: req.hubUrl, cache: false });
+  const hooks = req.hooks === 'all' ? hookNames(loaded.cfg.nLayer) : (req.hooks ?? []);
+  const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: req.backend, hooks, steerAt: req.steerAt ?? null });
+  const runs = req.runs ?? [{ steer: req.steer }];
+  const outputs: RunResult['outputs'] = [];
+  for (const run of runs) {
+    const steer = run.steer && { data: Float32Array.from(run.steer.data), shape: run.steer.shape };
+    const out = await model.forward(req.ids, { steer });
+    const o: RunResult['outputs'][number] = {};
+    if (out.logits) o.logits = { shape: out.logits.shape, b64: b64(out.logits.data) };
+    for (const [name, t] of Object.entries(out.hooks)) o[name] = { shape: t.shape, b64: b64(t.data) };
+    outputs.push(o);
+  }
+  await model.dispose();
+  return { backend: model.status.backend, fallbackReason: model.status.fallbackReason, adapter: model.status.adapter, ...model.timings, outputs };
+}
