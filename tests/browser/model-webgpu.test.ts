@@ -1,0 +1,89 @@
+// The ONNX GPT-2 on onnxruntime-web's WebGPU backend in Chromium (SwiftShader here), loaded through the
+// real Hub loader from a local server in the Hub's layout, against the independent CPU reference.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hookNames } from '../../src/core/hooks';
+import { TINY_DIR, gpt2SmallCheckpoint, pseudoIds, pseudoVector, readCheckpoint, reference } from '../helpers/checkpoints';
+import { type HubServer, startHubServer } from '../helpers/hub-server';
+import { assertClose } from '../reference/compare';
+import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import type { RunRequest, RunResult } from './pages/model-check';
+
+const REL = 1e-4;
+let hub: HubServer;
+let page: OpenedPage;
+
+function decode(o: { b64: string }): Float32Array {
+  const bytes = Buffer.from(o.b64, 'base64');
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+async function run(req: Omit<RunRequest, 'hubUrl' | 'backend'>): Promise<RunResult> {
+  const r = await callInPage<RunResult>(page.page, '/tests/browser/pages/model-check.ts', 'runModel', { ...req, hubUrl: hub.url, backend: 'webgpu' });
+  expect(r.fallbackReason).toBeNull();
+  expect(r.backend).toBe('webgpu');
+  return r;
+}
+
+beforeAll(async () => {
+  hub = await startHubServer({ 'sse/tiny-gpt2': TINY_DIR, 'sse/gpt2-small-random': gpt2SmallCheckpoint() });
+  page = await openPage(`${inject('baseUrl')}/tests/browser/pages/blank.html`);
+});
+
+afterAll(async () => {
+  await page?.close();
+  await closeChromium();
+  await hub?.close();
+});
+
+describe('GPT-2 on WebGPU vs the CPU reference', () => {
+  it('tiny-gpt2: logits and every hook, batch of two', async () => {
+    const ids = [pseudoIds(16, 8192, 1), pseudoIds(16, 8192, 2)];
+    const r = await run({ repo: 'sse/tiny-gpt2', ids, hooks: 'all' });
+    console.log(`adapter ${r.adapter}; build ${r.buildMs.toFixed(0)} ms, session ${r.sessionMs.toFixed(0)} ms`);
+    const out = r.outputs[0];
+    const ckpt = readCheckpoint(TINY_DIR);
+    ids.forEach((row, b) => {
+      const ref = reference(ckpt, row);
+      const slice = (name: string) => {
+        const all = decode(out[name]);
+        const per = all.length / 2;
+        return all.subarray(b * per, (b + 1) * per);
+      };
+      assertClose(`row ${b} logits`, slice('logits'), ref.logits, REL);
+      for (const h of hookNames(4)) assertClose(`row ${b} ${h}`, slice(h), ref.hooks[h], REL);
+    });
+  });
+
+  it('tiny-gpt2: steering at blocks.2.hook_resid_post adds exactly v and moves everything downstream', async () => {
+    const ids = [pseudoIds(11, 8192, 4)];
+    const hook = 'blocks.2.hook_resid_post';
+    const v = pseudoVector(11 * 256, 9, 3);
+    const r = await run({
+      repo: 'sse/tiny-gpt2',
+      ids,
+      hooks: 'all',
+      steerAt: hook,
+      runs: [{}, { steer: { data: Array.from(v), shape: [1, 11, 256] } }],
+    });
+    const [clean, steered] = r.outputs;
+    const delta = decode(steered[hook]).map((x, i) => x - decode(clean[hook])[i]);
+    assertClose(`${hook} delta`, delta, v, 1e-5);
+    const ref = reference(readCheckpoint(TINY_DIR), ids[0], { hook, vector: v });
+    for (const h of hookNames(4)) assertClose(`steered ${h}`, decode(steered[h]), ref.hooks[h], REL);
+    assertClose('steered logits', decode(steered.logits), ref.logits, REL);
+    // the unsteered run is the plain model
+    const plain = reference(readCheckpoint(TINY_DIR), ids[0]);
+    assertClose('clean logits', decode(clean.logits), plain.logits, REL);
+  });
+
+  it('GPT-2-small shape (12 layers, 768, vocab 50257, 1024 positions): logits and every hook', async () => {
+    const dir = gpt2SmallCheckpoint();
+    const ids = [pseudoIds(8, 50257, 5)];
+    const r = await run({ repo: 'sse/gpt2-small-random', ids, hooks: 'all' });
+    console.log(`gpt2-small shape: build ${r.buildMs.toFixed(0)} ms, session ${r.sessionMs.toFixed(0)} ms`);
+    const ref = reference(readCheckpoint(dir), ids[0]);
+    const out = r.outputs[0];
+    assertClose('logits', decode(out.logits), ref.logits, REL);
+    for (const h of hookNames(12)) assertClose(h, decode(out[h]), ref.hooks[h], REL);
+  });
+});
