@@ -34,6 +34,14 @@ export interface LoadedGpt2 {
   tokenizerJson: unknown;
 }
 
+/** A pre-built .onnx (naming contract: docs/onnx-contract.md) with its config and tokenizer. */
+export interface LoadedOnnx {
+  id: string;
+  cfg: Gpt2Config;
+  tokenizer: Gpt2Tokenizer;
+  onnx: Uint8Array;
+}
+
 export function hubFileUrl(repo: string, file: string, hubUrl = DEFAULT_HUB_URL, revision = 'main'): string {
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(repo)) throw new ModelFetchError(`"${repo}" is not a Hub repo id (expected owner/name or name)`);
   return `${hubUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
@@ -107,19 +115,43 @@ async function loadGpt2With(id: string, get: (file: string) => Promise<Uint8Arra
   return assembleGpt2(id, configJson, st, tokenizerJson);
 }
 
+const onnxFile = (files: File[]) => files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+
+/** True when the dropped files hold a pre-built .onnx rather than safetensors weights. */
+export function isOnnxUpload(files: File[]): boolean {
+  return onnxFile(files) !== undefined;
+}
+
+async function readLocalJson(byName: Map<string, File>, file: string): Promise<unknown> {
+  return parseJson(new Uint8Array(await byName.get(file)!.arrayBuffer()), file);
+}
+
+function localFiles(files: File[], needed: string[]): { byName: Map<string, File>; id: string } {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const missing = needed.filter((n) => !byName.has(n));
+  if (missing.length) throw new ModelFetchError(`missing ${missing.join(', ')} among the dropped files (need ${needed.join(', ')})`);
+  const folder = (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0];
+  return { byName, id: folder || 'local model' };
+}
+
 /** Local files (dropped or picked): config.json, tokenizer.json and model.safetensors. */
 export async function loadGpt2FromFiles(files: File[]): Promise<LoadedGpt2> {
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const missing = MODEL_FILES.filter((n) => !byName.has(n));
-  if (missing.length) {
-    throw new ModelFetchError(`missing ${missing.join(', ')} among the dropped files (need config.json, tokenizer.json and model.safetensors)`);
-  }
-  const configJson = parseJson(new Uint8Array(await byName.get('config.json')!.arrayBuffer()), 'config.json');
+  const { byName, id } = localFiles(files, [...MODEL_FILES]);
+  const configJson = await readLocalJson(byName, 'config.json');
   parseGpt2Config(configJson);
-  const tokenizerJson = parseJson(new Uint8Array(await byName.get('tokenizer.json')!.arrayBuffer()), 'tokenizer.json');
+  const tokenizerJson = await readLocalJson(byName, 'tokenizer.json');
   const st = await readSafetensorsBlob(byName.get('model.safetensors')!, 'model.safetensors');
-  const folder = (files[0] as File & { webkitRelativePath?: string }).webkitRelativePath?.split('/')[0];
-  return assembleGpt2(folder || 'local model', configJson, st, tokenizerJson);
+  return assembleGpt2(id, configJson, st, tokenizerJson);
+}
+
+/** Local files: a pre-built .onnx plus config.json and tokenizer.json. */
+export async function loadOnnxFromFiles(files: File[]): Promise<LoadedOnnx> {
+  const model = onnxFile(files);
+  if (!model) throw new ModelFetchError('no .onnx file among the dropped files');
+  const { byName, id } = localFiles(files, ['config.json', 'tokenizer.json']);
+  const cfg = parseGpt2Config(await readLocalJson(byName, 'config.json'));
+  const tokenizer = loadTokenizer(await readLocalJson(byName, 'tokenizer.json'));
+  return { id: id === 'local model' ? model.name : id, cfg, tokenizer, onnx: new Uint8Array(await model.arrayBuffer()) };
 }
 
 /** Removes every cached model file (Cache Storage). */

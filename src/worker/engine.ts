@@ -3,8 +3,16 @@
 import { LabError } from '../core/errors';
 import { hookNames } from '../core/hooks';
 import { parameterCount } from '../core/weights';
-import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
-import { type LoadProgress, type LoadedGpt2, loadGpt2FromFiles, loadGpt2FromHub, loadGpt2FromUrl } from '../model/sources';
+import { type Gpt2Model, createGpt2Model, openPrebuiltOnnx } from '../model/gpt2';
+import {
+  type LoadProgress,
+  type LoadedGpt2,
+  isOnnxUpload,
+  loadGpt2FromFiles,
+  loadGpt2FromHub,
+  loadGpt2FromUrl,
+  loadOnnxFromFiles,
+} from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
 
 export class NoModelError extends LabError {
@@ -13,8 +21,11 @@ export class NoModelError extends LabError {
   }
 }
 
+/** What the engine keeps of a loaded model; weights are absent for a pre-built .onnx. */
+type Loaded = Pick<LoadedGpt2, 'id' | 'cfg' | 'tokenizer'> & { weights: LoadedGpt2['weights'] | null };
+
 export class LabEngine implements Engine {
-  private loaded: LoadedGpt2 | null = null;
+  private loaded: Loaded | null = null;
   private model: Gpt2Model | null = null;
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
@@ -40,7 +51,7 @@ export class LabEngine implements Engine {
     return this.model;
   }
 
-  private needLoaded(): LoadedGpt2 {
+  private needLoaded(): Loaded {
     if (!this.loaded) throw new NoModelError();
     return this.loaded;
   }
@@ -54,14 +65,24 @@ export class LabEngine implements Engine {
   private async load(source: ModelSource, options: Args<'load'>['options'], onProgress?: ProgressFn): Promise<ModelInfo> {
     const download = { onProgress: (detail: LoadProgress) => onProgress?.({ phase: 'download', detail }) };
     // The previous model stays usable until the new one has loaded: a failed load loses nothing.
-    const loaded =
-      source.kind === 'url'
-        ? await loadGpt2FromUrl(source.id, source.baseUrl, download)
-        : source.kind === 'hub'
-          ? await loadGpt2FromHub(source.repo, { ...download, hubUrl: source.hubUrl, revision: source.revision })
-          : await loadGpt2FromFiles(source.files);
-    onProgress?.({ phase: 'build', message: 'building the ONNX graph and opening the session' });
-    const model = await createGpt2Model(loaded.weights, loaded.cfg, { ...options, modelId: loaded.id });
+    let loaded: Loaded;
+    let model: Gpt2Model;
+    if (source.kind === 'files' && isOnnxUpload(source.files)) {
+      const onnx = await loadOnnxFromFiles(source.files);
+      onProgress?.({ phase: 'session', message: 'opening the pre-built .onnx' });
+      model = await openPrebuiltOnnx(onnx.onnx, onnx.cfg, options.backend, options.steerAt);
+      loaded = { ...onnx, weights: null };
+    } else {
+      const ckpt =
+        source.kind === 'url'
+          ? await loadGpt2FromUrl(source.id, source.baseUrl, download)
+          : source.kind === 'hub'
+            ? await loadGpt2FromHub(source.repo, { ...download, hubUrl: source.hubUrl, revision: source.revision })
+            : await loadGpt2FromFiles(source.files);
+      onProgress?.({ phase: 'build', message: 'building the ONNX graph and opening the session' });
+      model = await createGpt2Model(ckpt.weights, ckpt.cfg, { ...options, modelId: ckpt.id });
+      loaded = ckpt;
+    }
     await this.unload();
     this.loaded = loaded;
     this.model = model;
@@ -69,7 +90,7 @@ export class LabEngine implements Engine {
     return {
       id: loaded.id,
       cfg: loaded.cfg,
-      parameters: parameterCount(loaded.weights),
+      parameters: loaded.weights ? parameterCount(loaded.weights) : null,
       status: model.status,
       timings: model.timings,
       hooks: model.hooks,

@@ -19,7 +19,7 @@ export interface LoadOptions {
 export interface ModelInfo {
   id: string;
   cfg: Gpt2Config;
-  parameters: number;
+  parameters: number | null; // unknown for a pre-built .onnx
   status: BackendStatus;
   timings: ModelTimings;
   hooks: string[]; //          exposed hook outputs

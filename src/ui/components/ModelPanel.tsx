@@ -39,8 +39,8 @@ export function ModelPanel() {
       )}
       {s.sourceKind === 'files' && (
         <div className="row dropzone">
-          <span>Drop config.json, tokenizer.json and model.safetensors here, or </span>
-          <input type="file" multiple accept=".json,.safetensors" onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="file-input" />
+          <span>Drop config.json, tokenizer.json and model.safetensors (or a pre-built .onnx) here, or </span>
+          <input type="file" multiple accept=".json,.safetensors,.onnx" onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="file-input" />
           {s.files.length > 0 && <span className="muted">{s.files.map((f) => f.name).join(', ')}</span>}
         </div>
       )}
@@ -74,7 +74,7 @@ function ModelInfoView() {
     <div data-testid="model-info">
       <p>
         <strong>{m.id}</strong> · {cfg.nLayer} layers · d {cfg.nEmbd} · {cfg.nHead} heads · vocab {cfg.vocabSize} · {cfg.nPositions} positions ·{' '}
-        {(m.parameters / 1e6).toFixed(1)} M parameters
+        {m.parameters === null ? 'pre-built .onnx' : `${(m.parameters / 1e6).toFixed(1)} M parameters`}
       </p>
       <p>
         Running on <strong data-testid="model-backend">{status.backend}</strong>
