@@ -1,0 +1,57 @@
+// Launcher for shaders/topk_rows.wgsl: per-row top-k (sorted descending, ties → lower index), optional ReLU.
+// CPU twin: src/sae/cpu/topk_rows.ts.
+import source from '../../../shaders/topk_rows.wgsl?raw';
+import { type Kernel, dispatch2d, runKernel } from '../kernel';
+
+/** The shader sorts the winners in workgroup memory of this size. */
+export const TOPK_MAX_K = 256;
+
+export interface TopkRowsParams {
+  M: number;
+  N: number;
+  k: number;
+  /** Values become max(v, 0) after selection (TopK SAE). */
+  relu?: boolean;
+}
+
+export interface TopkRowsBuffers {
+  x: GPUBuffer; // [M, N] f32
+  indices: GPUBuffer; // [M, k] u32
+  values: GPUBuffer; // [M, k] f32
+}
+
+export function topkRowsKernel(p: TopkRowsParams): Kernel {
+  if (!Number.isInteger(p.k) || p.k < 1 || p.k > Math.min(p.N, TOPK_MAX_K)) {
+    throw new RangeError(`topk_rows: k = ${p.k} must be in 1..min(N, ${TOPK_MAX_K}) (N = ${p.N})`);
+  }
+  const [x, y] = dispatch2d(p.M);
+  return {
+    name: 'topk_rows',
+    source,
+    storage: [
+      { name: 'x', access: 'read' },
+      { name: 'indices', access: 'read_write' },
+      { name: 'values', access: 'read_write' },
+    ],
+    uniforms: [
+      { name: 'M', type: 'u32' },
+      { name: 'N', type: 'u32' },
+      { name: 'k', type: 'u32' },
+      { name: 'sortN', type: 'u32' },
+      { name: 'idxPasses', type: 'u32' },
+    ],
+    workgroupSize: [256, 1, 1],
+    constants: { APPLY_RELU: p.relu ?? false },
+    dispatch: [x, y, 1],
+  };
+}
+
+/** Uniform values for the shapes: sortN = next power of two ≥ k; idxPasses = 8-bit digits in N − 1. */
+export function topkRowsUniforms(p: TopkRowsParams): Record<string, number> {
+  const bits = p.N <= 1 ? 0 : 32 - Math.clz32(p.N - 1);
+  return { M: p.M, N: p.N, k: p.k, sortN: 1 << Math.ceil(Math.log2(p.k)), idxPasses: Math.ceil(bits / 8) };
+}
+
+export function topkRows(device: GPUDevice, p: TopkRowsParams, bufs: TopkRowsBuffers, encoder?: GPUCommandEncoder): void {
+  runKernel(device, topkRowsKernel(p), { x: bufs.x, indices: bufs.indices, values: bufs.values }, topkRowsUniforms(p), encoder);
+}
