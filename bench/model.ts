@@ -1,16 +1,12 @@
 // npm run bench:model — forward throughput (tokens/s) for batch 8 × 128 on the tiny model and on a
 // GPT-2-small-shaped random checkpoint, WebGPU vs wasm in the same Chromium, and their ratio.
 // Options: --runs N (default 3), --models tiny,small, --batch B, --seq T.
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { callInPage, launchChromium, openPage } from '../tests/browser/chromium';
+import { TINY_DIR, gpt2SmallCheckpoint } from '../tests/helpers/checkpoints';
 import { startHubServer } from '../tests/helpers/hub-server';
-import { GPT2_SMALL_SHAPE, writeRandomGpt2 } from '../tests/reference/random-gpt2';
 import type { BenchResult } from './pages/model-bench';
-import { copyTokenizer, startDevServer } from './util';
-
-const root = resolve(import.meta.dirname, '..');
+import { startDevServer } from './util';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,15 +17,10 @@ async function main(): Promise<void> {
       seq: { type: 'string', default: '128' },
     },
   });
-  const smallDir = resolve(root, '.bench/gpt2-small-random');
-  if (values.models.includes('small') && !existsSync(resolve(smallDir, 'model.safetensors'))) {
-    console.log('writing a random GPT-2-small-shaped checkpoint to .bench/ (once)…');
-    mkdirSync(smallDir, { recursive: true });
-    await writeRandomGpt2(smallDir, { ...GPT2_SMALL_SHAPE, dtype: 'F16', seed: 1 });
-    copyTokenizer(smallDir);
-  }
-  const hub = await startHubServer({ 'sse/tiny-gpt2': resolve(root, 'public/models/tiny-gpt2'), 'sse/gpt2-small-random': smallDir });
-  const vite = await startDevServer(root);
+  const repos: Record<string, string> = { 'sse/tiny-gpt2': TINY_DIR };
+  if (values.models.includes('small')) repos['sse/gpt2-small-random'] = gpt2SmallCheckpoint(); // written once to the temp folder
+  const hub = await startHubServer(repos);
+  const vite = await startDevServer();
   const browser = await launchChromium();
   const page = await openPage(`${vite.url}/tests/browser/pages/blank.html`, { browser, echo: false });
   const rows: string[] = [];

@@ -1,5 +1,4 @@
-// Shared plumbing for the benchmark scripts: a Vite dev server and checkpoint folders.
-import { copyFileSync } from 'node:fs';
+// Shared plumbing for the benchmark scripts: a Vite dev server.
 import { resolve } from 'node:path';
 import { createServer } from 'vite';
 
@@ -18,7 +17,3 @@ export async function startDevServer(projectRoot = root): Promise<{ url: string;
   return { url: `http://127.0.0.1:${addr.port}`, close: () => server.close() };
 }
 
-/** A random checkpoint reuses the tiny model's tokenizer: its ids (< 8192) are valid in any larger vocabulary. */
-export function copyTokenizer(dir: string): void {
-  copyFileSync(resolve(root, 'public/models/tiny-gpt2/tokenizer.json'), resolve(dir, 'tokenizer.json'));
-}
