@@ -1,6 +1,7 @@
 // safetensors reader: validated header, body read once from an ArrayBuffer, Blob or streamed Response.
 // Layout: u64-LE header length N | N bytes of JSON header | tensor bytes (offsets relative to the body).
 import { SafetensorsError } from './errors';
+import { halfToFloat } from './f16';
 
 export type StDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -141,22 +142,6 @@ export async function readResponseBytes(res: Response, label: string, onProgress
   return buf.subarray(0, loaded);
 }
 
-// F16 → F32 by table: 65536 entries, built once, makes conversion a single lookup per element.
-let f16Table: Float32Array | null = null;
-function halfTable(): Float32Array {
-  if (f16Table) return f16Table;
-  f16Table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) f16Table[h] = sign * frac * 2 ** -24; // subnormal
-    else if (exp === 31) f16Table[h] = frac ? NaN : sign * Infinity;
-    else f16Table[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return f16Table;
-}
-
 /** A tensor's values as Float32Array: a zero-copy view for aligned F32, converted for F16/BF16/F64. */
 export function tensorToF32(file: SafetensorsFile, name: string): Float32Array {
   const info = file.tensors.get(name);
@@ -169,10 +154,7 @@ export function tensorToF32(file: SafetensorsFile, name: string): Float32Array {
       return new Float32Array(bytes.slice().buffer);
     case 'F16': {
       const src = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint16Array(bytes.slice().buffer);
-      const table = halfTable();
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = table[src[i]];
-      return out;
+      return halfToFloat(src);
     }
     case 'BF16': {
       const src = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint16Array(bytes.slice().buffer);

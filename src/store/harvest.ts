@@ -1,0 +1,163 @@
+// Harvest: run the model over a run's windows and commit activations shard by shard. Resumable: rows
+// are numbered deterministically (window order × stored positions), so a restart recomputes from the
+// first uncommitted row and never writes a shard twice.
+import { floatToHalf } from '../core/f16';
+import { commitShard, dropUncommitted, rowsOfWindow, saveManifest } from './runs';
+import type { RunManifest, ShardData, ShardRows, StoreDb, WindowChunk } from './schema';
+
+export type HookOutputs = Record<string, { shape: number[]; data: Float32Array }>; // each [B, T, dim]
+export type ForwardFn = (ids: number[][]) => Promise<HookOutputs>;
+
+export interface HarvestProgress {
+  rowsDone: number; //   committed + in the current shard buffer
+  totalRows: number;
+  committedShards: number;
+  tokensPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface HarvestOptions {
+  batchSize?: number; // windows per forward pass (default 8)
+  signal?: AbortSignal; // abort = pause: stops after the current batch; committed shards stay
+  onProgress?: (p: HarvestProgress) => void;
+  onShard?: (run: RunManifest) => void;
+}
+
+/** Accumulates rows for every hook until a shard is full. */
+class ShardBuffer {
+  rows = 0;
+  private data: Map<string, Float32Array>;
+  private window: Uint32Array;
+  private position: Uint16Array;
+  private tokenId: Int32Array;
+
+  constructor(private readonly run: RunManifest) {
+    const n = run.rowsPerShard;
+    this.data = new Map(run.hooks.map((h) => [h.name, new Float32Array(n * h.dim)]));
+    this.window = new Uint32Array(n);
+    this.position = new Uint16Array(n);
+    this.tokenId = new Int32Array(n);
+  }
+
+  get full(): boolean {
+    return this.rows === this.run.rowsPerShard;
+  }
+
+  /** Copies row (b, t) of every hook output. */
+  add(out: HookOutputs, b: number, t: number, T: number, window: number, tokenId: number): void {
+    for (const h of this.run.hooks) {
+      const src = out[h.name].data; // [B, T, dim]
+      const at = (b * T + t) * h.dim;
+      this.data.get(h.name)!.set(src.subarray(at, at + h.dim), this.rows * h.dim);
+    }
+    this.window[this.rows] = window;
+    this.position[this.rows] = t;
+    this.tokenId[this.rows] = tokenId;
+    this.rows++;
+  }
+
+  take(index: number): { shards: ShardData[]; rows: ShardRows } {
+    const n = this.rows;
+    const shards = this.run.hooks.map((h) => {
+      const values = this.data.get(h.name)!.slice(0, n * h.dim);
+      return { runId: this.run.id, hook: h.name, index, rows: n, data: this.run.dtype === 'f16' ? floatToHalf(values) : values };
+    });
+    const rows = { runId: this.run.id, index, window: this.window.slice(0, n), position: this.position.slice(0, n), tokenId: this.tokenId.slice(0, n) };
+    this.rows = 0;
+    return { shards, rows };
+  }
+}
+
+interface PlannedWindow {
+  global: number; // window index in the run
+  ids: number[];
+}
+
+async function* windowsFrom(db: StoreDb, run: RunManifest, firstWindow: number): AsyncGenerator<PlannedWindow> {
+  for (let c = Math.floor(firstWindow / run.windowsPerChunk); c < run.windowChunks; c++) {
+    const chunk = (await db.get('windows', [run.id, c])) as WindowChunk;
+    let at = 0;
+    for (let w = 0; w < chunk.lengths.length; w++) {
+      const global = c * run.windowsPerChunk + w;
+      const len = chunk.lengths[w];
+      if (global >= firstWindow) yield { global, ids: Array.from(chunk.ids.subarray(at, at + len)) };
+      at += len;
+    }
+  }
+}
+
+/** Runs (or resumes) the harvest; resolves when the run is done or the signal stops it. */
+export async function harvestRun(db: StoreDb, run: RunManifest, forward: ForwardFn, opts: HarvestOptions = {}): Promise<RunManifest> {
+  const batchSize = opts.batchSize ?? 8;
+  await dropUncommitted(db, run);
+  run.status = 'harvesting';
+  run.error = null;
+  await saveManifest(db, run);
+
+  // Every window but the last is full length, so the first uncommitted row's window is arithmetic.
+  const perWindow = rowsOfWindow(run, run.contextLength);
+  const firstWindow = Math.floor(run.committedRows / perWindow);
+  let rowCursor = firstWindow * perWindow; // global row number of the next row produced
+  const buffer = new ShardBuffer(run);
+  const started = performance.now();
+  const startRows = run.committedRows;
+
+  const flush = async () => {
+    const { shards, rows } = buffer.take(run.committedShards);
+    await commitShard(db, run, shards, rows);
+    opts.onShard?.(run);
+  };
+
+  let batch: PlannedWindow[] = [];
+  const report = () => {
+    const done = run.committedRows + buffer.rows;
+    const secs = (performance.now() - started) / 1000;
+    const rate = secs > 0 ? (done - startRows) / secs : 0;
+    opts.onProgress?.({
+      rowsDone: done,
+      totalRows: run.totalRows,
+      committedShards: run.committedShards,
+      tokensPerSecond: rate,
+      etaSeconds: rate > 0 ? (run.totalRows - done) / rate : null,
+    });
+  };
+
+  for await (const w of windowsFrom(db, run, firstWindow)) {
+    // A batch holds windows of one length: only the corpus' final window can be shorter.
+    if (batch.length > 0 && (batch.length === batchSize || batch[0].ids.length !== w.ids.length)) {
+      if (opts.signal?.aborted) return pause(db, run);
+      await runBatch(batch);
+      batch = [];
+    }
+    batch.push(w);
+  }
+  if (batch.length > 0) {
+    if (opts.signal?.aborted) return pause(db, run);
+    await runBatch(batch);
+  }
+  if (buffer.rows > 0) await flush();
+  run.status = 'done';
+  await saveManifest(db, run);
+  report();
+  return run;
+
+  /** Forward one batch and buffer its rows; a shard can fill (and commit) in the middle of a batch. */
+  async function runBatch(b: PlannedWindow[]): Promise<void> {
+    const out = await forward(b.map((w) => w.ids));
+    const T = b[0].ids.length;
+    for (let i = 0; i < b.length; i++) {
+      for (let t = run.skipBos ? 1 : 0; t < T; t++, rowCursor++) {
+        if (rowCursor < startRows) continue; // committed before a restart
+        buffer.add(out, i, t, T, b[i].global, b[i].ids[t]);
+        if (buffer.full) await flush();
+      }
+    }
+    report();
+  }
+}
+
+async function pause(db: StoreDb, run: RunManifest): Promise<RunManifest> {
+  run.status = 'paused';
+  await saveManifest(db, run);
+  return run;
+}

@@ -1,0 +1,150 @@
+// Reading a run for the next stages (SAE training, dashboards): rows of one hook in shard order or
+// shuffled (seeded), in batches, holding only a few shards in memory; and the context of any row.
+import { halfToFloat } from '../core/f16';
+import { getRun } from './runs';
+import type { RunManifest, ShardData, ShardRows, StoreDb, WindowChunk } from './schema';
+
+export interface RowBatch {
+  rows: Float32Array; //   [n, dim]
+  rowIndex: Uint32Array; // [n] global row numbers
+  dim: number;
+}
+
+export interface RowContext {
+  row: number;
+  window: number;
+  position: number; //   of the row's token within the window
+  ids: number[]; //      the whole window
+  doc: number; //        document of the row's token (−1 for BOS)
+  offset: number; //     its token offset in the document
+  file: string | null;
+  fileRow: number | null; // row within a jsonl/csv file
+}
+
+/** mulberry32: small, seedable, good enough to shuffle. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
+
+export class RunReader {
+  private constructor(
+    private readonly db: StoreDb,
+    readonly run: RunManifest,
+  ) {}
+
+  static async open(db: StoreDb, runId: string): Promise<RunReader> {
+    return new RunReader(db, await getRun(db, runId));
+  }
+
+  dimOf(hook: string): number {
+    const h = this.run.hooks.find((x) => x.name === hook);
+    if (!h) throw new Error(`run ${this.run.id} has no hook ${hook} (it has ${this.run.hooks.map((x) => x.name).join(', ')})`);
+    return h.dim;
+  }
+
+  /** One committed shard of a hook as float32 [rows, dim]. */
+  async shard(hook: string, index: number): Promise<Float32Array> {
+    const s = (await this.db.get('shards', [this.run.id, hook, index])) as ShardData | undefined;
+    if (!s || index >= this.run.committedShards) throw new Error(`shard ${index} of ${hook} is not committed`);
+    return s.data instanceof Uint16Array ? halfToFloat(s.data) : s.data;
+  }
+
+  /**
+   * Rows of `hook` in batches of `batchSize`. With `shuffle`, shard order is permuted and rows are
+   * mixed across a window of `mixShards` shards (SAELens' mixing buffer), reproducibly from the seed.
+   */
+  async *batches(hook: string, batchSize: number, shuffle?: { seed: number; mixShards?: number }): AsyncGenerator<RowBatch> {
+    const dim = this.dimOf(hook);
+    const order = Array.from({ length: this.run.committedShards }, (_, i) => i);
+    const rand = shuffle ? seededRandom(shuffle.seed) : null;
+    if (rand) shuffleInPlace(order, rand);
+    const mix = shuffle ? Math.max(1, shuffle.mixShards ?? 4) : 1;
+    let carry: { rows: Float32Array; index: Uint32Array } = { rows: new Float32Array(0), index: new Uint32Array(0) };
+    for (let g = 0; g < order.length; g += mix) {
+      const group = order.slice(g, g + mix);
+      const pool = await this.loadGroup(hook, group, dim, carry);
+      if (rand) permuteRows(pool, dim, rand);
+      const n = pool.index.length;
+      const last = g + mix >= order.length;
+      const usable = last ? n : n - (n % batchSize);
+      for (let at = 0; at < usable; at += batchSize) {
+        const end = Math.min(at + batchSize, usable);
+        yield { rows: pool.rows.slice(at * dim, end * dim), rowIndex: pool.index.slice(at, end), dim };
+      }
+      carry = { rows: pool.rows.slice(usable * dim), index: pool.index.slice(usable) };
+    }
+  }
+
+  private async loadGroup(hook: string, group: number[], dim: number, carry: { rows: Float32Array; index: Uint32Array }) {
+    const parts = await Promise.all(group.map(async (i) => ({ rows: await this.shard(hook, i), first: i * this.run.rowsPerShard })));
+    const n = carry.index.length + parts.reduce((a, p) => a + p.rows.length / dim, 0);
+    const rows = new Float32Array(n * dim);
+    const index = new Uint32Array(n);
+    rows.set(carry.rows);
+    index.set(carry.index);
+    let at = carry.index.length;
+    for (const p of parts) {
+      rows.set(p.rows, at * dim);
+      const count = p.rows.length / dim;
+      for (let r = 0; r < count; r++) index[at + r] = p.first + r;
+      at += count;
+    }
+    return { rows, index };
+  }
+
+  /** Where row `row` came from: its window of tokens, its position, document and file. */
+  async context(row: number): Promise<RowContext> {
+    if (row < 0 || row >= this.run.committedRows) throw new Error(`row ${row} is not committed (run has ${this.run.committedRows})`);
+    const shardIndex = Math.floor(row / this.run.rowsPerShard);
+    const rows = (await this.db.get('shardRows', [this.run.id, shardIndex])) as ShardRows;
+    const r = row - shardIndex * this.run.rowsPerShard;
+    const window = rows.window[r];
+    const position = rows.position[r];
+    const chunk = (await this.db.get('windows', [this.run.id, Math.floor(window / this.run.windowsPerChunk)])) as WindowChunk;
+    const w = window % this.run.windowsPerChunk;
+    const start = chunk.lengths.slice(0, w).reduce((a, b) => a + b, 0);
+    const len = chunk.lengths[w];
+    const doc = chunk.doc[start + position];
+    const docRec = doc >= 0 ? await this.db.get('documents', [this.run.id, doc]) : undefined;
+    return {
+      row,
+      window,
+      position,
+      ids: Array.from(chunk.ids.subarray(start, start + len)),
+      doc,
+      offset: chunk.offset[start + position],
+      file: docRec?.file ?? null,
+      fileRow: docRec?.row ?? null,
+    };
+  }
+}
+
+function permuteRows(pool: { rows: Float32Array; index: Uint32Array }, dim: number, rand: () => number): void {
+  const n = pool.index.length;
+  const perm = shuffleInPlace(Uint32Array.from({ length: n }, (_, i) => i), rand);
+  const rows = new Float32Array(pool.rows.length);
+  const index = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    rows.set(pool.rows.subarray(perm[i] * dim, (perm[i] + 1) * dim), i * dim);
+    index[i] = pool.index[perm[i]];
+  }
+  pool.rows = rows;
+  pool.index = index;
+}

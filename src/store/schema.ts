@@ -1,0 +1,117 @@
+// The activation store's IndexedDB schema. Versioned with an upgrade path; every record the app writes
+// carries the app version, so later releases can migrate what older ones left behind.
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+
+export const APP_VERSION = '0.1.0';
+export const DB_NAME = 'sse-store';
+export const DB_VERSION = 1;
+
+export type ActDtype = 'f32' | 'f16';
+
+export interface CorpusFileInfo {
+  name: string;
+  size: number;
+  sha256: string;
+  documents: number;
+}
+
+export interface RejectionInfo {
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+export type RunStatus = 'tokenizing' | 'ready' | 'harvesting' | 'paused' | 'done' | 'cancelled' | 'error';
+
+export interface RunManifest {
+  id: string;
+  name: string;
+  appVersion: string;
+  createdAt: number;
+  updatedAt: number;
+  modelId: string;
+  hooks: { name: string; dim: number }[];
+  dtype: ActDtype;
+  contextLength: number;
+  prependBos: true;
+  skipBos: boolean; //          BOS positions are not stored (their activations are outliers)
+  bosTokenId: number;
+  files: CorpusFileInfo[];
+  rejections: RejectionInfo[];
+  documents: number;
+  windows: number; //           complete + final partial
+  windowChunks: number;
+  windowsPerChunk: number;
+  tokens: number; //            tokens in all windows, BOS included
+  totalRows: number; //         rows the finished run will hold
+  rowsPerShard: number;
+  committedShards: number; //   shards 0 … committedShards−1 are complete; nothing else is trusted
+  committedRows: number;
+  status: RunStatus;
+  error: string | null;
+}
+
+/** A chunk of windows (tokens and where each came from), written once when the corpus is tokenized. */
+export interface WindowChunk {
+  runId: string;
+  index: number;
+  lengths: number[]; //      per window
+  ids: Int32Array; //        concatenated windows
+  doc: Int32Array; //        document of each token (−1 for BOS)
+  offset: Int32Array; //     token offset in its document (−1 for BOS/separators)
+}
+
+export interface DocumentRecord {
+  runId: string;
+  index: number;
+  file: string;
+  row: number; // row within a jsonl/csv file; 0 for txt/md
+}
+
+/** One hook's activations for one shard: [rows, dim] row-major, f32 or f16 bits. */
+export interface ShardData {
+  runId: string;
+  hook: string;
+  index: number;
+  rows: number;
+  data: Float32Array | Uint16Array;
+}
+
+/** Which token each row of a shard is: global window index, position in the window, token id. */
+export interface ShardRows {
+  runId: string;
+  index: number;
+  window: Uint32Array;
+  position: Uint16Array;
+  tokenId: Int32Array;
+}
+
+export interface StoreSchema extends DBSchema {
+  runs: { key: string; value: RunManifest };
+  windows: { key: [string, number]; value: WindowChunk };
+  documents: { key: [string, number]; value: DocumentRecord };
+  shards: { key: [string, string, number]; value: ShardData };
+  shardRows: { key: [string, number]; value: ShardRows };
+}
+
+export type StoreDb = IDBPDatabase<StoreSchema>;
+
+export function openStore(name = DB_NAME): Promise<StoreDb> {
+  return openDB<StoreSchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('runs', { keyPath: 'id' });
+        db.createObjectStore('windows', { keyPath: ['runId', 'index'] });
+        db.createObjectStore('documents', { keyPath: ['runId', 'index'] });
+        db.createObjectStore('shards', { keyPath: ['runId', 'hook', 'index'] });
+        db.createObjectStore('shardRows', { keyPath: ['runId', 'index'] });
+      }
+      // Later versions add their migrations here, keyed on oldVersion.
+    },
+  });
+}
+
+/** Key range covering every record of one run in a store keyed [runId, …]. */
+export function runRange(runId: string): IDBKeyRange {
+  return IDBKeyRange.bound([runId], [runId, []]);
+}

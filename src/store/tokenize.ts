@@ -1,0 +1,128 @@
+// Corpus → windows in the store. Documents arrive as streamed text pieces; each is tokenized at cut
+// points that cannot change GPT-2's tokens, packed into BOS-led windows, and written in chunks, so
+// neither a 2 GB file nor its token stream is ever held whole.
+import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { putWindowChunk, saveManifest } from './runs';
+import type { DocumentRecord, RunManifest, StoreDb, WindowChunk } from './schema';
+import { type Window, WindowBuilder, safeCutIndex } from './windows';
+
+export interface TextPiece {
+  file: string;
+  index: number; // document within its file (jsonl/csv row; 0 for txt/md)
+  text: string;
+  final: boolean; // last piece of this document
+}
+
+export interface PieceRejection {
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+export interface TokenizeProgress {
+  documents: number;
+  tokens: number;
+  windows: number;
+  chars: number;
+}
+
+const MAX_PENDING_CHARS = 1 << 20; // cut even without a safe point past this (a megabyte with no spaces)
+
+class ChunkWriter {
+  private buf: Window[] = [];
+  constructor(
+    private readonly db: StoreDb,
+    private readonly run: RunManifest,
+  ) {}
+
+  async add(windows: Window[]): Promise<void> {
+    for (const w of windows) {
+      this.buf.push(w);
+      this.run.windows++;
+      this.run.tokens += w.ids.length;
+      this.run.totalRows += this.run.skipBos ? w.ids.length - 1 : w.ids.length;
+      if (this.buf.length === this.run.windowsPerChunk) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const chunk: WindowChunk = {
+      runId: this.run.id,
+      index: this.run.windowChunks,
+      lengths: this.buf.map((w) => w.ids.length),
+      ids: Int32Array.from(this.buf.flatMap((w) => w.ids)),
+      doc: Int32Array.from(this.buf.flatMap((w) => w.doc)),
+      offset: Int32Array.from(this.buf.flatMap((w) => w.offset)),
+    };
+    await putWindowChunk(this.db, chunk);
+    this.run.windowChunks++;
+    this.buf = [];
+  }
+}
+
+/** Tokenizes every document into the run's windows; rejections are recorded, the rest proceeds. */
+export async function tokenizeIntoRun(
+  db: StoreDb,
+  run: RunManifest,
+  pieces: AsyncIterable<TextPiece | PieceRejection>,
+  tokenizer: Pick<Gpt2Tokenizer, 'encode'>,
+  opts: { separatorTokenId: number; onProgress?: (p: TokenizeProgress) => void; signal?: AbortSignal },
+): Promise<void> {
+  const builder = new WindowBuilder({ contextLength: run.contextLength, bosTokenId: run.bosTokenId, separatorTokenId: opts.separatorTokenId });
+  const writer = new ChunkWriter(db, run);
+  let docs: DocumentRecord[] = [];
+  let current: { file: string; index: number } | null = null;
+  let pending = '';
+  let offset = 0;
+  let chars = 0;
+
+  const emit = async (text: string) => {
+    const ids = tokenizer.encode(text);
+    await writer.add(builder.addTokens(run.documents - 1, ids, offset));
+    offset += ids.length;
+  };
+
+  for await (const item of pieces) {
+    opts.signal?.throwIfAborted();
+    if ('reason' in item) {
+      run.rejections.push({ file: item.file, line: item.line, reason: item.reason });
+      continue;
+    }
+    if (!current || current.file !== item.file || current.index !== item.index) {
+      current = { file: item.file, index: item.index };
+      docs.push({ runId: run.id, index: run.documents, file: item.file, row: item.index });
+      run.documents++;
+      pending = '';
+      offset = 0;
+    }
+    pending += item.text;
+    chars += item.text.length;
+    if (item.final) {
+      await emit(pending);
+      pending = '';
+      await writer.add(builder.endDocument(run.documents - 1));
+      current = null;
+    } else {
+      let cut = safeCutIndex(pending, pending.length >> 1);
+      if (cut < 0 && pending.length > MAX_PENDING_CHARS) cut = pending.length;
+      if (cut > 0) {
+        await emit(pending.slice(0, cut));
+        pending = pending.slice(cut);
+      }
+    }
+    if (docs.length >= 512) docs = await writeDocs(db, docs);
+    opts.onProgress?.({ documents: run.documents, tokens: run.tokens, windows: run.windows, chars });
+  }
+  await writer.add(builder.flush());
+  await writer.flush();
+  await writeDocs(db, docs);
+  run.status = 'ready';
+  await saveManifest(db, run);
+}
+
+async function writeDocs(db: StoreDb, docs: DocumentRecord[]): Promise<DocumentRecord[]> {
+  const tx = db.transaction('documents', 'readwrite');
+  await Promise.all([...docs.map((d) => tx.store.put(d)), tx.done]);
+  return [];
+}
