@@ -1,5 +1,7 @@
+import { HarvestPanel } from './components/HarvestPanel';
 import { ModelPanel } from './components/ModelPanel';
 import { PromptPanel } from './components/PromptPanel';
+import { RunsPanel } from './components/RunsPanel';
 import { WebGpuBadge } from './components/WebGpuBadge';
 
 export function App() {
@@ -13,6 +15,8 @@ export function App() {
       <main className="app-main">
         <ModelPanel />
         <PromptPanel />
+        <HarvestPanel />
+        <RunsPanel />
       </main>
     </div>
   );

@@ -79,7 +79,7 @@ function currentSource(s: LabState): ModelSource {
 
 function onProgress(p: ProgressEvent): void {
   if (p.phase === 'download') set({ progress: p.detail, phase: `downloading ${p.detail.file}` });
-  else set({ phase: p.message });
+  else if ('message' in p) set({ phase: p.message });
 }
 
 export async function loadModel(): Promise<void> {

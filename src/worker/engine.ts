@@ -14,6 +14,7 @@ import {
   loadOnnxFromFiles,
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
+import { type ModelAccess, StoreJobs } from './store-jobs';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -27,6 +28,8 @@ type Loaded = Pick<LoadedGpt2, 'id' | 'cfg' | 'tokenizer'> & { weights: LoadedGp
 export class LabEngine implements Engine {
   private loaded: Loaded | null = null;
   private model: Gpt2Model | null = null;
+  private harvestNet: { key: string; model: Gpt2Model } | null = null;
+  private readonly store = new StoreJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -42,6 +45,19 @@ export class LabEngine implements Engine {
         await this.unload();
         return null;
       },
+      createRun: (a) => this.store.createRun(this.access(), a.source, a.options, (detail) => onProgress?.({ phase: 'tokenize', detail })),
+      harvest: (a) => this.store.harvest(this.access(), a.runId, a.batchSize ?? 8, (detail) => onProgress?.({ phase: 'harvest', detail })),
+      pauseHarvest: async (a) => {
+        this.store.pause(a.runId);
+        return null;
+      },
+      cancelHarvest: (a) => this.store.cancel(a.runId),
+      listRuns: () => this.store.list(),
+      deleteRun: async (a) => {
+        await this.store.delete(a.runId);
+        return null;
+      },
+      rowContext: (a) => this.store.context(a.runId, a.row, this.loaded?.tokenizer ?? null),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
   }
@@ -58,8 +74,30 @@ export class LabEngine implements Engine {
 
   private async unload(): Promise<void> {
     await this.model?.dispose();
+    await this.harvestNet?.model.dispose();
     this.model = null;
+    this.harvestNet = null;
     this.loaded = null;
+  }
+
+  /** The loaded model as the store needs it: a second session exposing the run's hooks, no logits. */
+  private access(): ModelAccess {
+    const loaded = this.needLoaded();
+    const main = this.need();
+    return {
+      id: loaded.id,
+      cfg: loaded.cfg,
+      tokenizer: loaded.tokenizer,
+      harvestModel: async (hooks) => {
+        const key = hooks.join(',');
+        if (this.harvestNet?.key === key) return this.harvestNet.model;
+        if (!loaded.weights) throw new LabError('harvesting needs a model loaded from safetensors (a pre-built .onnx has fixed outputs)');
+        await this.harvestNet?.model.dispose();
+        const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: main.status.backend, hooks, logits: 'none', modelId: loaded.id });
+        this.harvestNet = { key, model };
+        return model;
+      },
+    };
   }
 
   private async load(source: ModelSource, options: Args<'load'>['options'], onProgress?: ProgressFn): Promise<ModelInfo> {

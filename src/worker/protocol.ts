@@ -4,6 +4,10 @@ import type { Gpt2Config } from '../core/config';
 import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
 import type { LoadProgress } from '../model/sources';
+import type { HarvestProgress } from '../store/harvest';
+import type { RowContext } from '../store/reader';
+import type { ActDtype, RunManifest } from '../store/schema';
+import type { TokenizeProgress } from '../store/tokenize';
 
 export type ModelSource =
   | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
@@ -40,6 +44,34 @@ export interface Prediction {
   top: TokenPrediction[]; // next-token predictions after the last position, most likely first
 }
 
+export type CorpusSource = { kind: 'files'; files: File[] } | { kind: 'url'; url: string; name: string };
+
+export interface RunOptions {
+  name?: string;
+  hooks: string[]; //          TransformerLens names, harvested in one pass
+  dtype: ActDtype;
+  contextLength: number; //    default 128, BOS included
+  skipBos: boolean;
+  jsonlField: string;
+  csvColumn: string;
+  rowsPerShard?: number;
+}
+
+export interface StorageCheck {
+  ok: boolean;
+  available: number | null;
+  persisted: boolean;
+  message: string | null;
+}
+
+export interface RunSummary {
+  run: RunManifest;
+  bytes: number; //    committed bytes on disk (estimate)
+  active: boolean; //  being harvested by this engine now
+}
+
+export type RowContextView = RowContext & { tokens: string[] | null };
+
 /** Method name → [argument, result]. The engine and the worker client both implement this. */
 export interface EngineApi {
   load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
@@ -47,13 +79,24 @@ export interface EngineApi {
   forward: [{ ids: number[][]; steer?: SteerSpec }, ForwardResult];
   tokenize: [{ text: string }, { ids: number[]; tokens: string[] }];
   unload: [Record<string, never>, null];
+  createRun: [{ source: CorpusSource; options: RunOptions }, { run: RunManifest; storage: StorageCheck }];
+  harvest: [{ runId: string; batchSize?: number }, RunManifest];
+  pauseHarvest: [{ runId: string }, null];
+  cancelHarvest: [{ runId: string }, RunManifest];
+  listRuns: [Record<string, never>, RunSummary[]];
+  deleteRun: [{ runId: string }, null];
+  rowContext: [{ runId: string; row: number }, RowContextView];
 }
 
 export type Method = keyof EngineApi;
 export type Args<M extends Method> = EngineApi[M][0];
 export type Result<M extends Method> = EngineApi[M][1];
 
-export type ProgressEvent = { phase: 'download'; detail: LoadProgress } | { phase: 'build' | 'session' | 'ready'; message: string };
+export type ProgressEvent =
+  | { phase: 'download'; detail: LoadProgress }
+  | { phase: 'build' | 'session' | 'ready'; message: string }
+  | { phase: 'tokenize'; detail: TokenizeProgress }
+  | { phase: 'harvest'; detail: HarvestProgress };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

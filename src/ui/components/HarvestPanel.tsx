@@ -1,0 +1,147 @@
+import { type DragEvent, useEffect } from 'react';
+import { BLOCK_HOOKS } from '../../core/hooks';
+import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
+import { useLab } from '../store';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function HarvestPanel() {
+  const model = useLab((s) => s.model);
+  const h = useHarvest();
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setCorpusFiles([...e.dataTransfer.files]);
+  };
+  useEffect(() => {
+    // A sensible default: the residual stream after the middle block, where SAEs are usually trained.
+    if (model && useHarvest.getState().options.hooks.length === 0) setRunOptions({ hooks: [`blocks.${Math.floor(model.cfg.nLayer / 2)}.hook_resid_post`] });
+  }, [model]);
+  if (!model) return null;
+  const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
+  return (
+    <section className="panel wide" data-testid="harvest-panel">
+      <h2>Corpus → activations</h2>
+      <div className="row dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="corpus-drop">
+        <span>Drop .txt, .md, .jsonl or .csv files, or</span>
+        <input type="file" multiple accept=".txt,.text,.md,.markdown,.jsonl,.ndjson,.csv" onChange={(e) => setCorpusFiles([...(e.target.files ?? [])])} data-testid="corpus-input" />
+        <button className="secondary" onClick={useSampleCorpus} data-testid="sample-corpus">
+          Sample corpus (Moby-Dick)
+        </button>
+      </div>
+      <p className="muted" data-testid="corpus-source">
+        Corpus: {sourceLabel}
+      </p>
+      <HookPicker nLayer={model.cfg.nLayer} />
+      <div className="row">
+        <label>
+          context <input type="number" min={2} max={model.cfg.nPositions} value={h.options.contextLength} onChange={(e) => setRunOptions({ contextLength: Number(e.target.value) })} data-testid="context-length" />
+        </label>
+        <label>
+          dtype{' '}
+          <select value={h.options.dtype} onChange={(e) => setRunOptions({ dtype: e.target.value as 'f32' | 'f16' })} data-testid="dtype">
+            <option value="f32">fp32</option>
+            <option value="f16">fp16</option>
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={h.options.skipBos} onChange={(e) => setRunOptions({ skipBos: e.target.checked })} data-testid="skip-bos" /> skip BOS rows
+        </label>
+        <label title="rows per shard: the unit of commit and of resume">
+          shard rows <input type="number" min={16} step={256} value={h.options.rowsPerShard ?? 4096} onChange={(e) => setRunOptions({ rowsPerShard: Number(e.target.value) })} size={6} data-testid="rows-per-shard" />
+        </label>
+        <label>
+          jsonl field <input value={h.options.jsonlField} onChange={(e) => setRunOptions({ jsonlField: e.target.value })} size={8} data-testid="jsonl-field" />
+        </label>
+        <label>
+          csv column <input value={h.options.csvColumn} onChange={(e) => setRunOptions({ csvColumn: e.target.value })} size={8} data-testid="csv-column" />
+        </label>
+      </div>
+      <div className="row">
+        <button onClick={() => void startRun()} disabled={!h.source || h.job !== null || h.options.hooks.length === 0} data-testid="start-harvest">
+          Tokenize & harvest
+        </button>
+        {h.job?.phase === 'harvest' && (
+          <>
+            <button className="secondary" onClick={() => void pauseRun()} disabled={h.job.pausing} data-testid="pause-harvest">
+              {h.job.pausing ? 'Pausing…' : 'Pause'}
+            </button>
+            <button className="secondary" onClick={() => void cancelRun()} data-testid="cancel-harvest">
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
+      {h.job && <JobProgress />}
+      {h.error && (
+        <div className="error" role="alert" data-testid="harvest-error">
+          {h.error}
+        </div>
+      )}
+      {h.lastRun && h.lastRun.rejections.length > 0 && (
+        <div data-testid="rejections">
+          <h3>Skipped files and lines</h3>
+          <ul>
+            {h.lastRun.rejections.map((r, i) => (
+              <li key={i} data-testid="rejection">
+                <strong>{r.file}</strong>
+                {r.line !== undefined && `:${r.line}`} — {r.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {h.lastRun && (
+        <p className="muted" data-testid="last-run">
+          {h.lastRun.name}: {fmt(h.lastRun.documents)} documents · {fmt(h.lastRun.windows)} windows · {fmt(h.lastRun.committedRows)} of {fmt(h.lastRun.totalRows)} rows stored ·{' '}
+          {h.lastRun.status}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function HookPicker({ nLayer }: { nLayer: number }) {
+  const hooks = useHarvest((s) => s.options.hooks);
+  return (
+    <div className="hook-grid" data-testid="hook-picker">
+      {Array.from({ length: nLayer }, (_, l) => (
+        <div key={l} className="row tight">
+          <span className="muted">block {l}</span>
+          {BLOCK_HOOKS.map((p) => {
+            const name = `blocks.${l}.${p}`;
+            return (
+              <label key={name} title={name}>
+                <input type="checkbox" checked={hooks.includes(name)} onChange={() => toggleHook(name)} data-testid={`hook-${name}`} />
+                {p.replace('hook_', '')}
+              </label>
+            );
+          })}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function JobProgress() {
+  const job = useHarvest((s) => s.job)!;
+  if (job.phase === 'tokenize') {
+    const t = job.tokenize;
+    return (
+      <div className="progress" data-testid="harvest-progress">
+        <progress />
+        <span>tokenizing… {t ? `${fmt(t.documents)} documents · ${fmt(t.tokens)} tokens` : ''}</span>
+      </div>
+    );
+  }
+  const p = job.harvest;
+  return (
+    <div className="progress" data-testid="harvest-progress">
+      <progress value={p ? p.rowsDone / Math.max(1, p.totalRows) : undefined} max={1} />
+      <span data-testid="harvest-progress-text">
+        {p
+          ? `${fmt(p.rowsDone)} / ${fmt(p.totalRows)} tokens · ${p.tokensPerSecond.toFixed(0)} tok/s · ETA ${p.etaSeconds === null ? '–' : `${Math.ceil(p.etaSeconds)} s`} · ${p.committedShards} shards committed`
+          : 'starting the harvest model…'}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { useEffect } from 'react';
+import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
+import { useLab } from '../store';
+
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+
+export function RunsPanel() {
+  const engine = useLab((s) => s.engine);
+  const model = useLab((s) => s.model);
+  const { runs, job } = useHarvest();
+  useEffect(() => {
+    if (engine) void refreshRuns();
+  }, [engine]);
+  return (
+    <section className="panel wide" data-testid="runs-panel">
+      <h2>Activation runs</h2>
+      {runs.length === 0 && <p className="muted">No runs stored in this browser yet.</p>}
+      {runs.length > 0 && (
+        <table className="runs">
+          <thead>
+            <tr>
+              <th>run</th>
+              <th>model</th>
+              <th>hooks</th>
+              <th className="num">tokens stored</th>
+              <th className="num">on disk</th>
+              <th>status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map(({ run, bytes, active }) => {
+              const interrupted = !active && (run.status === 'harvesting' || run.status === 'paused' || run.status === 'error' || run.status === 'ready');
+              return (
+                <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
+                  <td>{run.name}</td>
+                  <td>{run.modelId}</td>
+                  <td>{run.hooks.map((h) => h.name).join(', ')}</td>
+                  <td className="num" data-testid="run-rows">
+                    {run.committedRows.toLocaleString('en-US')} / {run.totalRows.toLocaleString('en-US')}
+                  </td>
+                  <td className="num">{mb(bytes)}</td>
+                  <td>{active ? 'harvesting' : run.status === 'harvesting' ? 'interrupted' : run.status}</td>
+                  <td>
+                    {interrupted && (
+                      <button
+                        className="secondary"
+                        onClick={() => void harvest(run.id)}
+                        disabled={job !== null || model?.id !== run.modelId}
+                        title={model?.id !== run.modelId ? `load ${run.modelId} to resume` : ''}
+                        data-testid="resume-run"
+                      >
+                        Resume
+                      </button>
+                    )}
+                    <button className="danger" onClick={() => void deleteRunById(run.id)} disabled={active} data-testid="delete-run">
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

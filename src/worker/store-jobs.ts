@@ -1,0 +1,119 @@
+// Activation-store work inside the engine: make a run from a corpus (tokenize into windows), harvest
+// it with a model that exposes the run's hooks, pause/cancel, list, delete, and look rows up.
+import { LabError } from '../core/errors';
+import { hookDim } from '../core/hooks';
+import type { Gpt2Config } from '../core/config';
+import type { Gpt2Model } from '../model/gpt2';
+import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { hashFile, readCorpus } from '../corpus/readers';
+import { type HarvestProgress, harvestRun } from '../store/harvest';
+import { RunReader } from '../store/reader';
+import { StoreQuotaError, checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, saveManifest } from '../store/runs';
+import { type RunManifest, type StoreDb, openStore } from '../store/schema';
+import { type TokenizeProgress, tokenizeIntoRun } from '../store/tokenize';
+import type { CorpusSource, RunOptions, RunSummary, RowContextView, StorageCheck } from './protocol';
+
+export class HarvestBusyError extends LabError {}
+
+export interface ModelAccess {
+  id: string;
+  cfg: Gpt2Config;
+  tokenizer: Gpt2Tokenizer;
+  /** A model exposing exactly these hooks (built on demand, cached). */
+  harvestModel(hooks: string[]): Promise<Gpt2Model>;
+}
+
+export class StoreJobs {
+  private dbPromise: Promise<StoreDb> | null = null;
+  private running = new Map<string, AbortController>();
+
+  db(): Promise<StoreDb> {
+    this.dbPromise ??= openStore();
+    return this.dbPromise;
+  }
+
+  async createRun(
+    model: ModelAccess,
+    source: CorpusSource,
+    options: RunOptions,
+    onProgress: (p: TokenizeProgress) => void,
+  ): Promise<{ run: RunManifest; storage: StorageCheck }> {
+    const db = await this.db();
+    const files = source.kind === 'files' ? source.files : [await fetchAsFile(source.url, source.name)];
+    const run = await createRun(db, {
+      name: options.name || files.map((f) => f.name).join(', ').slice(0, 80),
+      modelId: model.id,
+      hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
+      dtype: options.dtype,
+      contextLength: Math.min(options.contextLength, model.cfg.nPositions),
+      skipBos: options.skipBos,
+      bosTokenId: model.cfg.bosTokenId,
+      rowsPerShard: options.rowsPerShard,
+    });
+    for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
+    const pieces = readCorpus(files, { jsonlField: options.jsonlField, csvColumn: options.csvColumn });
+    await tokenizeIntoRun(db, run, pieces, model.tokenizer, { separatorTokenId: model.cfg.eosTokenId, onProgress });
+    const storage = await checkStorage(estimateRunBytes(run));
+    return { run, storage };
+  }
+
+  async harvest(model: ModelAccess, runId: string, batchSize: number, onProgress: (p: HarvestProgress) => void): Promise<RunManifest> {
+    if (this.running.has(runId)) throw new HarvestBusyError(`run ${runId} is already being harvested`);
+    const db = await this.db();
+    const run = await getRun(db, runId);
+    if (run.modelId !== model.id) {
+      throw new LabError(`run ${run.name} was made with ${run.modelId}; load that model to harvest it (loaded: ${model.id})`);
+    }
+    if (run.status === 'done') return run;
+    const net = await model.harvestModel(run.hooks.map((h) => h.name));
+    const control = new AbortController();
+    this.running.set(runId, control);
+    try {
+      return await harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress });
+    } catch (err) {
+      run.status = 'error';
+      run.error = err instanceof Error ? err.message : String(err);
+      await saveManifest(db, run).catch(() => undefined); // under a full quota even this may fail; shards are intact
+      if (err instanceof StoreQuotaError) throw err;
+      throw err;
+    } finally {
+      this.running.delete(runId);
+    }
+  }
+
+  /** Stops a harvest after its current batch; committed shards stay and it can resume later. */
+  pause(runId: string): void {
+    this.running.get(runId)?.abort();
+  }
+
+  async cancel(runId: string): Promise<RunManifest> {
+    this.pause(runId);
+    const db = await this.db();
+    const run = await getRun(db, runId);
+    run.status = 'cancelled';
+    await saveManifest(db, run);
+    return run;
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const db = await this.db();
+    return (await listRuns(db)).map((run) => ({ run, bytes: committedBytes(run), active: this.running.has(run.id) }));
+  }
+
+  async delete(runId: string): Promise<void> {
+    this.pause(runId);
+    await deleteRun(await this.db(), runId);
+  }
+
+  async context(runId: string, row: number, tokenizer: Gpt2Tokenizer | null): Promise<RowContextView> {
+    const reader = await RunReader.open(await this.db(), runId);
+    const ctx = await reader.context(row);
+    return { ...ctx, tokens: tokenizer ? ctx.ids.map((i) => tokenizer.tokenText(i)) : null };
+  }
+}
+
+async function fetchAsFile(url: string, name: string): Promise<File> {
+  const res = await fetch(url);
+  if (!res.ok) throw new LabError(`could not fetch the sample corpus ${url} (HTTP ${res.status})`);
+  return new File([await res.blob()], name);
+}

@@ -1,0 +1,135 @@
+// Corpus → activation store in Chromium, driven as a user would: drop a corpus of good and bad files,
+// harvest two hooks, reload mid-harvest, resume; the store then holds exactly the expected rows, no
+// duplicates, each equal to the model's hook output for its window (independent CPU reference).
+// Also: a storage quota too small for the run stops with a clear message and a consistent store.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadGpt2FromDir } from '../../src/node/load-dir';
+import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
+import { assertClose } from '../reference/compare';
+import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+
+const MOBY = `Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world. It is a way I have of driving off the spleen and regulating the circulation.`;
+const CONTEXT = 32;
+const HOOKS = ['blocks.2.hook_resid_post', 'blocks.1.mlp.hook_post'];
+
+let app: OpenedPage;
+let dir: string;
+let good: string[]; // texts of the good documents, in corpus order
+
+function writeFixture(): string[] {
+  dir = join(tmpdir(), `sse-corpus-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const docs = {
+    txt: `${MOBY}\n\n${MOBY.toUpperCase()}`,
+    md: '# Loomings\n\nWhenever I find myself growing grim about the mouth; whenever it is a damp, drizzly November in my soul…',
+    jsonl: ['There now is your insular city of the Manhattoes, belted round by wharves.', 'Right and left, the streets take you waterward.'],
+    csv: ['Circumambulate the city of a dreamy Sabbath afternoon.', 'What do you see?—Posted like silent sentinels, "all around the town".'],
+  };
+  writeFileSync(join(dir, 'a-moby.txt'), docs.txt);
+  writeFileSync(join(dir, 'b-loomings.md'), docs.md);
+  writeFileSync(join(dir, 'c-lines.jsonl'), `${JSON.stringify({ text: docs.jsonl[0] })}\n{"text": broken json\n${JSON.stringify({ text: docs.jsonl[1] })}\n`);
+  writeFileSync(join(dir, 'd-table.csv'), `id,text\n1,${docs.csv[0]}\n2,"${docs.csv[1].replace(/"/g, '""')}"\n`);
+  writeFileSync(join(dir, 'e-image.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  writeFileSync(join(dir, 'f-latin1.txt'), Buffer.from('caf\xe9 cr\xe8me br\xfbl\xe9e', 'latin1'));
+  writeFileSync(join(dir, 'g-empty.txt'), '');
+  return [docs.txt, docs.md, ...docs.jsonl, ...docs.csv];
+}
+
+const files = () => ['a-moby.txt', 'b-loomings.md', 'c-lines.jsonl', 'd-table.csv', 'e-image.txt', 'f-latin1.txt', 'g-empty.txt'].map((f) => join(dir, f));
+
+async function loadTinyOnWasm(page: Page): Promise<void> {
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('load-model').click();
+  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await page.getByTestId('load-model').filter({ hasText: 'Load model' }).waitFor({ timeout: 120_000 });
+}
+
+async function configureRun(page: Page, rowsPerShard: number): Promise<void> {
+  await page.getByTestId('corpus-input').setInputFiles(files());
+  for (const h of HOOKS) await page.getByTestId(`hook-${h}`).check();
+  await page.getByTestId('context-length').fill(String(CONTEXT));
+  await page.getByTestId('rows-per-shard').fill(String(rowsPerShard));
+}
+
+beforeAll(async () => {
+  good = writeFixture();
+  app = await openPage(`${inject('baseUrl')}/`);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await closeChromium();
+});
+
+describe('harvest', () => {
+  it('lists bad files with reasons, survives a reload mid-harvest, and stores exactly the right rows', async () => {
+    const { page } = app;
+    await loadTinyOnWasm(page);
+    await configureRun(page, 48);
+    await page.getByTestId('start-harvest').click();
+
+    // Reload once a few shards are committed, as a crashed or closed tab would.
+    await expect
+      .poll(async () => Number((await page.getByTestId('harvest-progress-text').textContent().catch(() => '')) ?.match(/(\d+) shards committed/)?.[1] ?? 0), {
+        timeout: 120_000,
+        interval: 100,
+      })
+      .toBeGreaterThanOrEqual(2);
+    await page.reload();
+    const [interrupted] = await callInPage<{ id: string; status: string; committedShards: number; totalRows: number }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
+    expect(interrupted.status).toBe('harvesting');
+    expect(interrupted.committedShards).toBeGreaterThanOrEqual(2);
+    expect(interrupted.committedShards * 48).toBeLessThan(interrupted.totalRows);
+
+    await loadTinyOnWasm(page);
+    await page.getByTestId('resume-run').click();
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
+
+    const dump = await callInPage<Awaited<ReturnType<typeof import('./pages/store-check').dumpRun>>>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', interrupted.id);
+    const { run } = dump;
+    expect(run.rejections.map((r) => r.file).sort()).toEqual(['c-lines.jsonl', 'e-image.txt', 'f-latin1.txt', 'g-empty.txt']);
+    expect(run.rejections.find((r) => r.file === 'c-lines.jsonl')!.line).toBe(2);
+    expect(run.documents).toBe(good.length);
+
+    // Expected rows, computed independently: every document's tokens plus one separator each (BOS rows skipped).
+    const tok = loadGpt2FromDir(TINY_DIR).tokenizer;
+    const stream = good.flatMap((t) => [...tok.encode(t), 8191]);
+    expect(run.totalRows).toBe(stream.length);
+    expect(run.committedRows).toBe(stream.length);
+    expect(dump.window.length).toBe(stream.length);
+    expect(dump.shardKeys).toBe(run.committedShards * HOOKS.length); // no stray shards
+    const pairs = new Set(dump.window.map((w, i) => `${w}:${dump.position[i]}`));
+    expect(pairs.size).toBe(stream.length); // no duplicates
+    expect(dump.tokenId).toEqual(stream);
+    expect(dump.windows.every((w) => w[0] === 8191 && w.length <= CONTEXT)).toBe(true);
+    expect([...dump.shuffledRowIndex].sort((a, b) => a - b)).toEqual(stream.map((_, i) => i));
+    expect(dump.lastContext!.file).toBe('d-table.csv');
+
+    // Every stored row equals the hook output of a direct forward on its window.
+    const ckpt = readCheckpoint(TINY_DIR);
+    const refs = dump.windows.map((ids) => reference(ckpt, ids));
+    for (const hook of HOOKS) {
+      const dim = hook.includes('mlp') ? 1024 : 256;
+      const b = Buffer.from(dump.hooks[hook], 'base64');
+      const stored = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+      const expected = new Float32Array(stored.length);
+      dump.window.forEach((w, i) => expected.set(refs[w].hooks[hook].subarray(dump.position[i] * dim, (dump.position[i] + 1) * dim), i * dim));
+      assertClose(`stored ${hook}`, stored, expected, 1e-4);
+    }
+
+    // The rejections are listed in the page with their reasons.
+    await page.reload();
+    expect(await page.getByTestId('run-row').count()).toBe(1);
+  });
+
+  it('deletes a run and frees its records', async () => {
+    const { page } = app;
+    await page.getByTestId('delete-run').click();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
+    expect(await callInPage<unknown[]>(page, '/tests/browser/pages/store-check.ts', 'runs')).toEqual([]);
+  });
+});

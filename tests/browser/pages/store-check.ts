@@ -1,0 +1,62 @@
+// In-page reader of the activation store for tests: everything a run holds, straight from IndexedDB.
+import { RunReader } from '../../../src/store/reader';
+import { listRuns } from '../../../src/store/runs';
+import { openStore } from '../../../src/store/schema';
+
+function b64(data: Float32Array | Uint32Array | Uint16Array | Int32Array): string {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export async function runs() {
+  const db = await openStore();
+  const all = await listRuns(db);
+  db.close();
+  return all;
+}
+
+/** The run's manifest, its windows, and per hook every committed row with (window, position). */
+export async function dumpRun(runId: string) {
+  const db = await openStore();
+  const reader = await RunReader.open(db, runId);
+  const run = reader.run;
+  const windows: number[][] = [];
+  for (let c = 0; c < run.windowChunks; c++) {
+    const chunk = (await db.get('windows', [run.id, c]))!;
+    let at = 0;
+    for (const len of chunk.lengths) {
+      windows.push(Array.from(chunk.ids.subarray(at, at + len)));
+      at += len;
+    }
+  }
+  const window: number[] = [];
+  const position: number[] = [];
+  const tokenId: number[] = [];
+  for (let s = 0; s < run.committedShards; s++) {
+    const r = (await db.get('shardRows', [run.id, s]))!;
+    window.push(...r.window);
+    position.push(...r.position);
+    tokenId.push(...r.tokenId);
+  }
+  const hooks: Record<string, string> = {};
+  for (const h of run.hooks) {
+    const parts: Float32Array[] = [];
+    for (let s = 0; s < run.committedShards; s++) parts.push(await reader.shard(h.name, s));
+    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    hooks[h.name] = b64(all);
+  }
+  const shardKeys = (await db.getAllKeys('shards')).filter((k) => k[0] === run.id).length;
+  const ctx = run.committedRows > 0 ? await reader.context(run.committedRows - 1) : null;
+  // Shuffled reading: every row exactly once, in batches.
+  const seen: number[] = [];
+  for await (const b of reader.batches(run.hooks[0].name, 100, { seed: 7, mixShards: 2 })) seen.push(...b.rowIndex);
+  db.close();
+  return { run, windows, window, position, tokenId, hooks, shardKeys, lastContext: ctx, shuffledRowIndex: seen };
+}
