@@ -24,7 +24,7 @@ function writeFixture(): string[] {
   dir = join(tmpdir(), `sse-corpus-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const docs = {
-    txt: `${MOBY}\n\n${MOBY.toUpperCase()}`,
+    txt: `${MOBY}\n\n${MOBY.toUpperCase()}\n\n`.repeat(4),
     md: '# Loomings\n\nWhenever I find myself growing grim about the mouth; whenever it is a damp, drizzly November in my soul…',
     jsonl: ['There now is your insular city of the Manhattoes, belted round by wharves.', 'Right and left, the streets take you waterward.'],
     csv: ['Circumambulate the city of a dreamy Sabbath afternoon.', 'What do you see?—Posted like silent sentinels, "all around the town".'],
@@ -41,8 +41,9 @@ function writeFixture(): string[] {
 
 const files = () => ['a-moby.txt', 'b-loomings.md', 'c-lines.jsonl', 'd-table.csv', 'e-image.txt', 'f-latin1.txt', 'g-empty.txt'].map((f) => join(dir, f));
 
-async function loadTinyOnWasm(page: Page): Promise<void> {
-  await page.getByTestId('backend-select').selectOption('wasm');
+/** WebGPU (SwiftShader here) is slow enough that a reload lands mid-harvest. */
+async function loadTiny(page: Page): Promise<void> {
+  await page.getByTestId('backend-select').selectOption('webgpu');
   await page.getByTestId('load-model').click();
   await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
   await page.getByTestId('load-model').filter({ hasText: 'Load model' }).waitFor({ timeout: 120_000 });
@@ -68,7 +69,7 @@ afterAll(async () => {
 describe('harvest', () => {
   it('lists bad files with reasons, survives a reload mid-harvest, and stores exactly the right rows', async () => {
     const { page } = app;
-    await loadTinyOnWasm(page);
+    await loadTiny(page);
     await configureRun(page, 48);
     await page.getByTestId('start-harvest').click();
 
@@ -85,7 +86,7 @@ describe('harvest', () => {
     expect(interrupted.committedShards).toBeGreaterThanOrEqual(2);
     expect(interrupted.committedShards * 48).toBeLessThan(interrupted.totalRows);
 
-    await loadTinyOnWasm(page);
+    await loadTiny(page);
     await page.getByTestId('resume-run').click();
     await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
 
@@ -121,9 +122,16 @@ describe('harvest', () => {
       assertClose(`stored ${hook}`, stored, expected, 1e-4);
     }
 
-    // The rejections are listed in the page with their reasons.
+    // The rejections are listed in the page with their reasons, and the run is listed after a reload.
+    expect(await page.getByTestId('rejection').allTextContents()).toEqual([
+      'c-lines.jsonl:2 — line 2: not valid JSON',
+      'e-image.txt — looks like a binary file (contains NUL bytes)',
+      expect.stringMatching(/^f-latin1.txt — not UTF-8 text/),
+      'g-empty.txt — empty file',
+    ]);
     await page.reload();
-    expect(await page.getByTestId('run-row').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('run-row').getAttribute('data-status')).toBe('done');
   });
 
   it('deletes a run and frees its records', async () => {
