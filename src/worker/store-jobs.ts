@@ -5,7 +5,7 @@ import { hookDim } from '../core/hooks';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Model } from '../model/gpt2';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
-import { hashFile, readCorpus } from '../corpus/readers';
+import { hashFile, readCorpus } from '../corpus';
 import { type HarvestProgress, harvestRun } from '../store/harvest';
 import { RunReader } from '../store/reader';
 import { StoreQuotaError, checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, saveManifest } from '../store/runs';
@@ -51,7 +51,9 @@ export class StoreJobs {
       rowsPerShard: options.rowsPerShard,
     });
     for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
-    const pieces = readCorpus(files, { jsonlField: options.jsonlField, csvColumn: options.csvColumn });
+    // A column written as digits is an index ("0"); anything else names a header.
+    const csvColumn = /^\d+$/.test(options.csvColumn) ? Number(options.csvColumn) : options.csvColumn;
+    const pieces = readCorpus(files, { jsonlField: options.jsonlField, csvColumn });
     await tokenizeIntoRun(db, run, pieces, model.tokenizer, { separatorTokenId: model.cfg.eosTokenId, onProgress });
     const storage = await checkStorage(estimateRunBytes(run));
     return { run, storage };

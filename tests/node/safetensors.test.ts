@@ -39,7 +39,7 @@ describe('safetensors reader', () => {
 
   it('reads the same tensors from a Blob and from a chunked Response (with and without Content-Length)', async () => {
     const bytes = file('F32');
-    const fromBlob = await readSafetensorsBlob(new Blob([bytes]));
+    const fromBlob = await readSafetensorsBlob(new Blob([bytes as BlobPart]));
     expect(Array.from(tensorToF32(fromBlob, 'b'))).toEqual([1, 2, 3]);
     const progress: number[] = [];
     const fromResponse = await readSafetensorsResponse(chunkedResponse(bytes, 7), 'x', (loaded) => progress.push(loaded));
