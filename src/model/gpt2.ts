@@ -45,8 +45,24 @@ export class Gpt2Model {
     this.steerDim = this.steerable ? steerDimOf(session, cfg, steerAt) : 0;
   }
 
-  /** Runs a batch of equal-length token sequences. ids: [B][T]. */
+  /** Runs a batch of equal-length token sequences. ids: [B][T]. Outputs are read back to the CPU. */
   async forward(ids: number[][], opts: { steer?: SteerSpec } = {}): Promise<ForwardResult> {
+    const out = await this.forwardTensors(ids, opts);
+    const result: ForwardResult = { logits: null, logitsLast: null, hooks: {} };
+    for (const [name, tensor] of Object.entries(out)) {
+      const host = await toHost(tensor);
+      if (name === LOGITS) result.logits = host;
+      else if (name === LOGITS_LAST) result.logitsLast = host;
+      else result.hooks[name] = host;
+    }
+    return result;
+  }
+
+  /**
+   * Runs the model and returns onnxruntime tensors as they come: in GPU buffers when the model was
+   * opened with keepOnGpu on WebGPU. The caller owns them and must dispose() GPU tensors.
+   */
+  async forwardTensors(ids: number[][], opts: { steer?: SteerSpec } = {}): Promise<Record<string, ort.Tensor>> {
     const B = ids.length;
     const T = ids[0]?.length ?? 0;
     if (B === 0 || T === 0) throw new RuntimeError('forward needs at least one non-empty sequence');
@@ -67,20 +83,11 @@ export class Gpt2Model {
       const steer = opts.steer ?? { data: new Float32Array(this.steerDim), shape: [1, 1, this.steerDim] };
       feeds[STEER_INPUT] = new ort.Tensor('float32', steer.data, steer.shape);
     }
-    let out: ort.InferenceSession.OnnxValueMapType;
     try {
-      out = await this.session.run(feeds);
+      return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
     } catch (err) {
       throw new RuntimeError(`forward pass failed: ${describeError(err)}`);
     }
-    const result: ForwardResult = { logits: null, logitsLast: null, hooks: {} };
-    for (const [name, tensor] of Object.entries(out)) {
-      const host = await toHost(tensor as ort.Tensor);
-      if (name === LOGITS) result.logits = host;
-      else if (name === LOGITS_LAST) result.logitsLast = host;
-      else result.hooks[name] = host;
-    }
-    return result;
   }
 
   async dispose(): Promise<void> {
@@ -97,7 +104,7 @@ function steerDimOf(session: ort.InferenceSession, cfg: Gpt2Config, steerAt: str
 }
 
 async function toHost(t: ort.Tensor): Promise<HostTensor> {
-  const data = t.location === 'cpu' ? (t.data as Float32Array) : ((await t.getData(true)) as Float32Array);
+  const data = t.location === 'cpu' ? (t.data as Float32Array) : ((await t.getData(true)) as Float32Array); // true: release the GPU buffer
   return { shape: [...t.dims], data };
 }
 
@@ -105,12 +112,12 @@ async function toHost(t: ort.Tensor): Promise<HostTensor> {
 export async function createGpt2Model(
   weights: Gpt2Weights,
   cfg: Gpt2Config,
-  opts: Gpt2BuildOptions & { backend?: Backend } = {},
+  opts: Gpt2BuildOptions & { backend?: Backend; keepOnGpu?: boolean } = {},
 ): Promise<Gpt2Model> {
   const t0 = performance.now();
   const onnx = buildGpt2Onnx(weights, cfg, opts);
   const t1 = performance.now();
-  const { session, status } = await createSession(onnx, opts.backend ?? 'webgpu');
+  const { session, status } = await createSession(onnx, opts.backend ?? 'webgpu', opts.keepOnGpu);
   const t2 = performance.now();
   return new Gpt2Model(session, cfg, status, opts.steerAt ?? null, { buildMs: t1 - t0, sessionMs: t2 - t1 });
 }

@@ -45,8 +45,11 @@ export interface CreatedSession {
   status: BackendStatus;
 }
 
-/** Creates a session on the preferred backend, falling back to wasm (with the reason) if WebGPU fails. */
-export async function createSession(model: Uint8Array, prefer: Backend): Promise<CreatedSession> {
+/**
+ * Creates a session on the preferred backend, falling back to wasm (with the reason) if WebGPU fails.
+ * `keepOnGpu`: WebGPU outputs stay in GPU buffers (for later GPU stages) instead of being read back.
+ */
+export async function createSession(model: Uint8Array, prefer: Backend, keepOnGpu = false): Promise<CreatedSession> {
   configureOrt();
   let fallbackReason: string | null = null;
   if (prefer === 'webgpu') {
@@ -57,6 +60,7 @@ export async function createSession(model: Uint8Array, prefer: Backend): Promise
           executionProviders: ['webgpu'],
           graphOptimizationLevel: 'all',
           logSeverityLevel: 3,
+          ...(keepOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
         });
         return { session, status: { backend: 'webgpu', fallbackReason: null, adapter: await adapterName() } };
       } catch (err) {

@@ -76,6 +76,18 @@ describe('GPT-2 on WebGPU vs the CPU reference', () => {
     assertClose('clean logits', decode(clean.logits), plain.logits, REL);
   });
 
+  it('keeps outputs in GPU buffers when asked (for later GPU stages)', async () => {
+    const r = await callInPage<{ location: string; hasBuffer: boolean; maxDiff: number; length: number }>(
+      page.page,
+      '/tests/browser/pages/model-check.ts',
+      'gpuOutputs',
+      hub.url,
+      'sse/tiny-gpt2',
+      [pseudoIds(6, 8192, 3)],
+    );
+    expect(r).toMatchObject({ location: 'gpu-buffer', hasBuffer: true, maxDiff: 0, length: 6 * 256 });
+  });
+
   it('GPT-2-small shape (12 layers, 768, vocab 50257, 1024 positions): logits and every hook', async () => {
     const dir = gpt2SmallCheckpoint();
     const ids = [pseudoIds(8, 50257, 5)];

@@ -50,3 +50,23 @@ export async function runModel(req: RunRequest): Promise<RunResult> {
   await model.dispose();
   return { backend: model.status.backend, fallbackReason: model.status.fallbackReason, adapter: model.status.adapter, ...model.timings, outputs };
 }
+
+/** With keepOnGpu, outputs come back as GPU buffers whose contents equal the read-back forward. */
+export async function gpuOutputs(hubUrl: string, repo: string, ids: number[][]) {
+  const loaded = await loadGpt2FromHub(repo, { hubUrl, cache: false });
+  const hooks = ['blocks.1.hook_resid_post'];
+  const onGpu = await createGpt2Model(loaded.weights, loaded.cfg, { backend: 'webgpu', hooks, keepOnGpu: true });
+  const tensors = await onGpu.forwardTensors(ids);
+  const t = tensors['blocks.1.hook_resid_post'];
+  const location = t.location;
+  const hasBuffer = t.location === 'gpu-buffer' && t.gpuBuffer instanceof GPUBuffer;
+  const fromGpu = (await t.getData(true)) as Float32Array;
+  for (const other of Object.values(tensors)) if (other !== t) other.dispose();
+  const plain = await createGpt2Model(loaded.weights, loaded.cfg, { backend: 'webgpu', hooks });
+  const ref = (await plain.forward(ids)).hooks['blocks.1.hook_resid_post'].data;
+  await onGpu.dispose();
+  await plain.dispose();
+  let maxDiff = 0;
+  fromGpu.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - ref[i]))));
+  return { location, hasBuffer, maxDiff, length: fromGpu.length };
+}
