@@ -1,6 +1,6 @@
 // npm run bench:model — forward throughput (tokens/s) for batch 8 × 128 on the tiny model and on a
 // GPT-2-small-shaped random checkpoint, WebGPU vs wasm in the same Chromium, and their ratio.
-// Options: --runs N (default 3), --models tiny,small, --batch B, --seq T.
+// Options: --runs N (default 3), --models tiny,small, --batch B, --seq T, --backends webgpu,wasm.
 import { parseArgs } from 'node:util';
 import { callInPage, launchChromium, openPage } from '../tests/browser/chromium';
 import { TINY_DIR, gpt2SmallCheckpoint } from '../tests/helpers/checkpoints';
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'tiny,small' },
       batch: { type: 'string', default: '8' },
       seq: { type: 'string', default: '128' },
+      backends: { type: 'string', default: 'webgpu,wasm' },
     },
   });
   const repos: Record<string, string> = { 'sse/tiny-gpt2': TINY_DIR };
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     for (const m of values.models.split(',')) {
       const repo = m === 'tiny' ? 'sse/tiny-gpt2' : 'sse/gpt2-small-random';
       const results: Partial<Record<'webgpu' | 'wasm', BenchResult>> = {};
-      for (const backend of ['webgpu', 'wasm'] as const) {
+      for (const backend of values.backends.split(',') as ('webgpu' | 'wasm')[]) {
         const args = { hubUrl: hub.url, repo, backend, batch: Number(values.batch), seq: Number(values.seq), runs: Number(values.runs) };
         const r = await callInPage<BenchResult>(page.page, '/bench/pages/model-bench.ts', 'benchModel', args);
         if (r.backend !== backend) throw new Error(`${backend} fell back to ${r.backend}: ${r.fallbackReason}`);
@@ -37,10 +38,11 @@ async function main(): Promise<void> {
         console.log(line);
         rows.push(line);
       }
-      const ratio = results.webgpu!.tokensPerSecond / results.wasm!.tokensPerSecond;
-      const line = `${m.padEnd(5)} webgpu/wasm ratio ${ratio.toFixed(2)}×`;
-      console.log(line);
-      rows.push(line);
+      if (results.webgpu && results.wasm) {
+        const line = `${m.padEnd(5)} webgpu/wasm ratio ${(results.webgpu.tokensPerSecond / results.wasm.tokensPerSecond).toFixed(2)}×`;
+        console.log(line);
+        rows.push(line);
+      }
     }
   } finally {
     await page.close();
