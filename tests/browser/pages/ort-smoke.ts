@@ -1,43 +1,16 @@
 // Runs inside the page: onnxruntime-web loads its wasm (threads need cross-origin isolation)
-// under the app's CSP and runs a hand-encoded one-node ONNX model (c = a + b).
+// under the app's CSP and runs a one-node ONNX model (c = a + b).
 import * as ort from 'onnxruntime-web';
+import { DataType, OnnxGraph } from '../../../src/onnx/graph';
 
-// --- minimal protobuf writer, enough for a ModelProto -------------------------------------
-type Field = [field: number, value: number | string | Uint8Array];
-function varint(n: number, out: number[]): void {
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-}
-function msg(fields: Field[]): Uint8Array {
-  const out: number[] = [];
-  for (const [f, v] of fields) {
-    if (typeof v === 'number') {
-      varint(f << 3, out);
-      varint(v, out);
-    } else {
-      const bytes = typeof v === 'string' ? new TextEncoder().encode(v) : v;
-      varint((f << 3) | 2, out);
-      varint(bytes.length, out);
-      for (const b of bytes) out.push(b);
-    }
-  }
-  return Uint8Array.from(out);
-}
-const FLOAT = 1;
-const valueInfo = (name: string) =>
-  msg([
-    [1, name],
-    [2, msg([[1, msg([[1, FLOAT], [2, msg([[1, msg([[2, 'n']])]])]])]])],
-  ]);
-
-/** ONNX model: inputs a, b: float[n]; output c = a + b (opset 17). */
+/** ONNX model: inputs a, b: float[n]; output c = a + b (opset 17), built with the project's writer. */
 export function addModel(): Uint8Array {
-  const node = msg([[1, 'a'], [1, 'b'], [2, 'c'], [3, 'add'], [4, 'Add']]);
-  const graph = msg([[1, node], [2, 'g'], [11, valueInfo('a')], [11, valueInfo('b')], [12, valueInfo('c')]]);
-  return msg([[1, 8], [2, 'sse-test'], [7, graph], [8, msg([[1, ''], [2, 17]])]]);
+  const g = new OnnxGraph('g');
+  g.input('a', DataType.FLOAT, ['n']);
+  g.input('b', DataType.FLOAT, ['n']);
+  g.node('Add', ['a', 'b'], { outputs: ['c'] });
+  g.output('c', DataType.FLOAT, ['n']);
+  return g.toModel({ opset: 17, producer: 'sse-test' });
 }
 
 export interface OrtSmokeResult {
