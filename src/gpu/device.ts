@@ -58,7 +58,8 @@ export async function requestDevice(opts: RequestDeviceOptions = {}): Promise<GP
 
 /** Describes the adapter behind a device, e.g. "google / swiftshader". */
 export function adapterName(device: GPUDevice): string {
-  const info = device.adapterInfo;
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo; // Chrome 132+
+  if (!info) return 'unknown adapter';
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
 }
 

@@ -58,8 +58,17 @@ interface CachedPipeline {
   layout: GPUBindGroupLayout;
 }
 
+interface CachedModule {
+  module: GPUShaderModule;
+  /**
+   * Asked once, when the module is created: in Chromium 156 (SwiftShader) a second getCompilationInfo() on a
+   * module that already backs a pipeline never resolves.
+   */
+  info: Promise<GPUCompilationInfo>;
+}
+
 interface DeviceCache {
-  modules: Map<string, GPUShaderModule>;
+  modules: Map<string, CachedModule>;
   pipelines: Map<string, CachedPipeline>;
   /** Uniform buffers by kernel name + content. Immutable once written, so safe to share within one encoder. */
   uniforms: Map<string, GPUBuffer>;
@@ -105,14 +114,19 @@ function layoutEntries(kernel: Kernel): GPUBindGroupLayoutEntry[] {
   return entries;
 }
 
-function shaderModule(device: GPUDevice, kernel: Kernel): GPUShaderModule {
+function cachedModule(device: GPUDevice, kernel: Kernel): CachedModule {
   const c = cacheFor(device);
   let m = c.modules.get(kernel.source);
   if (!m) {
-    m = device.createShaderModule({ label: kernel.name, code: kernel.source });
+    const module = device.createShaderModule({ label: kernel.name, code: kernel.source });
+    m = { module, info: module.getCompilationInfo() };
     c.modules.set(kernel.source, m);
   }
   return m;
+}
+
+function shaderModule(device: GPUDevice, kernel: Kernel): GPUShaderModule {
+  return cachedModule(device, kernel).module;
 }
 
 function pipelineDescriptor(device: GPUDevice, kernel: Kernel, layout: GPUBindGroupLayout): GPUComputePipelineDescriptor {
@@ -136,8 +150,7 @@ export async function compileKernel(device: GPUDevice, kernel: Kernel): Promise<
   const c = cacheFor(device);
   const key = pipelineKey(kernel);
   if (c.pipelines.has(key)) return;
-  const module = shaderModule(device, kernel);
-  const info = await module.getCompilationInfo();
+  const info = await cachedModule(device, kernel).info;
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
     c.modules.delete(kernel.source);
@@ -256,7 +269,11 @@ export function runKernel(
   if (!encoder) device.queue.submit([enc.finish()]);
 }
 
-/** Splits `count` workgroups over x and y so neither exceeds the 65535 per-dimension default limit. */
+/**
+ * Splits `count` workgroups over two grid dimensions so neither exceeds `limit` (default: 65535, the WebGPU
+ * default maxComputeWorkgroupsPerDimension). The shader recovers the index as hi · limit + lo and skips
+ * index ≥ count (the last row of the grid may be partial).
+ */
 export function dispatch2d(count: number, limit = 65535): [number, number] {
   if (count <= limit) return [count, 1];
   return [limit, Math.ceil(count / limit)];

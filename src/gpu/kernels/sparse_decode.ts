@@ -10,6 +10,8 @@ export interface SparseDecodeParams {
   d: number;
   /** Threads per workgroup; each handles 4 columns. Default 64 (256 columns per workgroup). */
   workgroup?: number;
+  /** Most workgroups per grid dimension (default 65535, the WebGPU default limit); rows beyond spill into z. */
+  maxGridDim?: number;
 }
 
 export interface SparseDecodeBuffers {
@@ -24,7 +26,7 @@ const COLS = 4; // columns per thread, as in the shader
 
 export function sparseDecodeKernel(p: SparseDecodeParams): Kernel {
   const wg = p.workgroup ?? 64;
-  const [y, z] = dispatch2d(p.M);
+  const [y, z] = dispatch2d(p.M, p.maxGridDim);
   return {
     name: 'sparse_decode',
     source,

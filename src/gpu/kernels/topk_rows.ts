@@ -12,6 +12,8 @@ export interface TopkRowsParams {
   k: number;
   /** Values become max(v, 0) after selection (TopK SAE). */
   relu?: boolean;
+  /** Most workgroups per grid dimension (default 65535, the WebGPU default limit); rows beyond spill into y. */
+  maxGridDim?: number;
 }
 
 export interface TopkRowsBuffers {
@@ -24,7 +26,7 @@ export function topkRowsKernel(p: TopkRowsParams): Kernel {
   if (!Number.isInteger(p.k) || p.k < 1 || p.k > Math.min(p.N, TOPK_MAX_K)) {
     throw new RangeError(`topk_rows: k = ${p.k} must be in 1..min(N, ${TOPK_MAX_K}) (N = ${p.N})`);
   }
-  const [x, y] = dispatch2d(p.M);
+  const [x, y] = dispatch2d(p.M, p.maxGridDim);
   return {
     name: 'topk_rows',
     source,
