@@ -1,6 +1,7 @@
 // onnxruntime-web session creation: WebGPU when the browser has it, wasm otherwise, with the reason kept.
 import * as ort from 'onnxruntime-web';
 import { RuntimeError, describeError } from '../core/errors';
+import { webgpuUnavailableReason } from './webgpu';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -18,19 +19,6 @@ function configureOrt(): void {
   const cores = (globalThis.navigator?.hardwareConcurrency ?? 2) | 0;
   ort.env.wasm.numThreads = Math.max(1, Math.min(4, cores));
   ort.env.logLevel = 'error';
-}
-
-/** Checks that WebGPU can give us an adapter; returns null when it can, else the reason it cannot. */
-export async function webgpuUnavailableReason(): Promise<string | null> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return 'navigator.gpu is missing: this browser or context has no WebGPU (Chrome 113+; or start Chromium with --enable-unsafe-webgpu)';
-  try {
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'navigator.gpu.requestAdapter() returned null: no usable GPU adapter (blocklisted driver or disabled hardware acceleration)';
-  } catch (err) {
-    return `requestAdapter failed: ${describeError(err)}`;
-  }
-  return null;
 }
 
 async function adapterName(): Promise<string | null> {

@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { Backend } from '../model/runtime';
-import { webgpuUnavailableReason } from '../model/runtime';
+import { webgpuUnavailableReason } from '../model/webgpu';
 import { DEFAULT_HUB_URL, DEFAULT_MODEL_PATH, type LoadProgress } from '../model/sources';
 import type { Engine, ModelInfo, ModelSource, Prediction, ProgressEvent } from '../worker/protocol';
 

@@ -154,7 +154,7 @@ describe('static build (dist)', () => {
 });
 
 async function ortSmokePage(url: string, allowWarnings = false): Promise<OrtSmokeResult> {
-  const p = await openPage(url, { prefix: '[dist ort]' });
+  const p = await openPage(url, { prefix: '[ort-smoke]' });
   try {
     await p.page.waitForFunction(() => window.__ortSmoke !== undefined, null, { timeout: 60_000 });
     const out = await p.page.evaluate(() => window.__ortSmoke);

@@ -147,7 +147,9 @@ describe('harvest', () => {
     await page.getByTestId('start-harvest').click();
     await expect.poll(() => page.getByTestId('harvest-error').textContent(), { timeout: 180_000 }).toMatch(/storage quota exceeded\)\. Committed shards are kept/);
     const run = (await callInPage<{ id: string; status: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs'))[0];
-    expect(run.status).toBe('error');
+    // 'error' when the manifest could still record it; under a full quota even that write may fail,
+    // leaving 'harvesting' (shown as interrupted, resumable). Either way the shards below are consistent.
+    expect(['error', 'harvesting']).toContain(run.status);
     const dump = await callInPage<Awaited<ReturnType<typeof import('./pages/store-check').dumpRun>>>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', run.id);
     expect(dump.run.committedShards).toBeGreaterThan(0);
     expect(dump.run.committedRows).toBeLessThan(dump.run.totalRows);
