@@ -8,7 +8,7 @@ import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { hashFile, readCorpus } from '../corpus';
 import { type HarvestProgress, harvestRun } from '../store/harvest';
 import { RunReader } from '../store/reader';
-import { StoreQuotaError, checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, saveManifest } from '../store/runs';
+import { checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, saveManifest } from '../store/runs';
 import { type RunManifest, type StoreDb, openStore } from '../store/schema';
 import { type TokenizeProgress, tokenizeIntoRun } from '../store/tokenize';
 import type { CorpusSource, RunOptions, RunSummary, RowContextView, StorageCheck } from './protocol';
@@ -25,7 +25,7 @@ export interface ModelAccess {
 
 export class StoreJobs {
   private dbPromise: Promise<StoreDb> | null = null;
-  private running = new Map<string, AbortController>();
+  private running = new Map<string, { control: AbortController; done: Promise<unknown> }>();
 
   db(): Promise<StoreDb> {
     this.dbPromise ??= openStore();
@@ -69,15 +69,15 @@ export class StoreJobs {
     if (run.status === 'done') return run;
     const net = await model.harvestModel(run.hooks.map((h) => h.name));
     const control = new AbortController();
-    this.running.set(runId, control);
+    const job = harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress });
+    this.running.set(runId, { control, done: job.catch(() => undefined) });
     try {
-      return await harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress });
+      return await job;
     } catch (err) {
       run.status = 'error';
       run.error = err instanceof Error ? err.message : String(err);
       await saveManifest(db, run).catch(() => undefined); // under a full quota even this may fail; shards are intact
-      if (err instanceof StoreQuotaError) throw err;
-      throw err;
+      throw err; // a StoreQuotaError says what to do; shards committed so far are intact
     } finally {
       this.running.delete(runId);
     }
@@ -85,11 +85,14 @@ export class StoreJobs {
 
   /** Stops a harvest after its current batch; committed shards stay and it can resume later. */
   pause(runId: string): void {
-    this.running.get(runId)?.abort();
+    this.running.get(runId)?.control.abort();
   }
 
+  /** Stops the harvest (waiting for its batch to end, so it cannot overwrite the status) and marks the run cancelled. */
   async cancel(runId: string): Promise<RunManifest> {
-    this.pause(runId);
+    const job = this.running.get(runId);
+    job?.control.abort();
+    await job?.done;
     const db = await this.db();
     const run = await getRun(db, runId);
     run.status = 'cancelled';
@@ -103,7 +106,9 @@ export class StoreJobs {
   }
 
   async delete(runId: string): Promise<void> {
-    this.pause(runId);
+    const job = this.running.get(runId);
+    job?.control.abort();
+    await job?.done;
     await deleteRun(await this.db(), runId);
   }
 

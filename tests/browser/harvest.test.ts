@@ -134,6 +134,27 @@ describe('harvest', () => {
     expect(await page.getByTestId('run-row').getAttribute('data-status')).toBe('done');
   });
 
+  it('pauses, resumes and cancels from the page', async () => {
+    const { page } = app;
+    await loadTiny(page);
+    await configureRun(page, 48);
+    const shards = async () => Number((await page.getByTestId('harvest-progress-text').textContent().catch(() => ''))?.match(/(\d+) shards committed/)?.[1] ?? 0);
+    await page.getByTestId('start-harvest').click();
+    await expect.poll(shards, { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('pause-harvest').click();
+    const row = page.getByTestId('run-row').first();
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 120_000 }).toBe('paused');
+    const pausedRows = await row.getByTestId('run-rows').textContent();
+    await row.getByTestId('resume-run').click();
+    await expect.poll(shards, { timeout: 120_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('cancel-harvest').click();
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 120_000 }).toBe('cancelled');
+    expect(await row.getByTestId('run-rows').textContent()).not.toBe(pausedRows); // resumed, then stopped
+    const listed = await page.getByTestId('run-row').count();
+    await row.getByTestId('delete-run').click();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(listed - 1);
+  });
+
   it('stops cleanly at a full storage quota, keeping the committed shards readable', async () => {
     const { page } = app;
     await loadTiny(page);
