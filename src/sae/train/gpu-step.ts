@@ -1,0 +1,234 @@
+// The TopK SAE training step on WebGPU: every stage of ./cpu-step.ts as a WGSL kernel (src/gpu/kernels/*),
+// encoded in one command encoder per step, in the CPU twin's order. Parameters, Adam moments and dead counters
+// stay on the GPU; read them back with readState() (e.g. to save, or to compare with the twin).
+//
+//   forward   matmul_bias (pre) → topk_rows (idx, val) → sparse_decode (x̂)
+//   AuxK      mask_dead → topk_rows (k_aux) → sparse_decode without b_dec (ê)        [auxCoef > 0]
+//   scalars   loss_stats → loss_finalize (stats: loss, mse, fvu, auxLoss, numDead, ...)
+//   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot (dpre) → latent_bitmap → latent_grad (dW_dec;
+//             dW_encᵀ + db_enc) → bias_grad (db_dec); the AuxK term accumulates onto the main one
+//   update    dead_update → dec_grad_project → adam ×4 → dec_renorm
+//
+// With no dead latents the AuxK kernels still run (the dead count lives on the GPU) and add exact zeros, which
+// is what the twin's skipping them amounts to.
+import { createBuffer, readBuffer } from '../../gpu/device';
+import { adam } from '../../gpu/kernels/adam';
+import { biasGrad } from '../../gpu/kernels/bias_grad';
+import { deadUpdate } from '../../gpu/kernels/dead_update';
+import { decGradProject, decRenorm } from '../../gpu/kernels/dec_rows';
+import { bitmapBytes, latentBitmap } from '../../gpu/kernels/latent_bitmap';
+import { latentGrad } from '../../gpu/kernels/latent_grad';
+import { STAT, STATS_LEN, lossFinalize, lossStats } from '../../gpu/kernels/loss_stats';
+import { maskDead } from '../../gpu/kernels/mask_dead';
+import { matmulBias } from '../../gpu/kernels/matmul_bias';
+import { reconGrad } from '../../gpu/kernels/recon_grad';
+import { sparseDecode } from '../../gpu/kernels/sparse_decode';
+import { sparseDot } from '../../gpu/kernels/sparse_dot';
+import { topkRows } from '../../gpu/kernels/topk_rows';
+import { adamScalars } from '../cpu/adam';
+import { checkLength } from '../cpu/matmul_bias';
+import { PARAM_NAMES, type ParamName, type SaeTrainConfig, type SaeTrainState, type StepStats, checkTrainConfig } from './types';
+
+type ParamBuffers = Record<ParamName, GPUBuffer>;
+
+const F = 4; // bytes per f32 / u32
+
+/** Buffers of one step's intermediates, sized for `maxBatch` rows. */
+interface Scratch {
+  x: GPUBuffer; //        [B, d_in]
+  pre: GPUBuffer; //      [B, d_sae]
+  idx: GPUBuffer; //      [B, k] u32
+  val: GPUBuffer; //      [B, k]
+  recon: GPUBuffer; //    [B, d_in]
+  g: GPUBuffer; //        [B, d_in]   dL/dx̂
+  dpre: GPUBuffer; //     [B, k]
+  bits: GPUBuffer; //     [d_sae, ⌈B / 32⌉] u32
+  partial: GPUBuffer; //  [d_in, 4]
+  stats: GPUBuffer; //    [STATS_LEN]
+  aux: {
+    pre: GPUBuffer; //    [B, d_sae]  dead latents' pre, others −FLT_MAX
+    idx: GPUBuffer; //    [B, k_aux] u32
+    val: GPUBuffer; //    [B, k_aux]
+    recon: GPUBuffer; //  [B, d_in]   ê
+    g: GPUBuffer; //      [B, d_in]   dL/dê
+    dpre: GPUBuffer; //   [B, k_aux]
+    bits: GPUBuffer; //   [d_sae, ⌈B / 32⌉] u32
+    zeros: GPUBuffer; //  [d_in]      the "b_dec" of ê
+  } | null;
+}
+
+export interface GpuTrainer {
+  readonly device: GPUDevice;
+  readonly cfg: SaeTrainConfig;
+  readonly maxBatch: number;
+  /** Adam steps taken (host-side; the bias corrections of the next step use step + 1). */
+  readonly step: number;
+  readonly params: ParamBuffers;
+  /** [d_sae] u32 tokens since each latent fired. */
+  readonly sinceFired: GPUBuffer;
+  /** [STATS_LEN] f32 scalars of the last step (slots STAT). */
+  readonly stats: GPUBuffer;
+  /**
+   * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
+   * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
+   * place. B ≤ maxBatch.
+   */
+  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
+  /** The last step's statistics (waits for the GPU). */
+  readStats(): Promise<StepStats>;
+  /** Parameters, Adam moments, step and dead counters, copied back (waits for the GPU). */
+  readState(): Promise<SaeTrainState>;
+  /** Frees every buffer the trainer made. */
+  destroy(): void;
+}
+
+/** Uploads `state` (a new SAE from initSaeParams + initTrainState, or a saved one) and returns a trainer. */
+export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: SaeTrainState, maxBatch: number): GpuTrainer {
+  checkTrainConfig(cfg);
+  const { dIn, dSae, k, kAux } = cfg;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`createGpuTrainer: maxBatch = ${maxBatch} must be a positive integer`);
+  checkLength('sinceFired', state.sinceFired, dSae);
+  const owned: GPUBuffer[] = [];
+  const make = (data: ArrayBufferView | number, label: string) => {
+    const b = createBuffer(device, data, undefined, label);
+    owned.push(b);
+    return b;
+  };
+  const shapes: Record<ParamName, number> = { W_enc: dIn * dSae, b_enc: dSae, W_dec: dSae * dIn, b_dec: dIn };
+  const upload = (t: Record<ParamName, Float32Array>, prefix: string) => {
+    const out = {} as ParamBuffers;
+    for (const n of PARAM_NAMES) {
+      checkLength(`${prefix}${n}`, t[n], shapes[n]);
+      out[n] = make(t[n], `${prefix}${n}`);
+    }
+    return out;
+  };
+  const params = upload(state.params, '');
+  const m = upload(state.m, 'adam_m.');
+  const v = upload(state.v, 'adam_v.');
+  const grads = {} as ParamBuffers;
+  for (const n of PARAM_NAMES) grads[n] = make(shapes[n] * F, `grad.${n}`);
+  const sinceFired = make(state.sinceFired, 'since_fired');
+
+  const B = maxBatch;
+  const s: Scratch = {
+    x: make(B * dIn * F, 'x'),
+    pre: make(B * dSae * F, 'pre_acts'),
+    idx: make(B * k * F, 'latent_indices'),
+    val: make(B * k * F, 'latent_acts'),
+    recon: make(B * dIn * F, 'sae_out'),
+    g: make(B * dIn * F, 'grad.sae_out'),
+    dpre: make(B * k * F, 'grad.latent_pre'),
+    bits: make(bitmapBytes(B, dSae), 'latent_bitmap'),
+    partial: make(dIn * 4 * F, 'loss_partials'),
+    stats: make(STATS_LEN * F, 'stats'),
+    aux:
+      cfg.auxCoef > 0
+        ? {
+            pre: make(B * dSae * F, 'auxk.pre_acts'),
+            idx: make(B * kAux * F, 'auxk.latent_indices'),
+            val: make(B * kAux * F, 'auxk.latent_acts'),
+            recon: make(B * dIn * F, 'auxk.e_hat'),
+            g: make(B * dIn * F, 'grad.auxk.e_hat'),
+            dpre: make(B * kAux * F, 'grad.auxk.latent_pre'),
+            bits: make(bitmapBytes(B, dSae), 'auxk.latent_bitmap'),
+            zeros: make(dIn * F, 'zeros'),
+          }
+        : null,
+  };
+
+  let step = state.step;
+
+  function encodeStep(enc: GPUCommandEncoder, x: GPUBuffer, lr: number, M: number): void {
+    const d = device;
+    const p = params;
+    // Forward.
+    matmulBias(d, { M, K: dIn, N: dSae, subtractRow: true }, { a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, out: s.pre }, enc);
+    topkRows(d, { M, N: dSae, k, relu: true }, { x: s.pre, indices: s.idx, values: s.val }, enc);
+    sparseDecode(d, { M, k, dSae, d: dIn }, { vals: s.val, idx: s.idx, wDec: p.W_dec, bDec: p.b_dec, out: s.recon }, enc);
+    const a = s.aux;
+    if (a) {
+      maskDead(d, { M, N: dSae, deadTokens: cfg.deadTokens }, { pre: s.pre, sinceFired, out: a.pre }, enc);
+      topkRows(d, { M, N: dSae, k: kAux, relu: true }, { x: a.pre, indices: a.idx, values: a.val }, enc);
+      sparseDecode(d, { M, k: kAux, dSae, d: dIn }, { vals: a.val, idx: a.idx, wDec: p.W_dec, bDec: a.zeros, out: a.recon }, enc);
+    }
+    // Scalars and the gradients at the reconstructions.
+    lossStats(d, { M, d: dIn, aux: !!a }, { x, xhat: s.recon, ehat: a?.recon, partial: s.partial }, enc);
+    lossFinalize(d, { M, d: dIn, dSae, deadTokens: cfg.deadTokens, auxCoef: cfg.auxCoef, aux: !!a }, { partial: s.partial, sinceFired, stats: s.stats }, enc);
+    reconGrad(d, { M, d: dIn, aux: !!a }, { x, xhat: s.recon, ehat: a?.recon, stats: s.stats, g: s.g, gAux: a?.g }, enc);
+    // Backward, main term then AuxK term (accumulating).
+    const terms = [{ idx: s.idx, val: s.val, g: s.g, dpre: s.dpre, bits: s.bits, kk: k, main: true }];
+    if (a) terms.push({ idx: a.idx, val: a.val, g: a.g, dpre: a.dpre, bits: a.bits, kk: kAux, main: false });
+    for (const t of terms) {
+      const acc = !t.main;
+      sparseDot(d, { M, k: t.kk, d: dIn }, { g: t.g, idx: t.idx, vals: t.val, wDec: p.W_dec, dpre: t.dpre }, enc);
+      latentBitmap(d, { M, k: t.kk, dSae }, { idx: t.idx, vals: t.val, bits: t.bits }, enc);
+      const shape = { M, k: t.kk, dSae, d: dIn, accumulate: acc };
+      latentGrad(d, { ...shape, transposed: false }, { bits: t.bits, idx: t.idx, coef: t.val, a: t.g, out: grads.W_dec }, enc);
+      latentGrad(d, { ...shape, transposed: true }, { bits: t.bits, idx: t.idx, coef: t.dpre, a: x, sub: p.b_dec, out: grads.W_enc, sums: grads.b_enc }, enc);
+      biasGrad(d, shape, { g: t.main ? t.g : undefined, dpre: t.dpre, idx: t.idx, wEnc: p.W_enc, out: grads.b_dec }, enc);
+    }
+    // Update.
+    deadUpdate(d, { M, dSae }, { bits: s.bits, sinceFired }, enc);
+    decGradProject(d, { dSae, d: dIn }, { grad: grads.W_dec, wDec: p.W_dec }, enc);
+    step += 1;
+    const sc = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
+    for (const n of PARAM_NAMES) adam(d, { n: shapes[n] }, sc, { param: p[n], grad: grads[n], m: m[n], v: v[n] }, enc);
+    decRenorm(d, { dSae, d: dIn }, { wDec: p.W_dec }, enc);
+  }
+
+  const read = async (b: GPUBuffer, n: number) => readBuffer(device, b, n * F);
+
+  return {
+    device,
+    cfg,
+    maxBatch,
+    get step() {
+      return step;
+    },
+    params,
+    sinceFired,
+    stats: s.stats,
+    trainStep(x, lr, rows = maxBatch, encoder) {
+      if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
+      if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);
+      let xb: GPUBuffer;
+      if (x instanceof Float32Array) {
+        // queue.writeBuffer runs before the caller's submit: a second array step in the same encoder would
+        // overwrite the first step's batch before either ran.
+        if (encoder) throw new RangeError('trainStep: with an `encoder`, pass x as a GPUBuffer (an array upload would not be ordered with the encoded steps)');
+        checkLength('x', x, rows * dIn);
+        device.queue.writeBuffer(s.x, 0, x.buffer, x.byteOffset, x.byteLength);
+        xb = s.x;
+      } else {
+        if (x.size < rows * dIn * F) throw new RangeError(`trainStep: x buffer holds ${x.size} bytes, fewer than B · d_in · 4 = ${rows * dIn * F}`);
+        xb = x;
+      }
+      const enc = encoder ?? device.createCommandEncoder({ label: `sae-train-step-${step + 1}` });
+      encodeStep(enc, xb, lr, rows);
+      if (!encoder) device.queue.submit([enc.finish()]);
+    },
+    async readStats() {
+      const t = await read(s.stats, STATS_LEN);
+      return { loss: t[STAT.loss], mse: t[STAT.mse], fvu: t[STAT.fvu], auxLoss: t[STAT.auxLoss], numDead: t[STAT.numDead] };
+    },
+    async readState() {
+      const grab = async (bufs: ParamBuffers) => {
+        const out = {} as Record<ParamName, Float32Array>;
+        for (const n of PARAM_NAMES) out[n] = await read(bufs[n], shapes[n]);
+        return out;
+      };
+      return {
+        params: await grab(params),
+        m: await grab(m),
+        v: await grab(v),
+        step,
+        sinceFired: await readBuffer(device, sinceFired, dSae * F, 'u32'),
+      };
+    },
+    destroy() {
+      for (const b of owned) b.destroy();
+      owned.length = 0;
+    },
+  };
+}

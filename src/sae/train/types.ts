@@ -1,0 +1,106 @@
+// Shapes, parameters and optimiser state of TopK SAE training, shared by the CPU twin (./cpu-step.ts) and the
+// WebGPU trainer (./gpu-step.ts). Tensor names and layouts are SAELens' (W_enc [d_in, d_sae], W_dec [d_sae, d_in]),
+// so a trained SaeParams is structurally a SaeWeights of ../sae.ts.
+
+/** The recipe (sparsify / OpenAI "Scaling and evaluating sparse autoencoders"). */
+export interface SaeTrainConfig {
+  dIn: number;
+  dSae: number;
+  /** Latents kept per row. */
+  k: number;
+  /** Latents the AuxK loss may use per row (default ⌊d_in / 2⌋, capped by d_sae and the top-k kernel's 256). */
+  kAux: number;
+  /** Weight of the AuxK loss (default 1/32); 0 turns AuxK off. */
+  auxCoef: number;
+  /** A latent is dead once it has not fired for this many tokens (rows). */
+  deadTokens: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** The top-k kernel's limit (src/gpu/kernels/topk_rows.ts TOPK_MAX_K), which bounds k and kAux on both sides. */
+export const MAX_TOPK = 256;
+
+/** Fills in the recipe's defaults: k_aux = ⌊d_in / 2⌋, AuxK coefficient 1/32, Adam (0.9, 0.999, 1e-8). */
+export function trainConfig(c: Pick<SaeTrainConfig, 'dIn' | 'dSae' | 'k'> & Partial<SaeTrainConfig>): SaeTrainConfig {
+  const cfg: SaeTrainConfig = {
+    kAux: Math.min(Math.max(1, Math.floor(c.dIn / 2)), c.dSae, MAX_TOPK),
+    auxCoef: 1 / 32,
+    deadTokens: 10_000_000,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    ...c,
+  };
+  checkTrainConfig(cfg);
+  return cfg;
+}
+
+export function checkTrainConfig(cfg: SaeTrainConfig): void {
+  const { dIn, dSae, k, kAux } = cfg;
+  for (const [name, v] of [['dIn', dIn], ['dSae', dSae]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`SAE training: ${name} = ${v} must be a positive integer`);
+  }
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(dSae, MAX_TOPK)) {
+    throw new RangeError(`SAE training: k = ${k} must be in 1..min(d_sae = ${dSae}, ${MAX_TOPK})`);
+  }
+  if (!Number.isInteger(kAux) || kAux < 1 || kAux > Math.min(dSae, MAX_TOPK)) {
+    throw new RangeError(`SAE training: kAux = ${kAux} must be in 1..min(d_sae = ${dSae}, ${MAX_TOPK})`);
+  }
+  if (!(cfg.auxCoef >= 0)) throw new RangeError(`SAE training: auxCoef = ${cfg.auxCoef} must be ≥ 0`);
+}
+
+/** The four trained tensors (or their gradients, or Adam moments: same shapes). */
+export interface SaeParams {
+  W_enc: Float32Array; // [d_in, d_sae]
+  b_enc: Float32Array; // [d_sae]
+  W_dec: Float32Array; // [d_sae, d_in], rows unit-norm between steps
+  b_dec: Float32Array; // [d_in]
+}
+
+export const PARAM_NAMES = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export function zerosLike(p: SaeParams): SaeParams {
+  return {
+    W_enc: new Float32Array(p.W_enc.length),
+    b_enc: new Float32Array(p.b_enc.length),
+    W_dec: new Float32Array(p.W_dec.length),
+    b_dec: new Float32Array(p.b_dec.length),
+  };
+}
+
+export function cloneParams(p: SaeParams): SaeParams {
+  return { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };
+}
+
+/** Everything a training step reads and updates. */
+export interface SaeTrainState {
+  params: SaeParams;
+  /** Adam first and second moments. */
+  m: SaeParams;
+  v: SaeParams;
+  /** Adam steps taken so far (the bias corrections of the next step use step + 1). */
+  step: number;
+  /** [d_sae] tokens (rows) since each latent last fired (had a positive top-k activation); saturates at 2³² − 1. */
+  sinceFired: Uint32Array;
+}
+
+export function initTrainState(params: SaeParams): SaeTrainState {
+  return { params, m: zerosLike(params), v: zerosLike(params), step: 0, sinceFired: new Uint32Array(params.b_enc.length) };
+}
+
+/** What one step reports (all over the batch it trained on, before the update). */
+export interface StepStats {
+  /** mse + auxCoef · auxLoss: the objective that was differentiated. */
+  loss: number;
+  /** Σ‖x − x̂‖² / B: squared error summed over d_in, mean over the batch. */
+  mse: number;
+  /** Σ‖x − x̂‖² / Σ‖x − mean(x)‖² (fraction of variance unexplained). */
+  fvu: number;
+  /** ‖e − ê‖² / ‖e − mean(e)‖² with e = x − x̂ (0 when no latent is dead). */
+  auxLoss: number;
+  /** Latents dead at the start of the step (their AuxK candidates). */
+  numDead: number;
+}

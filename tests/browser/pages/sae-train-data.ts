@@ -1,0 +1,42 @@
+// GPU-vs-CPU training cases and their seeded setup (initial state and batches). Imported by the page
+// (./sae-train.ts, which trains on WebGPU) and by ../sae-train.test.ts (which trains the CPU twin), so both
+// start from bit-identical state and data.
+import { initSaeParams } from '../../../src/sae/train/cpu-step';
+import { type SaeTrainConfig, type SaeTrainState, initTrainState, trainConfig } from '../../../src/sae/train/types';
+import { rng, uniform } from './kernels-data';
+
+export interface SaeTrainCase {
+  name: string;
+  seed: number;
+  dIn: number;
+  dSae: number;
+  k: number;
+  B: number;
+  steps: number;
+  lr: number;
+  deadTokens: number;
+  auxCoef?: number;
+}
+
+export const SAE_TRAIN_CASES: SaeTrainCase[] = [
+  { name: '1 step, d_in 37, d_sae 129, k 5, B 23 (AuxK, half dead)', seed: 1, dIn: 37, dSae: 129, k: 5, B: 23, steps: 1, lr: 1e-3, deadTokens: 40 },
+  { name: '5 steps, d_in 37, d_sae 129, k 5, B 23 (AuxK, half dead)', seed: 2, dIn: 37, dSae: 129, k: 5, B: 23, steps: 5, lr: 1e-3, deadTokens: 40 },
+  { name: '5 steps, d_in 20, d_sae 300, k 9, B 70, AuxK off', seed: 3, dIn: 20, dSae: 300, k: 9, B: 70, steps: 5, lr: 3e-3, deadTokens: 100, auxCoef: 0 },
+];
+
+export function caseConfig(c: SaeTrainCase): SaeTrainConfig {
+  return trainConfig({ dIn: c.dIn, dSae: c.dSae, k: c.k, deadTokens: c.deadTokens, ...(c.auxCoef !== undefined ? { auxCoef: c.auxCoef } : {}) });
+}
+
+/** The starting state (random biases, about half the latents dead) and one batch per step. */
+export function caseSetup(c: SaeTrainCase): { state: SaeTrainState; batches: Float32Array[] } {
+  const cfg = caseConfig(c);
+  const r = rng(c.seed);
+  const params = initSaeParams(cfg, c.seed);
+  params.b_enc = uniform(r, c.dSae, 0.1);
+  params.b_dec = uniform(r, c.dIn, 0.2);
+  const state = initTrainState(params);
+  for (let l = 0; l < c.dSae; l++) state.sinceFired[l] = Math.floor(r() * 2 * c.deadTokens);
+  const batches = Array.from({ length: c.steps }, () => uniform(r, c.B * c.dIn));
+  return { state, batches };
+}
