@@ -10,6 +10,7 @@
 // Ties in every top-k go to the lower index (lower flat index for batchtopk), so results are deterministic
 // and match the WGSL top-k kernel. For jumprelu we follow SAELens' inference SAE, which applies ReLU before the
 // mask; that equals pre · [pre > threshold] whenever threshold ≥ 0 (always, for trained thresholds = exp(log θ)).
+import { topkRows } from './cpu/topk_rows';
 
 export type SaeArchitecture = 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
 
@@ -86,63 +87,14 @@ export function isSaeArchitecture(name: unknown): name is SaeArchitecture {
   return typeof name === 'string' && Object.hasOwn(ARCHITECTURES, name);
 }
 
-/** a ranks before b: larger value, or equal value and lower index. */
-const before = (va: number, ia: number, vb: number, ib: number) => va > vb || (va === vb && ia < ib);
-
 /**
- * Indices of the k largest entries of `row`, best first; ties go to the lower index. O(len · log k) with a size-k
- * min-heap whose root is the worst kept entry, so most entries are rejected by one compare. Rows must not hold NaN.
+ * Indices of the k largest entries of `row`, best first; ties go to the lower index (the CPU twin of the
+ * top-k kernel, so CPU encodings select exactly what the GPU selects). Rows must not hold NaN.
  */
 export function topkIndices(row: ArrayLike<number>, k: number): Uint32Array {
   const len = row.length;
   if (!Number.isInteger(k) || k < 0 || k > len) throw new RangeError(`topkIndices: k = ${k} must be an integer in 0..${len}`);
-  const hv = new Float64Array(k); // heap values
-  const hi = new Uint32Array(k); //  heap indices
-  for (let i = 0; i < k; i++) {
-    hv[i] = row[i];
-    hi[i] = i;
-    siftUp(hv, hi, i);
-  }
-  for (let i = k; i < len; i++) {
-    const v = row[i];
-    if (!(v > hv[0])) continue; // an equal value at a higher index never beats the root
-    hv[0] = v;
-    hi[0] = i;
-    siftDown(hv, hi, k);
-  }
-  const order = Array.from({ length: k }, (_, s) => s).sort((p, q) => (before(hv[p], hi[p], hv[q], hi[q]) ? -1 : 1));
-  return Uint32Array.from(order, (s) => hi[s]);
-}
-
-// Min-heap under `before`: a parent never ranks before its children, so the root is the worst kept entry.
-function siftUp(hv: Float64Array, hi: Uint32Array, pos: number): void {
-  while (pos > 0) {
-    const parent = (pos - 1) >> 1;
-    if (!before(hv[parent], hi[parent], hv[pos], hi[pos])) break;
-    swap(hv, hi, parent, pos);
-    pos = parent;
-  }
-}
-
-function siftDown(hv: Float64Array, hi: Uint32Array, size: number): void {
-  let pos = 0;
-  for (;;) {
-    const l = 2 * pos + 1;
-    const r = l + 1;
-    let worst = pos;
-    if (l < size && before(hv[worst], hi[worst], hv[l], hi[l])) worst = l;
-    if (r < size && before(hv[worst], hi[worst], hv[r], hi[r])) worst = r;
-    if (worst === pos) return;
-    swap(hv, hi, pos, worst);
-    pos = worst;
-  }
-}
-
-function swap(hv: Float64Array, hi: Uint32Array, a: number, b: number): void {
-  const v = hv[a];
-  hv[a] = hv[b];
-  hv[b] = v;
-  const i = hi[a];
-  hi[a] = hi[b];
-  hi[b] = i;
+  if (k === 0) return new Uint32Array(0);
+  const x = row instanceof Float32Array ? row : Float32Array.from(row);
+  return topkRows(x, 1, len, k).indices;
 }

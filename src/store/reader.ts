@@ -1,6 +1,7 @@
 // Reading a run for the next stages (SAE training, dashboards): rows of one hook in shard order or
 // shuffled (seeded), in batches, holding only a few shards in memory; and the context of any row.
 import { halfToFloat } from '../core/f16';
+import { mulberry32 } from '../core/random';
 import { getRun } from './runs';
 import type { RunManifest, ShardData, ShardRows, StoreDb, WindowChunk } from './schema';
 
@@ -19,18 +20,6 @@ export interface RowContext {
   offset: number; //     its token offset in the document
   file: string | null;
   fileRow: number | null; // row within a jsonl/csv file
-}
-
-/** mulberry32: small, seedable, good enough to shuffle. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
@@ -73,7 +62,7 @@ export class RunReader {
   async *batches(hook: string, batchSize: number, shuffle?: { seed: number; mixShards?: number }): AsyncGenerator<RowBatch> {
     const dim = this.dimOf(hook);
     const order = Array.from({ length: this.run.committedShards }, (_, i) => i);
-    const rand = shuffle ? seededRandom(shuffle.seed) : null;
+    const rand = shuffle ? mulberry32(shuffle.seed) : null;
     if (rand) shuffleInPlace(order, rand);
     const mix = shuffle ? Math.max(1, shuffle.mixShards ?? 4) : 1;
     let carry: { rows: Float32Array; index: Uint32Array } = { rows: new Float32Array(0), index: new Uint32Array(0) };
