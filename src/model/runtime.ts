@@ -10,6 +10,8 @@ export interface BackendStatus {
   /** Why WebGPU is not in use, when it was asked for. Shown to the user, never swallowed. */
   fallbackReason: string | null;
   adapter: string | null; // e.g. "google / swiftshader"
+  /** A software adapter (SwiftShader): correct, but usually far slower than the wasm backend. */
+  softwareAdapter: boolean;
 }
 
 let configured = false;
@@ -21,11 +23,12 @@ function configureOrt(): void {
   ort.env.logLevel = 'error';
 }
 
-async function adapterName(): Promise<string | null> {
+async function adapterInfo(): Promise<{ adapter: string | null; softwareAdapter: boolean }> {
   const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
-  if (!adapter) return null;
-  const info = adapter.info;
-  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
+  if (!adapter) return { adapter: null, softwareAdapter: false };
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
+  return { adapter: name, softwareAdapter: info.isFallbackAdapter === true || /swiftshader/i.test(name) };
 }
 
 export interface CreatedSession {
@@ -50,7 +53,7 @@ export async function createSession(model: Uint8Array, prefer: Backend, keepOnGp
           logSeverityLevel: 3,
           ...(keepOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
         });
-        return { session, status: { backend: 'webgpu', fallbackReason: null, adapter: await adapterName() } };
+        return { session, status: { backend: 'webgpu', fallbackReason: null, ...(await adapterInfo()) } };
       } catch (err) {
         fallbackReason = `onnxruntime-web could not create a WebGPU session: ${describeError(err)}`;
       }
@@ -58,7 +61,7 @@ export async function createSession(model: Uint8Array, prefer: Backend, keepOnGp
   }
   try {
     const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-    return { session, status: { backend: 'wasm', fallbackReason, adapter: null } };
+    return { session, status: { backend: 'wasm', fallbackReason, adapter: null, softwareAdapter: false } };
   } catch (err) {
     throw new RuntimeError(`onnxruntime-web could not load the model: ${describeError(err)}`);
   }

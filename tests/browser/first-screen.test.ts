@@ -46,6 +46,7 @@ describe('first screen', () => {
     await waitForModel(page, 'tiny-gpt2');
     expect(await page.getByTestId('model-backend').textContent()).toBe('webgpu');
     expect(await page.getByTestId('webgpu-status').textContent()).toContain('model on webgpu');
+    expect(await page.getByTestId('adapter-hint').textContent()).toMatch(/software renderer \(google \/ swiftshader\)/);
 
     const prompt = 'It is not down in any map; true places never are';
     await page.getByTestId('prompt-input').fill(prompt);

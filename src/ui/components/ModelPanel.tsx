@@ -80,6 +80,11 @@ function ModelInfoView() {
         Running on <strong data-testid="model-backend">{status.backend}</strong>
         {status.adapter && ` (${status.adapter})`} · graph built in {timings.buildMs.toFixed(0)} ms · session in {timings.sessionMs.toFixed(0)} ms
       </p>
+      {status.softwareAdapter && (
+        <p className="notice" data-testid="adapter-hint">
+          This WebGPU adapter is a software renderer ({status.adapter}): results are exact but slow. Choose the wasm backend for speed on this machine.
+        </p>
+      )}
       {status.fallbackReason && (
         <p className="notice" data-testid="backend-notice">
           Using wasm instead of WebGPU: {status.fallbackReason}
