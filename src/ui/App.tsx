@@ -2,6 +2,7 @@ import { HarvestPanel } from './components/HarvestPanel';
 import { ModelPanel } from './components/ModelPanel';
 import { PromptPanel } from './components/PromptPanel';
 import { RunsPanel } from './components/RunsPanel';
+import { TrainPanel } from './components/TrainPanel';
 import { WebGpuBadge } from './components/WebGpuBadge';
 
 export function App() {
@@ -17,6 +18,7 @@ export function App() {
         <PromptPanel />
         <HarvestPanel />
         <RunsPanel />
+        <TrainPanel />
       </main>
     </div>
   );

@@ -14,6 +14,7 @@ import {
   loadOnnxFromFiles,
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
+import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 
 export class NoModelError extends LabError {
@@ -30,6 +31,7 @@ export class LabEngine implements Engine {
   private model: Gpt2Model | null = null;
   private harvestNet: { key: string; model: Gpt2Model } | null = null;
   private readonly store = new StoreJobs();
+  private readonly saes = new SaeJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -58,6 +60,12 @@ export class LabEngine implements Engine {
         return null;
       },
       rowContext: (a) => this.store.context(a.runId, a.row, this.loaded?.tokenizer ?? null),
+      trainSae: async (a) => this.saes.train(await this.store.db(), a, (detail) => onProgress?.({ phase: 'train', detail })),
+      stopTraining: async () => {
+        this.saes.stop();
+        return null;
+      },
+      saeFiles: async () => this.saes.files(),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
   }

@@ -72,6 +72,45 @@ export interface RunSummary {
 
 export type RowContextView = RowContext & { tokens: string[] | null };
 
+export interface TrainOptions {
+  runId: string;
+  hook: string;
+  expansion: number; // d_sae = expansion · d_in
+  k: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  device: 'gpu' | 'cpu'; // WGSL kernels, or their CPU twins
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  lr: number;
+  loss: number;
+  fvu: number;
+  auxLoss: number;
+  deadFraction: number;
+  l0: number;
+  elapsedMs: number;
+}
+
+export interface TrainSummary {
+  runId: string;
+  hook: string;
+  dIn: number;
+  dSae: number;
+  k: number;
+  steps: number;
+  tokens: number;
+  aborted: boolean;
+  finalFvu: number | null;
+  inputScale: number;
+  device: 'gpu' | 'cpu';
+  seconds: number;
+}
+
 /** Method name → [argument, result]. The engine and the worker client both implement this. */
 export interface EngineApi {
   load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
@@ -86,6 +125,9 @@ export interface EngineApi {
   listRuns: [Record<string, never>, RunSummary[]];
   deleteRun: [{ runId: string }, null];
   rowContext: [{ runId: string; row: number }, RowContextView];
+  trainSae: [TrainOptions, TrainSummary];
+  stopTraining: [Record<string, never>, null];
+  saeFiles: [Record<string, never>, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
 }
 
 export type Method = keyof EngineApi;
@@ -96,7 +138,8 @@ export type ProgressEvent =
   | { phase: 'download'; detail: LoadProgress }
   | { phase: 'build' | 'session' | 'ready'; message: string }
   | { phase: 'tokenize'; detail: TokenizeProgress }
-  | { phase: 'harvest'; detail: HarvestProgress };
+  | { phase: 'harvest'; detail: HarvestProgress }
+  | { phase: 'train'; detail: TrainProgress };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

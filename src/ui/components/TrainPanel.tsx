@@ -1,0 +1,99 @@
+import { useEffect } from 'react';
+import { useHarvest } from '../harvest-store';
+import { defaultDevice, downloadSae, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { LineChart } from './LineChart';
+
+export function TrainPanel() {
+  const runs = useHarvest((s) => s.runs).filter(({ run }) => run.committedRows > 0);
+  const t = useTrain();
+  const run = runs.find(({ run }) => run.id === t.options.runId)?.run ?? runs[0]?.run;
+  useEffect(() => {
+    if (run && (t.options.runId !== run.id || !run.hooks.some((h) => h.name === t.options.hook))) setTrainOptions({ runId: run.id, hook: run.hooks[0].name });
+  }, [run, t.options.runId, t.options.hook]);
+  if (!run) return null;
+  const h = t.history;
+  const last = h.at(-1);
+  const num = (key: 'expansion' | 'k' | 'steps' | 'batchSize' | 'lr' | 'seed', label: string, step = 1) => (
+    <label>
+      {label} <input type="number" step={step} value={t.options[key]} onChange={(e) => setTrainOptions({ [key]: Number(e.target.value) })} size={6} data-testid={`train-${key}`} />
+    </label>
+  );
+  return (
+    <section className="panel wide" data-testid="train-panel">
+      <h2>Train a sparse autoencoder (TopK)</h2>
+      <div className="row">
+        <label>
+          run{' '}
+          <select value={run.id} onChange={(e) => setTrainOptions({ runId: e.target.value })} data-testid="train-run">
+            {runs.map(({ run: r }) => (
+              <option key={r.id} value={r.id}>
+                {r.name} ({r.committedRows.toLocaleString('en-US')} rows)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          hook{' '}
+          <select value={t.options.hook ?? ''} onChange={(e) => setTrainOptions({ hook: e.target.value })} data-testid="train-hook">
+            {run.hooks.map((x) => (
+              <option key={x.name}>{x.name}</option>
+            ))}
+          </select>
+        </label>
+        {num('expansion', 'expansion ×')}
+        {num('k', 'k')}
+        {num('steps', 'steps')}
+        {num('batchSize', 'batch')}
+        {num('lr', 'lr', 1e-4)}
+        {num('seed', 'seed')}
+        <label>
+          on{' '}
+          <select value={t.options.device ?? defaultDevice()} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
+            <option value="gpu">GPU (WGSL)</option>
+            <option value="cpu">CPU twin</option>
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <button onClick={() => void startTraining()} disabled={t.training} data-testid="train-start">
+          Train
+        </button>
+        {t.training && (
+          <button className="secondary" onClick={() => void stopTraining()} disabled={t.stopping} data-testid="train-stop">
+            {t.stopping ? 'Stopping…' : 'Stop'}
+          </button>
+        )}
+        {t.summary && (
+          <button className="secondary" onClick={() => void downloadSae()} data-testid="train-download">
+            Download SAELens files
+          </button>
+        )}
+      </div>
+      {last && (
+        <p className="muted" data-testid="train-status">
+          step {last.step + 1} / {last.steps} · FVU {last.fvu.toFixed(3)} · L0 {last.l0} · dead {(100 * last.deadFraction).toFixed(1)}% · lr {last.lr.toExponential(1)} ·{' '}
+          {((1000 * (last.step + 1) * t.options.batchSize) / Math.max(1, last.elapsedMs)).toFixed(0)} tok/s
+        </p>
+      )}
+      {h.length > 1 && (
+        <div className="charts">
+          <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
+          <LineChart title="loss (MSE + AuxK)" x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
+          <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
+        </div>
+      )}
+      {t.summary && (
+        <p data-testid="train-summary">
+          Trained d_sae {t.summary.dSae} (k {t.summary.k}) on {t.summary.hook}: {t.summary.steps} steps, {t.summary.tokens.toLocaleString('en-US')} tokens in {t.summary.seconds.toFixed(1)} s on{' '}
+          {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final training FVU {t.summary.finalFvu?.toFixed(3)}
+          {t.summary.aborted ? ' (stopped early)' : ''}.
+        </p>
+      )}
+      {t.error && (
+        <div className="error" role="alert" data-testid="train-error">
+          {t.error}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+// SAE training as the page sees it: options, live stats, the result and its SAELens files.
+import { create } from 'zustand';
+import { describeError } from '../core/errors';
+import type { TrainOptions, TrainProgress, TrainSummary } from '../worker/protocol';
+import { useLab } from './store';
+
+export interface TrainState {
+  options: Omit<TrainOptions, 'runId' | 'hook' | 'device'> & { runId: string | null; hook: string | null; device: 'gpu' | 'cpu' | null };
+  training: boolean;
+  stopping: boolean;
+  history: TrainProgress[];
+  summary: TrainSummary | null;
+  error: string | null;
+}
+
+export const useTrain = create<TrainState>(() => ({
+  options: { runId: null, hook: null, expansion: 8, k: 32, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null },
+  training: false,
+  stopping: false,
+  history: [],
+  summary: null,
+  error: null,
+}));
+
+const set = useTrain.setState;
+const get = useTrain.getState;
+
+export const setTrainOptions = (patch: Partial<TrainState['options']>) => set({ options: { ...get().options, ...patch } });
+
+/** WGSL kernels on a real GPU; their CPU twins where WebGPU is missing or is a software renderer. */
+export function defaultDevice(): 'gpu' | 'cpu' {
+  const m = useLab.getState().model;
+  return m && m.status.backend === 'webgpu' && !m.status.softwareAdapter ? 'gpu' : 'cpu';
+}
+
+export async function startTraining(): Promise<void> {
+  const { options, training } = get();
+  const engine = useLab.getState().engine;
+  if (training || !engine || !options.runId || !options.hook) return;
+  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice() };
+  set({ training: true, stopping: false, history: [], summary: null, error: null });
+  try {
+    const summary = await engine.call('trainSae', args, (p) => {
+      if (p.phase === 'train') set({ history: [...get().history, p.detail] });
+    });
+    set({ summary });
+  } catch (err) {
+    set({ error: describeError(err) });
+  } finally {
+    set({ training: false, stopping: false });
+  }
+}
+
+export async function stopTraining(): Promise<void> {
+  set({ stopping: true });
+  await useLab.getState().engine?.call('stopTraining', {});
+}
+
+/** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
+export async function downloadSae(): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine) return;
+  const files = await engine.call('saeFiles', {});
+  for (const [name, data] of Object.entries(files)) {
+    const url = URL.createObjectURL(new Blob([data as BlobPart], { type: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
