@@ -20,12 +20,15 @@ export function LineChart({ x, series, title, height = 140, log = false, testId 
       .defined((v) => Number.isFinite(v) && (!log || v > 0))
       .x((_, i) => xs(x[i]))
       .y((v) => ys(v))(values) ?? '';
+  // Log scales offer a tick per mantissa; keep about five so labels never overlap.
+  const yTicks = ys.ticks(4);
+  const every = Math.ceil(yTicks.length / 5);
   return (
     <svg width={width} height={height} className="chart" data-testid={testId} role="img" aria-label={title}>
       <text x={m.left} y={12} className="chart-title">
         {title}
       </text>
-      {ys.ticks(4).map((t) => (
+      {yTicks.filter((_, i) => i % every === 0).map((t) => (
         <g key={t}>
           <line x1={m.left} x2={width - m.right} y1={ys(t)} y2={ys(t)} className="grid" />
           <text x={m.left - 4} y={ys(t) + 3} textAnchor="end" className="tick">
