@@ -25,6 +25,18 @@ async function* epochs(reader: RunReader, hook: string, batchSize: number, seed:
   }
 }
 
+/** Keeps the next batch's IndexedDB read in flight while the current step runs, so steps never wait on the store. */
+export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  for (;;) {
+    const cur = await next;
+    if (cur.done) return;
+    next = it.next();
+    yield cur.value;
+  }
+}
+
 async function initSample(reader: RunReader, hook: string): Promise<Float32Array> {
   for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 })) return b.rows;
   throw new LabError(`run ${reader.run.name} has no committed rows to train on`);
@@ -44,7 +56,7 @@ export class SaeJobs {
     const t0 = performance.now();
     try {
       const result = await trainSae({
-        batches: epochs(reader, opts.hook, opts.batchSize, opts.seed),
+        batches: prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed)),
         cfg,
         steps: opts.steps,
         schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
