@@ -4,6 +4,13 @@ import { useLab } from '../store';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
+/** A run that is not active now but says it is was cut off by a reload or a closed tab. */
+function statusText(status: string): string {
+  if (status === 'harvesting') return 'interrupted (resume continues from the last committed shard)';
+  if (status === 'tokenizing') return 'interrupted while tokenizing: delete it and start again with the files';
+  return status;
+}
+
 export function RunsPanel() {
   const engine = useLab((s) => s.engine);
   const model = useLab((s) => s.model);
@@ -40,7 +47,7 @@ export function RunsPanel() {
                     {run.committedRows.toLocaleString('en-US')} / {run.totalRows.toLocaleString('en-US')}
                   </td>
                   <td className="num">{mb(bytes)}</td>
-                  <td>{active ? 'harvesting' : run.status === 'harvesting' ? 'interrupted' : run.status}</td>
+                  <td title={run.error ?? ''}>{active ? 'harvesting' : statusText(run.status)}</td>
                   <td>
                     {interrupted && (
                       <button
