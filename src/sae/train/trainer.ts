@@ -71,6 +71,11 @@ export interface TrainSaeOptions {
   onStats?(step: number, stats: StepStats, lr: number): void;
   /** Aborting stops training after the current step; the result holds what was trained so far. */
   signal?: AbortSignal;
+  /** Continue a checkpointed run: its state (step = steps already taken) and input scale; no re-initialisation. */
+  resume?: { state: SaeTrainState; inputScale: number };
+  /** Called every `checkpointEvery` steps (and at the end) with the trained state so far. */
+  checkpointEvery?: number;
+  onCheckpoint?(state: SaeTrainState, inputScale: number): Promise<void> | void;
 }
 
 export interface TrainedStep extends StepStats {
@@ -92,17 +97,25 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
   checkTrainConfig(cfg);
   const dIn = cfg.dIn;
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`trainSae: steps = ${steps} must be a non-negative integer`);
-  const inputScale = estimateInputScale(o.sampleForInit, dIn);
-  const scaledSample = o.sampleForInit.map((v) => v * inputScale);
-  const params = initSaeParams(cfg, o.seed);
-  params.b_dec.set(initDecoderBias(scaledSample, dIn, o.decoderBiasInit ?? 'geometric_median'));
-  const stepper = (o.stepper ?? cpuStepper)(initTrainState(params), cfg);
+  const inputScale = o.resume?.inputScale ?? estimateInputScale(o.sampleForInit, dIn);
+  let start: SaeTrainState;
+  if (o.resume) {
+    start = o.resume.state;
+  } else {
+    const params = initSaeParams(cfg, o.seed);
+    const scaledSample = o.sampleForInit.map((v) => v * inputScale);
+    params.b_dec.set(initDecoderBias(scaledSample, dIn, o.decoderBiasInit ?? 'geometric_median'));
+    start = initTrainState(params);
+  }
+  const first = start.step; // global step of the first step taken here
+  const stepper = (o.stepper ?? cpuStepper)(start, cfg);
   const lrAt = lrSchedule({ ...o.schedule, totalSteps: o.schedule.totalSteps ?? steps });
+  const checkpoint = async () => o.onCheckpoint?.(await stepper.state(), inputScale);
   const history: TrainedStep[] = [];
   let aborted = false;
   let x = new Float32Array(0);
   try {
-    for await (const raw of steps > 0 ? o.batches : []) {
+    for await (const raw of first < steps ? o.batches : []) {
       if (o.signal?.aborted) {
         aborted = true;
         break;
@@ -111,14 +124,16 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
       if (!Number.isInteger(B) || B < 1) throw new SaeConfigError(`trainSae: a batch holds ${raw.length} values, not a whole number (≥ 1) of rows of d_in = ${dIn}`);
       if (x.length !== raw.length) x = new Float32Array(raw.length);
       for (let i = 0; i < raw.length; i++) x[i] = raw[i] * inputScale;
-      const step = history.length;
+      const step = first + history.length;
       const lr = lrAt(step);
       const stats = await stepper.step(x, B, lr);
       history.push({ ...stats, lr });
       o.onStats?.(step, stats, lr);
-      if (history.length >= steps) break;
+      if (step + 1 >= steps) break;
+      if (o.checkpointEvery && (step + 1) % o.checkpointEvery === 0) await checkpoint();
     }
-    if (!aborted && o.signal?.aborted && history.length < steps) aborted = true;
+    if (!aborted && o.signal?.aborted && first + history.length < steps) aborted = true;
+    await checkpoint();
     return { state: await stepper.state(), history, inputScale, aborted };
   } finally {
     stepper.dispose?.();
