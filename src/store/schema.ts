@@ -4,7 +4,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 
 export const APP_VERSION = '0.1.0';
 export const DB_NAME = 'sse-store';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2; // 1: runs, windows, documents, shards, shardRows · 2: + saeTrainings
 
 export type ActDtype = 'f32' | 'f16';
 
@@ -86,12 +86,28 @@ export interface ShardRows {
   tokenId: Int32Array;
 }
 
+/** A training of an SAE on a run, checkpointed so a reload can resume it (state: params, Adam moments, step). */
+export interface SaeTrainingRecord {
+  id: string;
+  appVersion: string;
+  runId: string;
+  hook: string;
+  options: Record<string, unknown>; // the TrainOptions it was started with
+  steps: number;
+  step: number; //   steps taken at the last checkpoint
+  inputScale: number;
+  state: unknown; // SaeTrainState (typed arrays; structured-cloned by IndexedDB)
+  done: boolean;
+  updatedAt: number;
+}
+
 export interface StoreSchema extends DBSchema {
   runs: { key: string; value: RunManifest };
   windows: { key: [string, number]; value: WindowChunk };
   documents: { key: [string, number]; value: DocumentRecord };
   shards: { key: [string, string, number]; value: ShardData };
   shardRows: { key: [string, number]; value: ShardRows };
+  saeTrainings: { key: string; value: SaeTrainingRecord };
 }
 
 export type StoreDb = IDBPDatabase<StoreSchema>;
@@ -106,6 +122,7 @@ export function openStore(name = DB_NAME): Promise<StoreDb> {
         db.createObjectStore('shards', { keyPath: ['runId', 'hook', 'index'] });
         db.createObjectStore('shardRows', { keyPath: ['runId', 'index'] });
       }
+      if (oldVersion < 2) db.createObjectStore('saeTrainings', { keyPath: 'id' });
       // Later versions add their migrations here, keyed on oldVersion.
     },
   });

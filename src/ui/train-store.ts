@@ -1,7 +1,7 @@
 // SAE training as the page sees it: options, live stats, the result and its SAELens files.
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
-import type { TrainOptions, TrainProgress, TrainSummary } from '../worker/protocol';
+import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from '../worker/protocol';
 import { useLab } from './store';
 
 export interface TrainState {
@@ -11,15 +11,17 @@ export interface TrainState {
   history: TrainProgress[];
   summary: TrainSummary | null;
   error: string | null;
+  trainings: TrainingInfo[]; // checkpointed in IndexedDB
 }
 
 export const useTrain = create<TrainState>(() => ({
-  options: { runId: null, hook: null, expansion: 8, k: 32, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null },
+  options: { runId: null, hook: null, expansion: 8, k: 32, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
   training: false,
   stopping: false,
   history: [],
   summary: null,
   error: null,
+  trainings: [],
 }));
 
 const set = useTrain.setState;
@@ -33,12 +35,18 @@ export function defaultDevice(): 'gpu' | 'cpu' {
   return m && m.status.backend === 'webgpu' && !m.status.softwareAdapter ? 'gpu' : 'cpu';
 }
 
-export async function startTraining(): Promise<void> {
+export async function refreshTrainings(): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (engine) set({ trainings: await engine.call('listTrainings', {}).catch(() => []) });
+}
+
+export async function startTraining(resumeFrom?: string): Promise<void> {
   const { options, training } = get();
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
-  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice() };
+  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
   set({ training: true, stopping: false, history: [], summary: null, error: null });
+  void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
       if (p.phase === 'train') set({ history: [...get().history, p.detail] });
@@ -48,6 +56,7 @@ export async function startTraining(): Promise<void> {
     set({ error: describeError(err) });
   } finally {
     set({ training: false, stopping: false });
+    await refreshTrainings();
   }
 }
 
@@ -60,7 +69,7 @@ export async function stopTraining(): Promise<void> {
 export async function downloadSae(): Promise<void> {
   const engine = useLab.getState().engine;
   if (!engine) return;
-  const files = await engine.call('saeFiles', {});
+  const files = await engine.call('saeFiles', { trainingId: get().summary?.trainingId });
   for (const [name, data] of Object.entries(files)) {
     const url = URL.createObjectURL(new Blob([data as BlobPart], { type: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' }));
     const a = document.createElement('a');

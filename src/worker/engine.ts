@@ -65,7 +65,8 @@ export class LabEngine implements Engine {
         this.saes.stop();
         return null;
       },
-      saeFiles: async () => this.saes.files(),
+      saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
+      listTrainings: async () => this.saes.list(await this.store.db()),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
   }

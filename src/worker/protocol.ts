@@ -82,6 +82,18 @@ export interface TrainOptions {
   lr: number;
   seed: number;
   device: 'gpu' | 'cpu'; // WGSL kernels, or their CPU twins
+  checkpointEvery?: number; // steps between IndexedDB checkpoints (default 200)
+  resumeFrom?: string; //     a checkpointed training's id: continue it (its own options win)
+}
+
+export interface TrainingInfo {
+  id: string;
+  runId: string;
+  hook: string;
+  step: number;
+  steps: number;
+  done: boolean;
+  updatedAt: number;
 }
 
 export interface TrainProgress {
@@ -97,6 +109,7 @@ export interface TrainProgress {
 }
 
 export interface TrainSummary {
+  trainingId: string;
   runId: string;
   hook: string;
   dIn: number;
@@ -127,7 +140,8 @@ export interface EngineApi {
   rowContext: [{ runId: string; row: number }, RowContextView];
   trainSae: [TrainOptions, TrainSummary];
   stopTraining: [Record<string, never>, null];
-  saeFiles: [Record<string, never>, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
+  saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
+  listTrainings: [Record<string, never>, TrainingInfo[]];
 }
 
 export type Method = keyof EngineApi;

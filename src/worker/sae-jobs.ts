@@ -1,25 +1,27 @@
 // SAE training inside the engine: rows of a stored run (seeded-shuffled, looping over epochs) feed the
-// trainer on the GPU (WebGPU) or on its CPU twin; stats stream to the page; the result is kept as SAELens
-// files for download (and for the dashboards and steering to come).
+// trainer on the GPU (WebGPU) or on its CPU twin; stats stream to the page; the state is checkpointed to
+// IndexedDB so a reload can resume the training; the result is offered as SAELens files.
 import { LabError } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
 import { type StepperFactory, cpuStepper, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
-import { trainConfig } from '../sae/train/types';
+import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { RunReader } from '../store/reader';
-import type { StoreDb } from '../store/schema';
-import type { TrainOptions, TrainProgress, TrainSummary } from './protocol';
+import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
+import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
 
 export class TrainingBusyError extends LabError {}
 
 const INIT_SAMPLE_ROWS = 4096;
+const DEFAULT_CHECKPOINT_EVERY = 200;
 
-async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number): AsyncGenerator<Float32Array> {
+async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
+  let seen = 0;
   for (let epoch = 0; ; epoch++) {
     let any = false;
     for await (const b of reader.batches(hook, batchSize, { seed: seed + epoch, mixShards: 4 })) {
       any = true;
-      yield b.rows;
+      if (seen++ >= skip) yield b.rows; // a resumed training skips the batches it already trained on
     }
     if (!any) return;
   }
@@ -42,21 +44,43 @@ async function initSample(reader: RunReader, hook: string): Promise<Float32Array
   throw new LabError(`run ${reader.run.name} has no committed rows to train on`);
 }
 
+function info(r: SaeTrainingRecord): TrainingInfo {
+  return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt };
+}
+
 export class SaeJobs {
   private control: AbortController | null = null;
-  private last: { summary: TrainSummary; files: SaeLensFiles } | null = null;
+  private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
-  async train(db: StoreDb, opts: TrainOptions, onProgress: (p: TrainProgress) => void): Promise<TrainSummary> {
+  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void): Promise<TrainSummary> {
     if (this.control) throw new TrainingBusyError('an SAE is already training: stop it first');
+    const saved = request.resumeFrom ? await db.get('saeTrainings', request.resumeFrom) : undefined;
+    if (request.resumeFrom && !saved) throw new LabError(`training ${request.resumeFrom} has no checkpoint in this browser`);
+    if (saved?.done) throw new LabError('that training already finished');
+    const opts: TrainOptions = saved ? { ...(saved.options as unknown as TrainOptions), device: request.device } : request;
     const reader = await RunReader.open(db, opts.runId);
     const dIn = reader.dimOf(opts.hook);
     const cfg = trainConfig({ dIn, dSae: dIn * opts.expansion, k: opts.k });
     const stepper: StepperFactory = opts.device === 'gpu' ? gpuStepper(await requestDevice({ label: 'sae-trainer' }), opts.batchSize) : cpuStepper;
+    const record: SaeTrainingRecord = saved ?? {
+      id: `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
+      appVersion: APP_VERSION,
+      runId: opts.runId,
+      hook: opts.hook,
+      options: { ...opts, resumeFrom: undefined } as unknown as Record<string, unknown>,
+      steps: opts.steps,
+      step: 0,
+      inputScale: 0,
+      state: null,
+      done: false,
+      updatedAt: Date.now(),
+    };
+    const resume = saved ? { state: saved.state as SaeTrainState, inputScale: saved.inputScale } : undefined;
     this.control = new AbortController();
     const t0 = performance.now();
     try {
       const result = await trainSae({
-        batches: prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed)),
+        batches: prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0)),
         cfg,
         steps: opts.steps,
         schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
@@ -64,19 +88,26 @@ export class SaeJobs {
         sampleForInit: await initSample(reader, opts.hook),
         stepper,
         signal: this.control.signal,
+        resume,
+        checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+        onCheckpoint: async (state, inputScale) => {
+          Object.assign(record, { state, inputScale, step: state.step, done: state.step >= opts.steps, updatedAt: Date.now() });
+          await db.put('saeTrainings', record);
+        },
         onStats: (step, stats, lr) =>
           onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: cfg.k, elapsedMs: performance.now() - t0 }),
       });
-      const run = reader.run;
-      const exported = toSaeLens(result.state, cfg, { hook_name: opts.hook, model_name: run.modelId, context_size: run.contextLength, prepend_bos: true, dataset: run.name }, result.inputScale);
+      const files = this.export(record, reader);
+      this.last = { trainingId: record.id, files };
       const last = result.history.at(-1);
-      const summary: TrainSummary = {
-        runId: run.id,
+      return {
+        trainingId: record.id,
+        runId: opts.runId,
         hook: opts.hook,
         dIn,
         dSae: cfg.dSae,
         k: cfg.k,
-        steps: result.history.length,
+        steps: result.state.step,
         tokens: result.history.length * opts.batchSize,
         aborted: result.aborted,
         finalFvu: last?.fvu ?? null,
@@ -84,20 +115,37 @@ export class SaeJobs {
         device: opts.device,
         seconds: (performance.now() - t0) / 1000,
       };
-      this.last = { summary, files: exported.files };
-      return summary;
     } finally {
       this.control = null;
     }
+  }
+
+  /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
+  private export(record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
+    const o = record.options as unknown as TrainOptions;
+    const dIn = reader.dimOf(record.hook);
+    const cfg = trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k });
+    const run = reader.run;
+    const meta = { hook_name: record.hook, model_name: run.modelId, context_size: run.contextLength, prepend_bos: true, dataset: run.name };
+    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale).files;
   }
 
   stop(): void {
     this.control?.abort();
   }
 
-  /** The last trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
-  files(): SaeLensFiles {
-    if (!this.last) throw new LabError('no SAE has been trained in this session yet');
-    return this.last.files;
+  async list(db: StoreDb): Promise<TrainingInfo[]> {
+    return (await db.getAll('saeTrainings')).map(info).sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  /** A training's SAE as SAELens files (cfg.json, sae_weights.safetensors): the last one, or a stored one. */
+  async files(db: StoreDb, trainingId?: string): Promise<SaeLensFiles> {
+    if (!trainingId || trainingId === this.last?.trainingId) {
+      if (!this.last) throw new LabError('no SAE has been trained in this session yet');
+      return this.last.files;
+    }
+    const record = await db.get('saeTrainings', trainingId);
+    if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
+    return this.export(record, await RunReader.open(db, record.runId));
   }
 }

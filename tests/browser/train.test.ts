@@ -63,6 +63,27 @@ describe('SAE training from the page', () => {
     expect(sae.weights.W_enc.length).toBe(256 * 1024);
   });
 
+  it('checkpoints to IndexedDB and resumes after a reload from the last checkpoint', async () => {
+    const { page } = app;
+    const stepShown = async () => Number((await page.getByTestId('train-status').textContent().catch(() => ''))?.match(/step (\d+)/)?.[1] ?? 0);
+    await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '64', checkpointEvery: '20' });
+    await page.getByTestId('train-device').selectOption('cpu');
+    await page.getByTestId('train-start').click();
+    await expect.poll(stepShown, { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(45);
+    await page.reload();
+    const row = page.getByTestId('training-row').first();
+    await row.waitFor({ timeout: 60_000 });
+    const saved = Number((await row.textContent())!.match(/step (\d+) of 100000/)![1]);
+    expect(saved).toBeGreaterThanOrEqual(40);
+    expect(saved % 20).toBe(0);
+    await row.getByTestId('resume-training').click();
+    await expect.poll(stepShown, { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(saved + 3);
+    await page.getByTestId('train-stop').click();
+    await page.getByTestId('train-summary').waitFor({ timeout: 60_000 });
+    const steps = Number((await page.getByTestId('train-summary').textContent())!.match(/: (\d+) steps/)![1]);
+    expect(steps).toBeGreaterThanOrEqual(saved + 3); // counted from the checkpoint, not from zero
+  });
+
   it('trains with the WGSL kernels in the worker and stops on request', async () => {
     const { page } = app;
     await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '32' });

@@ -1,11 +1,16 @@
 import { useEffect } from 'react';
 import { useHarvest } from '../harvest-store';
-import { defaultDevice, downloadSae, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { useLab } from '../store';
+import { defaultDevice, downloadSae, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { LineChart } from './LineChart';
 
 export function TrainPanel() {
   const runs = useHarvest((s) => s.runs).filter(({ run }) => run.committedRows > 0);
   const t = useTrain();
+  const engine = useLab((s) => s.engine);
+  useEffect(() => {
+    if (engine) void refreshTrainings();
+  }, [engine]);
   const run = runs.find(({ run }) => run.id === t.options.runId)?.run ?? runs[0]?.run;
   useEffect(() => {
     if (run && (t.options.runId !== run.id || !run.hooks.some((h) => h.name === t.options.hook))) setTrainOptions({ runId: run.id, hook: run.hooks[0].name });
@@ -13,7 +18,8 @@ export function TrainPanel() {
   if (!run) return null;
   const h = t.history;
   const last = h.at(-1);
-  const num = (key: 'expansion' | 'k' | 'steps' | 'batchSize' | 'lr' | 'seed', label: string, step = 1) => (
+  const unfinished = t.trainings.filter((x) => !x.done);
+  const num = (key: 'expansion' | 'k' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1) => (
     <label>
       {label} <input type="number" step={step} value={t.options[key]} onChange={(e) => setTrainOptions({ [key]: Number(e.target.value) })} size={6} data-testid={`train-${key}`} />
     </label>
@@ -46,6 +52,7 @@ export function TrainPanel() {
         {num('batchSize', 'batch')}
         {num('lr', 'lr', 1e-4)}
         {num('seed', 'seed')}
+        {num('checkpointEvery', 'checkpoint every')}
         <label>
           on{' '}
           <select value={t.options.device ?? defaultDevice()} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
@@ -88,6 +95,21 @@ export function TrainPanel() {
           {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final training FVU {t.summary.finalFvu?.toFixed(3)}
           {t.summary.aborted ? ' (stopped early)' : ''}.
         </p>
+      )}
+      {!t.training && unfinished.length > 0 && (
+        <div data-testid="trainings">
+          <h3>Interrupted trainings (checkpointed in this browser)</h3>
+          {unfinished.map((x) => (
+            <div className="row" key={x.id} data-testid="training-row">
+              <span>
+                {x.hook} · step {x.step} of {x.steps} · saved {new Date(x.updatedAt).toLocaleTimeString()}
+              </span>
+              <button className="secondary" onClick={() => void startTraining(x.id)} data-testid="resume-training">
+                Resume
+              </button>
+            </div>
+          ))}
+        </div>
       )}
       {t.error && (
         <div className="error" role="alert" data-testid="train-error">
