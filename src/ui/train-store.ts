@@ -1,6 +1,7 @@
 // SAE training as the page sees it: options, live stats, the result and its SAELens files.
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
+import type { DensityHistogram } from '../sae/train/density';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from '../worker/protocol';
 import { useLab } from './store';
 
@@ -12,6 +13,7 @@ export interface TrainState {
   summary: TrainSummary | null;
   error: string | null;
   trainings: TrainingInfo[]; // checkpointed in IndexedDB
+  density: DensityHistogram | null; // at the last checkpoint
 }
 
 export const useTrain = create<TrainState>(() => ({
@@ -22,6 +24,7 @@ export const useTrain = create<TrainState>(() => ({
   summary: null,
   error: null,
   trainings: [],
+  density: null,
 }));
 
 const set = useTrain.setState;
@@ -45,11 +48,12 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
   const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
-  set({ training: true, stopping: false, history: [], summary: null, error: null });
+  set({ training: true, stopping: false, history: [], summary: null, error: null, density: null });
   void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
       if (p.phase === 'train') set({ history: [...get().history, p.detail] });
+      else if (p.phase === 'density') set({ density: p.detail });
     });
     set({ summary });
   } catch (err) {

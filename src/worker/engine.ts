@@ -60,7 +60,13 @@ export class LabEngine implements Engine {
         return null;
       },
       rowContext: (a) => this.store.context(a.runId, a.row, this.loaded?.tokenizer ?? null),
-      trainSae: async (a) => this.saes.train(await this.store.db(), a, (detail) => onProgress?.({ phase: 'train', detail })),
+      trainSae: async (a) =>
+        this.saes.train(
+          await this.store.db(),
+          a,
+          (detail) => onProgress?.({ phase: 'train', detail }),
+          (detail) => onProgress?.({ phase: 'density', detail }),
+        ),
       stopTraining: async () => {
         this.saes.stop();
         return null;

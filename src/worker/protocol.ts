@@ -4,6 +4,7 @@ import type { Gpt2Config } from '../core/config';
 import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
 import type { LoadProgress } from '../model/sources';
+import type { DensityHistogram } from '../sae/train/density';
 import type { HarvestProgress } from '../store/harvest';
 import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
@@ -153,7 +154,8 @@ export type ProgressEvent =
   | { phase: 'build' | 'session' | 'ready'; message: string }
   | { phase: 'tokenize'; detail: TokenizeProgress }
   | { phase: 'harvest'; detail: HarvestProgress }
-  | { phase: 'train'; detail: TrainProgress };
+  | { phase: 'train'; detail: TrainProgress }
+  | { phase: 'density'; detail: DensityHistogram };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

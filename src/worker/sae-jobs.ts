@@ -5,6 +5,7 @@ import { LabError } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
 import { type StepperFactory, cpuStepper, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
+import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
@@ -14,6 +15,7 @@ export class TrainingBusyError extends LabError {}
 
 const INIT_SAMPLE_ROWS = 4096;
 const DEFAULT_CHECKPOINT_EVERY = 200;
+const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
 async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
   let seen = 0;
@@ -52,7 +54,7 @@ export class SaeJobs {
   private control: AbortController | null = null;
   private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
-  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void): Promise<TrainSummary> {
+  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void): Promise<TrainSummary> {
     if (this.control) throw new TrainingBusyError('an SAE is already training: stop it first');
     const saved = request.resumeFrom ? await db.get('saeTrainings', request.resumeFrom) : undefined;
     if (request.resumeFrom && !saved) throw new LabError(`training ${request.resumeFrom} has no checkpoint in this browser`);
@@ -76,6 +78,13 @@ export class SaeJobs {
       updatedAt: Date.now(),
     };
     const resume = saved ? { state: saved.state as SaeTrainState, inputScale: saved.inputScale } : undefined;
+    const sample = await initSample(reader, opts.hook);
+    const densityRows = Math.min(DENSITY_ROWS, sample.length / dIn);
+    const reportDensity = (state: SaeTrainState, inputScale: number) => {
+      if (!onDensity) return;
+      const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
+      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg), densityRows));
+    };
     this.control = new AbortController();
     const t0 = performance.now();
     try {
@@ -85,7 +94,7 @@ export class SaeJobs {
         steps: opts.steps,
         schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
         seed: opts.seed,
-        sampleForInit: await initSample(reader, opts.hook),
+        sampleForInit: sample,
         stepper,
         signal: this.control.signal,
         resume,
@@ -93,6 +102,7 @@ export class SaeJobs {
         onCheckpoint: async (state, inputScale) => {
           Object.assign(record, { state, inputScale, step: state.step, done: state.step >= opts.steps, updatedAt: Date.now() });
           await db.put('saeTrainings', record);
+          reportDensity(state, inputScale);
         },
         onStats: (step, stats, lr) =>
           onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: cfg.k, elapsedMs: performance.now() - t0 }),

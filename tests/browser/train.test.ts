@@ -50,6 +50,7 @@ describe('SAE training from the page', () => {
     const summary = await page.getByTestId('train-summary').textContent();
     expect(summary).toMatch(/Trained d_sae 1024 \(k 8\) on blocks\.2\.hook_resid_post: 120 steps/);
     const fvu = Number(summary!.match(/final training FVU (\d+\.\d+)/)![1]);
+    expect(await page.getByTestId('chart-density').textContent()).toMatch(/log10 feature density \(\d+ tokens\) · \d+ never fired/);
     expect(fvu).toBeLessThan(0.6); // falls from ~1 in 120 small steps
 
     const downloads: Record<string, Buffer> = {};

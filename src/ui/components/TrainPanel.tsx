@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
 import { defaultDevice, downloadSae, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { DensityChart } from './DensityChart';
 import { LineChart } from './LineChart';
 
 export function TrainPanel() {
@@ -87,6 +88,7 @@ export function TrainPanel() {
           <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
           <LineChart title="loss (MSE + AuxK)" x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
           <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
+          {t.density && <DensityChart h={t.density} />}
         </div>
       )}
       {t.summary && (
