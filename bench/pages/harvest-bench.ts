@@ -2,6 +2,7 @@
 // model-forward-only over the same windows, and the peak JS heap while harvesting.
 import { createGpt2Model } from '../../src/model/gpt2';
 import type { Backend } from '../../src/model/runtime';
+import { readWindows } from '../../src/store/reader';
 import { deleteRun } from '../../src/store/runs';
 import { openStore } from '../../src/store/schema';
 import { loadGpt2FromHub } from '../../src/model/sources';
@@ -62,14 +63,7 @@ export async function benchHarvest(req: HarvestBenchRequest): Promise<HarvestBen
   // Forward only: the same windows through a model with the same outputs, nothing read or stored.
   const db = await openStore();
   const windows: number[][] = [];
-  for (let c = 0; c < done.windowChunks; c++) {
-    const chunk = (await db.get('windows', [done.id, c]))!;
-    let at = 0;
-    for (const len of chunk.lengths) {
-      windows.push(Array.from(chunk.ids.subarray(at, at + len)));
-      at += len;
-    }
-  }
+  for await (const w of readWindows(db, done)) windows.push(w.ids);
   const loaded = await loadGpt2FromHub(req.repo, { hubUrl: req.hubUrl });
   const net = await createGpt2Model(loaded.weights, loaded.cfg, { backend: req.backend, hooks: [req.hook], logits: 'none' });
   await net.forward(windows.slice(0, 1));

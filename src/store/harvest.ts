@@ -3,7 +3,8 @@
 // first uncommitted row and never writes a shard twice.
 import { floatToHalf } from '../core/f16';
 import { commitShard, dropUncommitted, rowsOfWindow, saveManifest } from './runs';
-import type { RunManifest, ShardData, ShardRows, StoreDb, WindowChunk } from './schema';
+import { type StoredWindow, readWindows } from './reader';
+import type { RunManifest, ShardData, ShardRows, StoreDb } from './schema';
 
 export type HookOutputs = Record<string, { shape: number[]; data: Float32Array }>; // each [B, T, dim]
 export type ForwardFn = (ids: number[][]) => Promise<HookOutputs>;
@@ -68,24 +69,6 @@ class ShardBuffer {
   }
 }
 
-interface PlannedWindow {
-  global: number; // window index in the run
-  ids: number[];
-}
-
-async function* windowsFrom(db: StoreDb, run: RunManifest, firstWindow: number): AsyncGenerator<PlannedWindow> {
-  for (let c = Math.floor(firstWindow / run.windowsPerChunk); c < run.windowChunks; c++) {
-    const chunk = (await db.get('windows', [run.id, c])) as WindowChunk;
-    let at = 0;
-    for (let w = 0; w < chunk.lengths.length; w++) {
-      const global = c * run.windowsPerChunk + w;
-      const len = chunk.lengths[w];
-      if (global >= firstWindow) yield { global, ids: Array.from(chunk.ids.subarray(at, at + len)) };
-      at += len;
-    }
-  }
-}
-
 /** Runs (or resumes) the harvest; resolves when the run is done or the signal stops it. */
 export async function harvestRun(db: StoreDb, run: RunManifest, forward: ForwardFn, opts: HarvestOptions = {}): Promise<RunManifest> {
   const batchSize = opts.batchSize ?? 8;
@@ -108,7 +91,7 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
     opts.onShard?.(run);
   };
 
-  let batch: PlannedWindow[] = [];
+  let batch: StoredWindow[] = [];
   const report = () => {
     const done = run.committedRows + buffer.rows;
     const secs = (performance.now() - started) / 1000;
@@ -122,7 +105,7 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
     });
   };
 
-  for await (const w of windowsFrom(db, run, firstWindow)) {
+  for await (const w of readWindows(db, run, firstWindow)) {
     // A batch holds windows of one length: only the corpus' final window can be shorter.
     if (batch.length > 0 && (batch.length === batchSize || batch[0].ids.length !== w.ids.length)) {
       if (opts.signal?.aborted) return pause(db, run);
@@ -142,7 +125,7 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
   return run;
 
   /** Forward one batch and buffer its rows; a shard can fill (and commit) in the middle of a batch. */
-  async function runBatch(b: PlannedWindow[]): Promise<void> {
+  async function runBatch(b: StoredWindow[]): Promise<void> {
     const out = await forward(b.map((w) => w.ids));
     const T = b[0].ids.length;
     for (let i = 0; i < b.length; i++) {

@@ -32,6 +32,25 @@ export function shuffleInPlace<T extends { length: number; [i: number]: unknown 
   return a;
 }
 
+export interface StoredWindow {
+  global: number; // window index in the run
+  ids: number[];
+}
+
+/** The run's windows in order from `firstWindow`, one chunk in memory at a time. */
+export async function* readWindows(db: StoreDb, run: RunManifest, firstWindow = 0): AsyncGenerator<StoredWindow> {
+  for (let c = Math.floor(firstWindow / run.windowsPerChunk); c < run.windowChunks; c++) {
+    const chunk = (await db.get('windows', [run.id, c])) as WindowChunk;
+    let at = 0;
+    for (let w = 0; w < chunk.lengths.length; w++) {
+      const global = c * run.windowsPerChunk + w;
+      const len = chunk.lengths[w];
+      if (global >= firstWindow) yield { global, ids: Array.from(chunk.ids.subarray(at, at + len)) };
+      at += len;
+    }
+  }
+}
+
 export class RunReader {
   private constructor(
     private readonly db: StoreDb,

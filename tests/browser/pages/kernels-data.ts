@@ -1,6 +1,7 @@
 // The kernel test table and its seeded inputs. Imported by the page (tests/browser/pages/kernels.ts, which
 // runs the WGSL kernels) and by the test (tests/browser/kernels.test.ts, which runs the CPU twins on the same
 // inputs), so both sides build bit-identical data from a case's seed.
+import { toBase64 } from './base64';
 
 export type KernelCase =
   | { kernel: 'matmul_bias'; name: string; seed: number; M: number; K: number; N: number; subtractRow: boolean }
@@ -152,10 +153,7 @@ export interface EncodedTensor {
 }
 
 export function encodeTensor(t: Float32Array | Uint32Array): EncodedTensor {
-  const bytes = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return { dtype: t instanceof Uint32Array ? 'u32' : 'f32', b64: btoa(s) };
+  return { dtype: t instanceof Uint32Array ? 'u32' : 'f32', b64: toBase64(t) };
 }
 
 export function decodeTensor(e: EncodedTensor): Float32Array | Uint32Array {

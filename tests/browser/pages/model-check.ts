@@ -5,6 +5,7 @@ import { hookNames } from '../../../src/core/hooks';
 import { createGpt2Model } from '../../../src/model/gpt2';
 import type { Backend } from '../../../src/model/runtime';
 import { loadGpt2FromHub } from '../../../src/model/sources';
+import { toBase64 } from './base64';
 
 export interface RunRequest {
   hubUrl: string;
@@ -26,13 +27,6 @@ export interface RunResult {
   outputs: Array<Record<string, { shape: number[]; b64: string }>>; // one per run
 }
 
-function b64(data: Float32Array): string {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
 export async function runModel(req: RunRequest): Promise<RunResult> {
   const loaded = await loadGpt2FromHub(req.repo, { hubUrl: req.hubUrl, cache: false });
   const hooks = req.hooks === 'all' ? hookNames(loaded.cfg.nLayer) : (req.hooks ?? []);
@@ -43,8 +37,8 @@ export async function runModel(req: RunRequest): Promise<RunResult> {
     const steer = run.steer && { data: Float32Array.from(run.steer.data), shape: run.steer.shape };
     const out = await model.forward(req.ids, { steer });
     const o: RunResult['outputs'][number] = {};
-    if (out.logits) o.logits = { shape: out.logits.shape, b64: b64(out.logits.data) };
-    for (const [name, t] of Object.entries(out.hooks)) o[name] = { shape: t.shape, b64: b64(t.data) };
+    if (out.logits) o.logits = { shape: out.logits.shape, b64: toBase64(out.logits.data) };
+    for (const [name, t] of Object.entries(out.hooks)) o[name] = { shape: t.shape, b64: toBase64(t.data) };
     outputs.push(o);
   }
   await model.dispose();

@@ -1,14 +1,8 @@
 // In-page reader of the activation store for tests: everything a run holds, straight from IndexedDB.
-import { RunReader } from '../../../src/store/reader';
+import { RunReader, readWindows } from '../../../src/store/reader';
 import { listRuns } from '../../../src/store/runs';
 import { openStore } from '../../../src/store/schema';
-
-function b64(data: Float32Array | Uint32Array | Uint16Array | Int32Array): string {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
+import { toBase64 } from './base64';
 
 export async function runs() {
   const db = await openStore();
@@ -23,14 +17,7 @@ export async function dumpRun(runId: string) {
   const reader = await RunReader.open(db, runId);
   const run = reader.run;
   const windows: number[][] = [];
-  for (let c = 0; c < run.windowChunks; c++) {
-    const chunk = (await db.get('windows', [run.id, c]))!;
-    let at = 0;
-    for (const len of chunk.lengths) {
-      windows.push(Array.from(chunk.ids.subarray(at, at + len)));
-      at += len;
-    }
-  }
+  for await (const w of readWindows(db, run)) windows.push(w.ids);
   const window: number[] = [];
   const position: number[] = [];
   const tokenId: number[] = [];
@@ -50,7 +37,7 @@ export async function dumpRun(runId: string) {
       all.set(p, at);
       at += p.length;
     }
-    hooks[h.name] = b64(all);
+    hooks[h.name] = toBase64(all);
   }
   const shardKeys = (await db.getAllKeys('shards')).filter((k) => k[0] === run.id).length;
   const ctx = run.committedRows > 0 ? await reader.context(run.committedRows - 1) : null;
