@@ -7,7 +7,10 @@ import { shuffleSwap } from '../../src/sae/cpu/shuffle_swap';
 import { shuffleSlots } from '../../src/sae/train/gpu-shuffle';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { decodeTensor } from './pages/kernels-data';
-import { type ShuffleCase, streamBatches } from './pages/shuffle';
+import { type PoolTrainCase, type ShuffleCase, poolTrainOptions, streamBatches } from './pages/shuffle';
+import { cpuShuffledStepper, trainSae } from '../../src/sae/train/trainer';
+import { PARAM_NAMES } from '../../src/sae/train/types';
+import { assertClose } from '../reference/compare';
 
 const MODULE = '/tests/browser/pages/shuffle.ts';
 
@@ -71,4 +74,23 @@ describe('shuffle_swap / GpuShufflePool vs CPU twin', () => {
       expect(seen).toEqual(expected);
     });
   }
+});
+
+describe('training through the GPU shuffle pool', () => {
+  // 40 stream batches: 6 fill the pool of 100 rows (rows 100..107 skipped), 34 steps draw from it.
+  const c: PoolTrainCase = { seed: 5, shuffleSeed: 11, dIn: 21, dSae: 67, k: 4, B: 18, P: 100, streamBatches: 40, steps: 1000 };
+  type Got = { params: Record<string, { dtype: 'f32'; b64: string }>; steps: number; fvu: number[] };
+
+  it('equals the CPU twin behind the CPU pool, and is reproducible from its seeds', async () => {
+    const gpu = await callInPage<Got>(app.page, MODULE, 'trainThroughPool', c);
+    const cpu = await trainSae(poolTrainOptions(c, cpuShuffledStepper(c.B, { rows: c.P, seed: c.shuffleSeed })));
+    expect(gpu.steps).toBe(34);
+    expect(cpu.state.step).toBe(34);
+    for (const n of PARAM_NAMES) assertClose(n, decodeTensor(gpu.params[n]) as Float32Array, cpu.state.params[n], 1e-4);
+    gpu.fvu.forEach((f, i) => expect(Math.abs(f - cpu.history[i].fvu)).toBeLessThan(1e-4));
+    const again = await callInPage<Got>(app.page, MODULE, 'trainThroughPool', c);
+    for (const n of PARAM_NAMES) expect(again.params[n].b64).toBe(gpu.params[n].b64);
+    const other = await callInPage<Got>(app.page, MODULE, 'trainThroughPool', { ...c, shuffleSeed: 12 });
+    expect(other.params.W_dec.b64).not.toBe(gpu.params.W_dec.b64);
+  });
 });

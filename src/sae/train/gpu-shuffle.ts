@@ -11,6 +11,7 @@
 import { createBuffer, readBuffer } from '../../gpu/device';
 import { shuffleSwap } from '../../gpu/kernels/shuffle_swap';
 import { checkLength } from '../cpu/matmul_bias';
+import { shuffleSwap as shuffleSwapCpu } from '../cpu/shuffle_swap';
 import { mulberry32 } from './rng';
 
 const F = 4;
@@ -104,5 +105,39 @@ export class GpuShufflePool {
 
   destroy(): void {
     for (const b of [this.pool, this.incoming, this.slots, this.out]) b.destroy();
+  }
+}
+
+/** The CPU twin of GpuShufflePool: same fill rule, same slots, shuffle_swap's twin. */
+export class CpuShufflePool {
+  private readonly pool: Float32Array; // [P, d]
+  private filledRows = 0;
+  private draws = 0;
+
+  constructor(private readonly o: GpuShufflePoolOptions) {
+    if (!Number.isInteger(o.rows) || o.rows < o.maxBatch) throw new RangeError(`CpuShufflePool: a pool of ${o.rows} rows cannot serve batches of ${o.maxBatch}`);
+    this.pool = new Float32Array(o.rows * o.d);
+  }
+
+  get full(): boolean {
+    return this.filledRows >= this.o.rows;
+  }
+
+  fill(x: Float32Array): number {
+    const n = Math.min(x.length / this.o.d, this.o.rows - this.filledRows);
+    if (n <= 0) return 0;
+    this.pool.set(x.subarray(0, n * this.o.d), this.filledRows * this.o.d);
+    this.filledRows += n;
+    return n;
+  }
+
+  draw(x: Float32Array, B: number): Float32Array {
+    if (!this.full) throw new RangeError('CpuShufflePool: fill the pool before drawing from it');
+    const slots = shuffleSlots(this.o.rows, B, this.o.seed, this.draws++);
+    return shuffleSwapCpu({ slots, incoming: x, pool: this.pool, B, d: this.o.d });
+  }
+
+  contents(): Float32Array {
+    return this.pool.slice();
   }
 }

@@ -8,6 +8,7 @@
 // then toSaeLens() folds s back out, so the saved SAE takes raw activations.
 import type { GpuTrainer } from './gpu-step';
 import { createGpuTrainer } from './gpu-step';
+import { CpuShufflePool, GpuShufflePool } from './gpu-shuffle';
 import { cpuTrainStep, initSaeParams } from './cpu-step';
 import { type DecoderBiasInit, estimateInputScale, initDecoderBias } from './recipe';
 import { mulberry32 } from './rng';
@@ -24,6 +25,11 @@ export interface Stepper {
   state(): Promise<SaeTrainState> | SaeTrainState;
   /** Frees what the stepper made (GPU buffers). */
   dispose?(): void;
+  /**
+   * Takes x [B, d_in] into the stepper's own shuffle buffer instead of training on it (true), while that buffer
+   * fills; steps then draw their rows from it. Absent: every batch is trained on as it comes.
+   */
+  absorb?(x: Float32Array, B: number): boolean;
 }
 
 /** Makes a Stepper over a freshly initialised state (after b_dec is set, so a GPU stepper uploads it). */
@@ -34,20 +40,45 @@ export function cpuStepper(state: SaeTrainState, cfg: SaeTrainConfig): Stepper {
   return { step: (x, B, lr) => cpuTrainStep(state, x, B, cfg, lr), state: () => state };
 }
 
+/** The CPU twin behind the CPU twin of the GPU shuffle pool: trains exactly what gpuStepper(…, shuffle) trains. */
+export function cpuShuffledStepper(maxBatch: number, shuffle: { rows: number; seed: number }): StepperFactory {
+  return (state, cfg) => {
+    const pool = new CpuShufflePool({ rows: shuffle.rows, d: cfg.dIn, maxBatch, seed: shuffle.seed });
+    return {
+      step: (x, B, lr) => cpuTrainStep(state, pool.draw(x, B), B, cfg, lr),
+      absorb: (x) => !pool.full && (pool.fill(x), true),
+      state: () => state,
+    };
+  };
+}
+
 /**
  * The WebGPU trainer (./gpu-step.ts) over `device`, batches of at most `maxBatch` rows. Reads the statistics
  * back after every step (simple, and it keeps the CPU from queueing steps unboundedly ahead of the GPU).
+ * With `shuffle`, a GPU shuffle pool of `shuffle.rows` rows (./gpu-shuffle.ts) sits between the store and the
+ * step: the first batches fill it, then each step trains on B rows drawn from it.
  */
-export function gpuStepper(device: GPUDevice, maxBatch: number): StepperFactory {
+export function gpuStepper(device: GPUDevice, maxBatch: number, shuffle?: { rows: number; seed: number }): StepperFactory {
   return (state, cfg) => {
     const trainer: GpuTrainer = createGpuTrainer(device, cfg, state, maxBatch);
+    const pool = shuffle ? new GpuShufflePool(device, { rows: shuffle.rows, d: cfg.dIn, maxBatch, seed: shuffle.seed }) : null;
     return {
       step: (x, B, lr) => {
-        trainer.trainStep(x, lr, B);
+        if (pool) {
+          const enc = device.createCommandEncoder({ label: `sae-train-step-${trainer.step + 1}` });
+          trainer.trainStep(pool.draw(x, B, enc), lr, B, enc);
+          device.queue.submit([enc.finish()]);
+        } else {
+          trainer.trainStep(x, lr, B);
+        }
         return trainer.readStats();
       },
+      absorb: pool ? (x) => !pool.full && (pool.fill(x), true) : undefined,
       state: () => trainer.readState(),
-      dispose: () => trainer.destroy(),
+      dispose: () => {
+        trainer.destroy();
+        pool?.destroy();
+      },
     };
   };
 }
@@ -124,6 +155,7 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
       if (!Number.isInteger(B) || B < 1) throw new SaeConfigError(`trainSae: a batch holds ${raw.length} values, not a whole number (≥ 1) of rows of d_in = ${dIn}`);
       if (x.length !== raw.length) x = new Float32Array(raw.length);
       for (let i = 0; i < raw.length; i++) x[i] = raw[i] * inputScale;
+      if (stepper.absorb?.(x, B)) continue;
       const step = first + history.length;
       const lr = lrAt(step);
       const stats = await stepper.step(x, B, lr);

@@ -3,7 +3,9 @@
 // replays the same stream through the CPU twin.
 import { readBuffer } from '../../../src/gpu/device';
 import { GpuShufflePool } from '../../../src/sae/train/gpu-shuffle';
-import { type EncodedTensor, encodeTensor } from './kernels-data';
+import { type StepperFactory, type TrainSaeOptions, gpuStepper, trainSae } from '../../../src/sae/train/trainer';
+import { PARAM_NAMES, type SaeTrainConfig, trainConfig } from '../../../src/sae/train/types';
+import { type EncodedTensor, encodeTensor, rng, uniform } from './kernels-data';
 import { device, withErrorScopes } from './kernels-train';
 
 export interface ShuffleCase {
@@ -46,5 +48,40 @@ export async function runShuffle(c: ShuffleCase): Promise<{ draws: EncodedTensor
     } finally {
       pool.destroy();
     }
+  });
+}
+
+/** A training through the pool: trainSae over a seeded stream, on the GPU or (in the test) on the CPU twins. */
+export interface PoolTrainCase {
+  seed: number;
+  shuffleSeed: number;
+  dIn: number;
+  dSae: number;
+  k: number;
+  B: number;
+  P: number;
+  streamBatches: number;
+  steps: number;
+}
+
+export function poolTrainSetup(c: PoolTrainCase): { cfg: SaeTrainConfig; batches: Float32Array[]; sample: Float32Array } {
+  const cfg = trainConfig({ dIn: c.dIn, dSae: c.dSae, k: c.k, deadTokens: 4 * c.B });
+  const r = rng(c.seed);
+  const batches = Array.from({ length: c.streamBatches }, () => uniform(r, c.B * c.dIn));
+  return { cfg, batches, sample: batches[0] };
+}
+
+export function poolTrainOptions(c: PoolTrainCase, stepper: StepperFactory): TrainSaeOptions {
+  const { cfg, batches, sample } = poolTrainSetup(c);
+  return { batches, cfg, steps: c.steps, schedule: { lr: 2e-3 }, seed: c.seed, sampleForInit: sample, decoderBiasInit: 'mean', stepper };
+}
+
+export async function trainThroughPool(c: PoolTrainCase): Promise<{ params: Record<string, EncodedTensor>; steps: number; fvu: number[] }> {
+  const d = await device();
+  return withErrorScopes(d, 'train through pool', async () => {
+    const r = await trainSae(poolTrainOptions(c, gpuStepper(d, c.B, { rows: c.P, seed: c.shuffleSeed })));
+    const params: Record<string, EncodedTensor> = {};
+    for (const n of PARAM_NAMES) params[n] = encodeTensor(r.state.params[n]);
+    return { params, steps: r.state.step, fvu: r.history.map((h) => h.fvu) };
   });
 }
