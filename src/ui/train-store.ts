@@ -9,6 +9,7 @@ export interface TrainState {
   options: Omit<TrainOptions, 'runId' | 'hook' | 'device'> & { runId: string | null; hook: string | null; device: 'gpu' | 'cpu' | null };
   training: boolean;
   stopping: boolean;
+  paused: boolean;
   history: TrainProgress[];
   summary: TrainSummary | null;
   error: string | null;
@@ -20,6 +21,7 @@ export const useTrain = create<TrainState>(() => ({
   options: { runId: null, hook: null, expansion: 8, k: 32, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
   training: false,
   stopping: false,
+  paused: false,
   history: [],
   summary: null,
   error: null,
@@ -48,7 +50,7 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
   const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
-  set({ training: true, stopping: false, history: [], summary: null, error: null, density: null });
+  set({ training: true, stopping: false, paused: false, history: [], summary: null, error: null, density: null });
   void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
@@ -59,14 +61,22 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   } catch (err) {
     set({ error: describeError(err) });
   } finally {
-    set({ training: false, stopping: false });
+    set({ training: false, stopping: false, paused: false });
     await refreshTrainings();
   }
 }
 
 export async function stopTraining(): Promise<void> {
-  set({ stopping: true });
+  set({ stopping: true, paused: false });
   await useLab.getState().engine?.call('stopTraining', {});
+}
+
+/** Holds the training between steps, or lets it go on; its GPU state waits in place. */
+export async function pauseTraining(paused: boolean): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine || !get().training) return;
+  await engine.call('pauseTraining', { paused });
+  set({ paused });
 }
 
 /** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */

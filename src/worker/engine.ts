@@ -71,6 +71,10 @@ export class LabEngine implements Engine {
         this.saes.stop();
         return null;
       },
+      pauseTraining: async (a) => {
+        this.saes.pause(a.paused);
+        return null;
+      },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
     };

@@ -106,6 +106,7 @@ export interface TrainProgress {
   auxLoss: number;
   deadFraction: number;
   l0: number;
+  /** Training time so far, without the time spent paused. */
   elapsedMs: number;
 }
 
@@ -141,6 +142,8 @@ export interface EngineApi {
   rowContext: [{ runId: string; row: number }, RowContextView];
   trainSae: [TrainOptions, TrainSummary];
   stopTraining: [Record<string, never>, null];
+  /** Holds the training between steps (true) or lets it go on (false); the GPU state stays where it is. */
+  pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
   listTrainings: [Record<string, never>, TrainingInfo[]];
 }

@@ -41,9 +41,53 @@ export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> 
   }
 }
 
+/**
+ * Holds a training between steps while paused: the trainer awaits its next batch, so the GPU state, Adam moments
+ * and the store reader simply wait. Counts the time spent paused so throughput figures leave it out.
+ */
+export class PauseGate {
+  private release: (() => void) | null = null;
+  private waiting: Promise<void> | null = null;
+  private since = 0;
+  pausedMs = 0;
+
+  get paused(): boolean {
+    return this.waiting !== null;
+  }
+
+  set(paused: boolean): void {
+    if (paused && !this.waiting) {
+      this.since = performance.now();
+      this.waiting = new Promise((resolve) => (this.release = resolve));
+    } else if (!paused && this.waiting) {
+      this.pausedMs += performance.now() - this.since;
+      this.release?.();
+      this.waiting = null;
+      this.release = null;
+    }
+  }
+
+  async *gate<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+    for await (const item of source) {
+      while (this.waiting) await this.waiting;
+      yield item;
+    }
+  }
+}
+
 async function initSample(reader: RunReader, hook: string): Promise<Float32Array> {
   for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 })) return b.rows;
   throw new LabError(`run ${reader.run.name} has no committed rows to train on`);
+}
+
+/**
+ * Rows of the GPU shuffle pool: 16 batches (rows of a shard then reach the SAE spread over ~16 steps, on top of
+ * the reader's shard mixing), at most the run and at most 256 MiB, never less than one batch. A resumed GPU
+ * training refills its pool from where the checkpoint stopped, so it continues on the same data in a slightly
+ * different order (the CPU twin, which has no pool, resumes bit-identically).
+ */
+export function shufflePoolRows(batchSize: number, dIn: number, runRows: number): number {
+  return Math.max(batchSize, Math.min(16 * batchSize, runRows, Math.floor(2 ** 28 / (4 * dIn))));
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
@@ -52,6 +96,7 @@ function info(r: SaeTrainingRecord): TrainingInfo {
 
 export class SaeJobs {
   private control: AbortController | null = null;
+  private gate: PauseGate | null = null;
   private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
   async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void): Promise<TrainSummary> {
@@ -63,7 +108,10 @@ export class SaeJobs {
     const reader = await RunReader.open(db, opts.runId);
     const dIn = reader.dimOf(opts.hook);
     const cfg = trainConfig({ dIn, dSae: dIn * opts.expansion, k: opts.k });
-    const stepper: StepperFactory = opts.device === 'gpu' ? gpuStepper(await requestDevice({ label: 'sae-trainer' }), opts.batchSize) : cpuStepper;
+    const stepper: StepperFactory =
+      opts.device === 'gpu'
+        ? gpuStepper(await requestDevice({ label: 'sae-trainer' }), opts.batchSize, { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed })
+        : cpuStepper;
     const record: SaeTrainingRecord = saved ?? {
       id: `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
       appVersion: APP_VERSION,
@@ -86,10 +134,12 @@ export class SaeJobs {
       onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg), densityRows));
     };
     this.control = new AbortController();
+    const gate = (this.gate = new PauseGate());
     const t0 = performance.now();
+    const elapsed = () => performance.now() - t0 - gate.pausedMs;
     try {
       const result = await trainSae({
-        batches: prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0)),
+        batches: gate.gate(prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0))),
         cfg,
         steps: opts.steps,
         schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
@@ -105,7 +155,7 @@ export class SaeJobs {
           reportDensity(state, inputScale);
         },
         onStats: (step, stats, lr) =>
-          onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: cfg.k, elapsedMs: performance.now() - t0 }),
+          onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: cfg.k, elapsedMs: elapsed() }),
       });
       const files = this.export(record, reader);
       this.last = { trainingId: record.id, files };
@@ -123,10 +173,11 @@ export class SaeJobs {
         finalFvu: last?.fvu ?? null,
         inputScale: result.inputScale,
         device: opts.device,
-        seconds: (performance.now() - t0) / 1000,
+        seconds: elapsed() / 1000,
       };
     } finally {
       this.control = null;
+      this.gate = null;
     }
   }
 
@@ -140,8 +191,14 @@ export class SaeJobs {
     return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale).files;
   }
 
+  /** Stops after the current step (a paused training is released so it can stop). */
   stop(): void {
     this.control?.abort();
+    this.gate?.set(false);
+  }
+
+  pause(paused: boolean): void {
+    this.gate?.set(paused);
   }
 
   async list(db: StoreDb): Promise<TrainingInfo[]> {

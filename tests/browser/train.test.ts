@@ -79,6 +79,17 @@ describe('SAE training from the page', () => {
     expect(saved % 20).toBe(0);
     await row.getByTestId('resume-training').click();
     await expect.poll(stepShown, { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(saved + 3);
+
+    // Pause holds the training between steps (the step in flight finishes); resume goes on from there.
+    await page.getByTestId('train-pause').click();
+    await expect.poll(() => page.getByTestId('train-pause').textContent(), { timeout: 10_000 }).toBe('Resume');
+    await page.waitForTimeout(500);
+    const heldAt = await stepShown();
+    await page.waitForTimeout(1500);
+    expect(await stepShown()).toBe(heldAt);
+    expect(await page.getByTestId('train-status').textContent()).toMatch(/^paused at step/);
+    await page.getByTestId('train-pause').click();
+    await expect.poll(stepShown, { timeout: 60_000, interval: 50 }).toBeGreaterThan(heldAt);
     await page.getByTestId('train-stop').click();
     await page.getByTestId('train-summary').waitFor({ timeout: 60_000 });
     const steps = Number((await page.getByTestId('train-summary').textContent())!.match(/: (\d+) steps/)![1]);

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
-import { defaultDevice, downloadSae, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { defaultDevice, downloadSae, pauseTraining, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
 import { LineChart } from './LineChart';
 
@@ -67,6 +67,11 @@ export function TrainPanel() {
           Train
         </button>
         {t.training && (
+          <button className="secondary" onClick={() => void pauseTraining(!t.paused)} disabled={t.stopping} data-testid="train-pause">
+            {t.paused ? 'Resume' : 'Pause'}
+          </button>
+        )}
+        {t.training && (
           <button className="secondary" onClick={() => void stopTraining()} disabled={t.stopping} data-testid="train-stop">
             {t.stopping ? 'Stopping…' : 'Stop'}
           </button>
@@ -79,7 +84,7 @@ export function TrainPanel() {
       </div>
       {last && (
         <p className="muted" data-testid="train-status">
-          step {last.step + 1} / {last.steps} · FVU {last.fvu.toFixed(3)} · L0 {last.l0} · dead {(100 * last.deadFraction).toFixed(1)}% · lr {last.lr.toExponential(1)} ·{' '}
+          {t.paused ? 'paused at ' : ''}step {last.step + 1} / {last.steps} · FVU {last.fvu.toFixed(3)} · L0 {last.l0.toFixed(1)} · dead {(100 * last.deadFraction).toFixed(1)}% · lr {last.lr.toExponential(1)} ·{' '}
           {((1000 * (last.step + 1) * t.options.batchSize) / Math.max(1, last.elapsedMs)).toFixed(0)} tok/s
         </p>
       )}
@@ -87,6 +92,7 @@ export function TrainPanel() {
         <div className="charts">
           <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
           <LineChart title="loss (MSE + AuxK)" x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
+          <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={[{ name: 'l0', color: '#2e7d32', values: h.map((p) => p.l0) }]} testId="chart-l0" />
           <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
           {t.density && <DensityChart h={t.density} />}
         </div>
