@@ -117,6 +117,40 @@ export class RunReader {
     return { rows, index };
   }
 
+  /** Rows first … first + count − 1 of `hook` as float32 [count, dim] (they may span shards). */
+  async rowRange(hook: string, first: number, count: number): Promise<Float32Array> {
+    const dim = this.dimOf(hook);
+    if (first < 0 || count < 0 || first + count > this.run.committedRows) {
+      throw new Error(`rows ${first}…${first + count - 1} are not all committed (run has ${this.run.committedRows})`);
+    }
+    const out = new Float32Array(count * dim);
+    const per = this.run.rowsPerShard;
+    for (let row = first; row < first + count; ) {
+      const s = Math.floor(row / per);
+      const shard = await this.shard(hook, s);
+      const end = Math.min(first + count, (s + 1) * per);
+      out.set(shard.subarray((row - s * per) * dim, (end - s * per) * dim), (row - first) * dim);
+      row = end;
+    }
+    return out;
+  }
+
+  /** The token id of each row (−1 for a row that is not committed). */
+  async tokenIds(rows: ArrayLike<number>): Promise<Int32Array> {
+    const out = new Int32Array(rows.length).fill(-1);
+    const per = this.run.rowsPerShard;
+    const cache = new Map<number, ShardRows>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (!(row >= 0 && row < this.run.committedRows)) continue;
+      const s = Math.floor(row / per);
+      let rec = cache.get(s);
+      if (!rec) cache.set(s, (rec = (await this.db.get('shardRows', [this.run.id, s])) as ShardRows));
+      out[i] = rec.tokenId[row - s * per];
+    }
+    return out;
+  }
+
   /** Where row `row` came from: its window of tokens, its position, document and file. */
   async context(row: number): Promise<RowContext> {
     if (row < 0 || row >= this.run.committedRows) throw new Error(`row ${row} is not committed (run has ${this.run.committedRows})`);

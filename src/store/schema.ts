@@ -4,7 +4,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 
 export const APP_VERSION = '0.1.0';
 export const DB_NAME = 'sse-store';
-export const DB_VERSION = 2; // 1: runs, windows, documents, shards, shardRows · 2: + saeTrainings
+export const DB_VERSION = 3; // 1: runs, windows, documents, shards, shardRows · 2: + saeTrainings · 3: + saes, featureStats
 
 export type ActDtype = 'f32' | 'f16';
 
@@ -101,6 +101,30 @@ export interface SaeTrainingRecord {
   updatedAt: number;
 }
 
+/** An SAE the dashboards and steering can use: trained here, or loaded from SAELens files or the Hub. */
+export interface SaeRecord {
+  id: string;
+  appVersion: string;
+  name: string;
+  source: { kind: 'trained'; trainingId: string } | { kind: 'files'; names: string[] } | { kind: 'hub'; repo: string; path: string };
+  cfg: Record<string, unknown>; //  SaeConfig (src/sae/sae.ts), normalize_activations 'none': takes raw activations
+  weights: Record<string, Float32Array>; // SaeWeights
+  createdAt: number;
+}
+
+/** A feature statistics pass of an SAE over a run (src/analysis/feature-stats.ts FeatureStats), one per SAE. */
+export interface FeatureStatsRecord {
+  saeId: string;
+  appVersion: string;
+  runId: string;
+  hook: string;
+  stats: unknown; //          FeatureStats (typed arrays)
+  topTokens: Int32Array; //   [d_sae, N] token id of each top example row (−1 for an empty slot)
+  seconds: number;
+  device: 'gpu' | 'cpu';
+  createdAt: number;
+}
+
 export interface StoreSchema extends DBSchema {
   runs: { key: string; value: RunManifest };
   windows: { key: [string, number]; value: WindowChunk };
@@ -108,6 +132,8 @@ export interface StoreSchema extends DBSchema {
   shards: { key: [string, string, number]; value: ShardData };
   shardRows: { key: [string, number]; value: ShardRows };
   saeTrainings: { key: string; value: SaeTrainingRecord };
+  saes: { key: string; value: SaeRecord };
+  featureStats: { key: string; value: FeatureStatsRecord };
 }
 
 export type StoreDb = IDBPDatabase<StoreSchema>;
@@ -123,6 +149,10 @@ export function openStore(name = DB_NAME): Promise<StoreDb> {
         db.createObjectStore('shardRows', { keyPath: ['runId', 'index'] });
       }
       if (oldVersion < 2) db.createObjectStore('saeTrainings', { keyPath: 'id' });
+      if (oldVersion < 3) {
+        db.createObjectStore('saes', { keyPath: 'id' });
+        db.createObjectStore('featureStats', { keyPath: 'saeId' });
+      }
       // Later versions add their migrations here, keyed on oldVersion.
     },
   });

@@ -1,0 +1,86 @@
+// SAEs the dashboards can open, kept in IndexedDB ('saes'): trained in this browser (their SAELens export, the
+// input scale folded in) or loaded from SAELens files / a Hub repo path. Every one takes raw activations of its
+// hook (normalize_activations 'none'), so stats, inspection and steering all encode the same way.
+import { LabError } from '../core/errors';
+import type { SaeConfig, SaeWeights } from '../sae/sae';
+import { type LoadedSae, loadSaeLens } from '../sae/saelens';
+import { APP_VERSION, type SaeRecord, type StoreDb } from '../store/schema';
+
+export class UnknownSaeError extends LabError {}
+
+export interface SaeInfo {
+  id: string;
+  name: string;
+  source: SaeRecord['source'];
+  architecture: SaeConfig['architecture'];
+  hook: string;
+  modelName: string;
+  dIn: number;
+  dSae: number;
+  k: number | null;
+  createdAt: number;
+  /** The feature statistics pass, once run. */
+  stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
+}
+
+export interface OpenedSae {
+  record: SaeRecord;
+  cfg: SaeConfig;
+  weights: SaeWeights;
+}
+
+const newId = () => `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
+  if (sae.cfg.normalize_activations !== 'none') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
+  const weights: Record<string, Float32Array> = { W_enc: sae.weights.W_enc, b_enc: sae.weights.b_enc, W_dec: sae.weights.W_dec, b_dec: sae.weights.b_dec };
+  if (sae.weights.threshold) weights.threshold = sae.weights.threshold;
+  const record: SaeRecord = { id: newId(), appVersion: APP_VERSION, name, source, cfg: { ...sae.cfg }, weights, createdAt: Date.now() };
+  await db.put('saes', record);
+  return record;
+}
+
+export async function addSaeLensFiles(db: StoreDb, cfgJson: string, weights: Uint8Array, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
+  let json: unknown;
+  try {
+    json = JSON.parse(cfgJson);
+  } catch (err) {
+    throw new LabError(`cfg.json is not JSON: ${(err as Error).message}`);
+  }
+  return addSae(db, loadSaeLens({ cfgJson: json, weights }), name, source);
+}
+
+export async function openSae(db: StoreDb, id: string): Promise<OpenedSae> {
+  const record = await db.get('saes', id);
+  if (!record) throw new UnknownSaeError(`no SAE ${id} in this browser (it may have been deleted)`);
+  return { record, cfg: record.cfg as unknown as SaeConfig, weights: record.weights as unknown as SaeWeights };
+}
+
+export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
+  const [records, stats] = await Promise.all([db.getAll('saes'), db.getAll('featureStats')]);
+  const byId = new Map(stats.map((s) => [s.saeId, s]));
+  return records
+    .map((r) => {
+      const cfg = r.cfg as unknown as SaeConfig;
+      const s = byId.get(r.id);
+      return {
+        id: r.id,
+        name: r.name,
+        source: r.source,
+        architecture: cfg.architecture,
+        hook: cfg.hook_name,
+        modelName: cfg.model_name,
+        dIn: cfg.d_in,
+        dSae: cfg.d_sae,
+        k: cfg.k ?? null,
+        createdAt: r.createdAt,
+        stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
+      };
+    })
+    .sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function deleteSae(db: StoreDb, id: string): Promise<void> {
+  const tx = db.transaction(['saes', 'featureStats'], 'readwrite');
+  await Promise.all([tx.objectStore('saes').delete(id), tx.objectStore('featureStats').delete(id), tx.done]);
+}
