@@ -1,7 +1,8 @@
-// The WebGPU TopK SAE trainer (src/sae/train/gpu-step.ts) against the CPU twin (src/sae/train/cpu-step.ts):
-// from the same state and batches, after 1 and 5 steps every parameter (and Adam moment) agrees within 1e-4 of
-// the reference's largest magnitude, the dead counters exactly, and each step's statistics within 1e-4; the
-// parameter updates (after − before) agree within 1e-3 of the largest update.
+// The WebGPU TopK / BatchTopK SAE trainer (src/sae/train/gpu-step.ts) against the CPU twin
+// (src/sae/train/cpu-step.ts): from the same state and batches, after 1 and 5 steps every parameter (and Adam
+// moment) agrees within 1e-4 of the reference's largest magnitude, the dead counters, L0 and capped rows exactly,
+// each step's statistics and the batchtopk threshold within 1e-4; the parameter updates (after − before) agree
+// within 1e-3 of the largest update.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cpuTrainStep } from '../../src/sae/train/cpu-step';
 import { PARAM_NAMES, type StepStats } from '../../src/sae/train/types';
@@ -36,14 +37,26 @@ describe('WebGPU SAE training step vs the CPU twin (SwiftShader WebGPU)', () => 
     const before = structuredClone(state.params);
     const stats: StepStats[] = batches.map((x) => cpuTrainStep(state, x, c.B, cfg, c.lr));
     expect(r.step).toBe(state.step);
+    expect(r.threshold === undefined).toBe(state.threshold === undefined);
+    if (cfg.architecture === 'batchtopk') {
+      expect(Math.abs(r.threshold! - state.threshold!)).toBeLessThanOrEqual(REL_TOL * state.threshold!);
+      // Enough positive candidates: every step keeps exactly ⌊B·k⌋.
+      expect(stats.every((s) => s.l0 === Math.floor(c.B * c.k) / c.B)).toBe(true);
+    }
 
     for (const [i, s] of stats.entries()) {
       const g = r.stats[i];
       console.log(
         `  step ${i + 1}: loss ${g.loss.toPrecision(7)} / ${s.loss.toPrecision(7)}  fvu ${g.fvu.toPrecision(6)} / ${s.fvu.toPrecision(6)}  ` +
-          `aux ${g.auxLoss.toPrecision(6)} / ${s.auxLoss.toPrecision(6)}  dead ${g.numDead} / ${s.numDead}  (gpu / cpu)`,
+          `aux ${g.auxLoss.toPrecision(6)} / ${s.auxLoss.toPrecision(6)}  dead ${g.numDead} / ${s.numDead}  l0 ${g.l0} / ${s.l0}` +
+          (s.threshold !== undefined ? `  threshold ${g.threshold} / ${s.threshold}  capped ${g.cappedRows} / ${s.cappedRows}` : '') +
+          '  (gpu / cpu)',
       );
       expect(g.numDead).toBe(s.numDead);
+      expect(g.l0).toBe(s.l0);
+      expect(g.cappedRows).toBe(s.cappedRows);
+      if (s.threshold !== undefined) expect(Math.abs(g.threshold! - s.threshold)).toBeLessThanOrEqual(REL_TOL * Math.abs(s.threshold));
+      else expect(g.threshold).toBeUndefined();
       for (const key of ['loss', 'mse', 'fvu', 'auxLoss'] as const) expect(Math.abs(g[key] - s[key])).toBeLessThanOrEqual(REL_TOL * Math.abs(s[key]));
     }
     if (cfg.auxCoef > 0) expect(stats.some((s) => s.numDead > 0 && s.auxLoss > 0)).toBe(true);

@@ -1,9 +1,12 @@
-// The TopK SAE training step on the CPU: the twin the WebGPU trainer (./gpu-step.ts) is checked against, and a
-// trainer in its own right for small SAEs. Each stage is the CPU twin of one WGSL kernel (src/sae/cpu/*), called
-// in the order the GPU step encodes them.
+// The TopK / BatchTopK SAE training step on the CPU: the twin the WebGPU trainer (./gpu-step.ts) is checked
+// against, and a trainer in its own right for small SAEs. Each stage is the CPU twin of one WGSL kernel
+// (src/sae/cpu/*), called in the order the GPU step encodes them.
 //
 //   pre   = (x − b_dec) · W_enc + b_enc                       [B, d_sae]
 //   (idx, val) = top-k of pre per row, val = ReLU              [B, k]
+//   batchtopk: (idx, val) = top-kCand per row (ReLU), then of those B·kCand values the ⌊B·k⌋ largest positive
+//     stay and the rest are set to 0 (ties → lower flat index), so a zero slot is "not selected" in every stage
+//     below; the running threshold moves toward the smallest kept value (rate THRESHOLD_EMA_RATE)
 //   x̂     = Σ_j val_j · W_dec[idx_j] + b_dec                   [B, d_in]
 //   mse   = Σ‖x − x̂‖² / B        fvu = Σ‖x − x̂‖² / Σ‖x − mean(x)‖²
 //   AuxK (latents dead at the start of the step, when auxCoef > 0 and some are dead):
@@ -18,6 +21,7 @@
 // Update: remove from each dW_dec row its component along the row; Adam (bias-corrected) on all four tensors;
 // renormalise W_dec rows to unit norm; latents that fired reset their dead counter, the rest add B.
 import { adamScalars, adamStep } from '../cpu/adam';
+import { batchTopk } from '../cpu/batch_topk';
 import { biasGrad } from '../cpu/bias_grad';
 import { deadUpdate } from '../cpu/dead_update';
 import { decGradProject } from '../cpu/dec_grad_project';
@@ -31,7 +35,17 @@ import { sparseDecode } from '../cpu/sparse_decode';
 import { sparseDot } from '../cpu/sparse_dot';
 import { topkRows } from '../cpu/topk_rows';
 import { gaussian, mulberry32 } from './rng';
-import { PARAM_NAMES, type SaeParams, type SaeTrainConfig, type SaeTrainState, type StepStats, zerosLike } from './types';
+import {
+  PARAM_NAMES,
+  type SaeParams,
+  type SaeTrainConfig,
+  type SaeTrainState,
+  type StepStats,
+  THRESHOLD_EMA_RATE,
+  batchKeep,
+  slotsPerRow,
+  zerosLike,
+} from './types';
 
 /** The AuxK half of the forward pass. */
 export interface AuxForward {
@@ -40,13 +54,29 @@ export interface AuxForward {
   recon: Float32Array; //  [B, d_in]  ê, without b_dec
 }
 
+/** batchtopk's batch selection (src/sae/cpu/batch_topk.ts). */
+export interface BatchSelection {
+  /** Values kept (min(⌊B·k⌋, positive candidates)). */
+  kept: number;
+  /** The smallest kept value (0 when nothing is kept). */
+  minKept: number;
+  /** The running threshold after this batch. */
+  threshold: number;
+  /** Rows that kept all kCand candidates (0 when kCand = d_sae). */
+  cappedRows: number;
+}
+
 export interface SaeForward {
   pre: Float32Array; //      [B, d_sae]
-  indices: Uint32Array; //   [B, k]
-  acts: Float32Array; //     [B, k]
+  indices: Uint32Array; //   [B, slots]  slots = k (topk) or kCand (batchtopk)
+  acts: Float32Array; //     [B, slots]  0 where not selected
   recon: Float32Array; //    [B, d_in]  x̂
   aux: AuxForward | null; // null when auxCoef = 0 or no latent is dead
   numDead: number;
+  /** Positive activations (kept latents) over the batch. */
+  active: number;
+  /** batchtopk only. */
+  batch: BatchSelection | null;
 }
 
 export interface LossAndGrads {
@@ -92,14 +122,27 @@ function checkParams(p: SaeParams, cfg: SaeTrainConfig): void {
   checkLength('b_dec', p.b_dec, dIn);
 }
 
-/** Forward pass over a batch x [B, d_in]; AuxK candidates are the latents dead by `sinceFired`. */
-export function saeForward(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, sinceFired: Uint32Array): SaeForward {
-  const { dIn, dSae, k } = cfg;
+/**
+ * Forward pass over a batch x [B, d_in]; AuxK candidates are the latents dead by `sinceFired`. `threshold` is the
+ * running batchtopk threshold before this batch (default 0); the forward returns the updated one.
+ */
+export function saeForward(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, sinceFired: Uint32Array, threshold = 0): SaeForward {
+  const { dIn, dSae } = cfg;
+  const k = slotsPerRow(cfg);
   checkParams(p, cfg);
   checkLength('x', x, B * dIn);
   checkLength('sinceFired', sinceFired, dSae);
   const pre = matmulBias({ a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, M: B, K: dIn, N: dSae });
   const top = topkRows(pre, B, dSae, k, { relu: true });
+  let batch: BatchSelection | null = null;
+  let active: number;
+  if (cfg.architecture === 'batchtopk') {
+    batch = batchTopk(top.values, B, k, batchKeep(cfg.k, B), { threshold, emaRate: THRESHOLD_EMA_RATE, capRows: k < dSae });
+    active = batch.kept;
+  } else {
+    active = 0;
+    for (const v of top.values) if (v > 0) active++;
+  }
   const recon = sparseDecode({ vals: top.values, idx: top.indices, wDec: p.W_dec, bDec: p.b_dec, M: B, k, dSae, d: dIn });
   const numDead = countDead(sinceFired, cfg.deadTokens);
   let aux: AuxForward | null = null;
@@ -110,13 +153,14 @@ export function saeForward(p: SaeParams, x: Float32Array, B: number, cfg: SaeTra
     const ehat = sparseDecode({ vals: atop.values, idx: atop.indices, wDec: p.W_dec, bDec: new Float32Array(dIn), M: B, k: kAux, dSae, d: dIn });
     aux = { indices: atop.indices, acts: atop.values, recon: ehat };
   }
-  return { pre, indices: top.indices, acts: top.values, recon, aux, numDead };
+  return { pre, indices: top.indices, acts: top.values, recon, aux, numDead, active, batch };
 }
 
 /** Loss, statistics and the gradient of every parameter (before the decoder projection), for one batch. */
-export function saeLossAndGrads(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, sinceFired: Uint32Array): LossAndGrads {
-  const { dIn, dSae, k, kAux } = cfg;
-  const fwd = saeForward(p, x, B, cfg, sinceFired);
+export function saeLossAndGrads(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, sinceFired: Uint32Array, threshold = 0): LossAndGrads {
+  const { dIn, dSae, kAux } = cfg;
+  const k = slotsPerRow(cfg);
+  const fwd = saeForward(p, x, B, cfg, sinceFired, threshold);
   const aux = fwd.aux;
   const stats = lossStats({ x, xhat: fwd.recon, ehat: aux?.recon ?? null, M: B, d: dIn, numDead: fwd.numDead, auxCoef: cfg.auxCoef });
   const { g, gAux } = reconGrad({ x, xhat: fwd.recon, ehat: aux?.recon ?? null, M: B, d: dIn, auxGradScale: stats.auxGradScale });
@@ -144,15 +188,22 @@ export function saeLossAndGrads(p: SaeParams, x: Float32Array, B: number, cfg: S
  * Updates `state` in place (parameters, Adam moments, step, dead counters) and returns the batch's statistics.
  */
 export function cpuTrainStep(state: SaeTrainState, x: Float32Array, B: number, cfg: SaeTrainConfig, lr: number): StepStats {
-  const { dIn, dSae, k } = cfg;
+  const { dIn, dSae } = cfg;
   const p = state.params;
-  const r = saeLossAndGrads(p, x, B, cfg, state.sinceFired);
-  deadUpdate(state.sinceFired, r.forward.indices, r.forward.acts, B, k);
+  const r = saeLossAndGrads(p, x, B, cfg, state.sinceFired, state.threshold);
+  deadUpdate(state.sinceFired, r.forward.indices, r.forward.acts, B, slotsPerRow(cfg));
   decGradProject(r.grads.W_dec, p.W_dec, dSae, dIn);
   state.step += 1;
   const s = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, state.step);
   for (const name of PARAM_NAMES) adamStep(p[name], r.grads[name], state.m[name], state.v[name], s);
   decRenorm(p.W_dec, dSae, dIn);
   const { loss, mse, fvu, auxLoss, numDead } = r.stats;
-  return { loss, mse, fvu, auxLoss, numDead };
+  const stats: StepStats = { loss, mse, fvu, auxLoss, numDead, l0: r.forward.active / B };
+  const batch = r.forward.batch;
+  if (batch) {
+    state.threshold = batch.threshold;
+    stats.threshold = batch.threshold;
+    stats.cappedRows = batch.cappedRows;
+  }
+  return stats;
 }

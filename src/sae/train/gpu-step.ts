@@ -1,8 +1,11 @@
-// The TopK SAE training step on WebGPU: every stage of ./cpu-step.ts as a WGSL kernel (src/gpu/kernels/*),
-// encoded in one command encoder per step, in the CPU twin's order. Parameters, Adam moments and dead counters
-// stay on the GPU; read them back with readState() (e.g. to save, or to compare with the twin).
+// The TopK / BatchTopK SAE training step on WebGPU: every stage of ./cpu-step.ts as a WGSL kernel
+// (src/gpu/kernels/*), encoded in one command encoder per step, in the CPU twin's order. Parameters, Adam moments,
+// dead counters and the batchtopk threshold stay on the GPU; read them back with readState() (e.g. to save, or to
+// compare with the twin).
 //
-//   forward   matmul_bias (pre) → topk_rows (idx, val) → sparse_decode (x̂)
+//   forward   matmul_bias (pre) → topk_rows (idx, val; k or kCand per row) → batch_topk → sparse_decode (x̂)
+//             batch_topk: batchtopk zeroes all but the batch's ⌊B·k⌋ largest values and updates the running
+//             threshold; topk keeps everything and only counts the positive values (L0)
 //   AuxK      mask_dead → topk_rows (k_aux) → sparse_decode without b_dec (ê)        [auxCoef > 0]
 //   scalars   loss_stats → loss_finalize (stats: loss, mse, fvu, auxLoss, numDead, ...)
 //   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot (dpre) → latent_bitmap → latent_grad (dW_dec;
@@ -13,6 +16,7 @@
 // is what the twin's skipping them amounts to.
 import { createBuffer, readBuffer } from '../../gpu/device';
 import { adam } from '../../gpu/kernels/adam';
+import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk, decodeBatchTopkResult } from '../../gpu/kernels/batch_topk';
 import { biasGrad } from '../../gpu/kernels/bias_grad';
 import { deadUpdate } from '../../gpu/kernels/dead_update';
 import { decGradProject, decRenorm } from '../../gpu/kernels/dec_rows';
@@ -27,7 +31,17 @@ import { sparseDot } from '../../gpu/kernels/sparse_dot';
 import { topkRows } from '../../gpu/kernels/topk_rows';
 import { adamScalars } from '../cpu/adam';
 import { checkLength } from '../cpu/matmul_bias';
-import { PARAM_NAMES, type ParamName, type SaeTrainConfig, type SaeTrainState, type StepStats, checkTrainConfig } from './types';
+import {
+  PARAM_NAMES,
+  type ParamName,
+  type SaeTrainConfig,
+  type SaeTrainState,
+  type StepStats,
+  THRESHOLD_EMA_RATE,
+  batchKeep,
+  checkTrainConfig,
+  slotsPerRow,
+} from './types';
 
 type ParamBuffers = Record<ParamName, GPUBuffer>;
 
@@ -37,11 +51,12 @@ const F = 4; // bytes per f32 / u32
 interface Scratch {
   x: GPUBuffer; //        [B, d_in]
   pre: GPUBuffer; //      [B, d_sae]
-  idx: GPUBuffer; //      [B, k] u32
-  val: GPUBuffer; //      [B, k]
+  idx: GPUBuffer; //      [B, slots] u32   slots = k (topk) or kCand (batchtopk)
+  val: GPUBuffer; //      [B, slots]       0 where not selected
+  sel: GPUBuffer; //      [4] u32          batch_topk's result: kept, batch threshold, running threshold, capped rows
   recon: GPUBuffer; //    [B, d_in]
   g: GPUBuffer; //        [B, d_in]   dL/dx̂
-  dpre: GPUBuffer; //     [B, k]
+  dpre: GPUBuffer; //     [B, slots]
   bits: GPUBuffer; //     [d_sae, ⌈B / 32⌉] u32
   partial: GPUBuffer; //  [d_in, 4]
   stats: GPUBuffer; //    [STATS_LEN]
@@ -68,6 +83,8 @@ export interface GpuTrainer {
   readonly sinceFired: GPUBuffer;
   /** [STATS_LEN] f32 scalars of the last step (slots STAT). */
   readonly stats: GPUBuffer;
+  /** [4] u32 batch_topk result of the last step (slots BATCH_TOPK_RESULT; the running threshold persists). */
+  readonly selection: GPUBuffer;
   /**
    * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
    * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
@@ -85,7 +102,9 @@ export interface GpuTrainer {
 /** Uploads `state` (a new SAE from initSaeParams + initTrainState, or a saved one) and returns a trainer. */
 export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: SaeTrainState, maxBatch: number): GpuTrainer {
   checkTrainConfig(cfg);
-  const { dIn, dSae, k, kAux } = cfg;
+  const { dIn, dSae, kAux } = cfg;
+  const k = slotsPerRow(cfg);
+  const batchtopk = cfg.architecture === 'batchtopk';
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`createGpuTrainer: maxBatch = ${maxBatch} must be a positive integer`);
   checkLength('sinceFired', state.sinceFired, dSae);
   const owned: GPUBuffer[] = [];
@@ -116,6 +135,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     pre: make(B * dSae * F, 'pre_acts'),
     idx: make(B * k * F, 'latent_indices'),
     val: make(B * k * F, 'latent_acts'),
+    sel: make(selectionInit(state.threshold), 'batch_topk_result'),
     recon: make(B * dIn * F, 'sae_out'),
     g: make(B * dIn * F, 'grad.sae_out'),
     dpre: make(B * k * F, 'grad.latent_pre'),
@@ -138,6 +158,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
   };
 
   let step = state.step;
+  let lastRows = 0;
 
   function encodeStep(enc: GPUCommandEncoder, x: GPUBuffer, lr: number, M: number): void {
     const d = device;
@@ -145,6 +166,10 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     // Forward.
     matmulBias(d, { M, K: dIn, N: dSae, subtractRow: true }, { a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, out: s.pre }, enc);
     topkRows(d, { M, N: dSae, k, relu: true }, { x: s.pre, indices: s.idx, values: s.val }, enc);
+    const select = batchtopk
+      ? { M, kCand: k, keep: batchKeep(cfg.k, M), emaRate: THRESHOLD_EMA_RATE, capRows: k < dSae }
+      : { M, kCand: k, keep: M * k }; // keeps everything: the L0 count alone
+    batchTopk(d, select, { vals: s.val, result: s.sel }, enc);
     sparseDecode(d, { M, k, dSae, d: dIn }, { vals: s.val, idx: s.idx, wDec: p.W_dec, bDec: p.b_dec, out: s.recon }, enc);
     const a = s.aux;
     if (a) {
@@ -189,6 +214,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     params,
     sinceFired,
     stats: s.stats,
+    selection: s.sel,
     trainStep(x, lr, rows = maxBatch, encoder) {
       if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
       if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);
@@ -206,11 +232,19 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
       }
       const enc = encoder ?? device.createCommandEncoder({ label: `sae-train-step-${step + 1}` });
       encodeStep(enc, xb, lr, rows);
+      lastRows = rows;
       if (!encoder) device.queue.submit([enc.finish()]);
     },
     async readStats() {
-      const t = await read(s.stats, STATS_LEN);
-      return { loss: t[STAT.loss], mse: t[STAT.mse], fvu: t[STAT.fvu], auxLoss: t[STAT.auxLoss], numDead: t[STAT.numDead] };
+      const [t, words] = await Promise.all([read(s.stats, STATS_LEN), readBuffer(device, s.sel, BATCH_TOPK_RESULT_LEN * F, 'u32')]);
+      const sel = decodeBatchTopkResult(words);
+      const out: StepStats = { loss: t[STAT.loss], mse: t[STAT.mse], fvu: t[STAT.fvu], auxLoss: t[STAT.auxLoss], numDead: t[STAT.numDead] };
+      if (lastRows > 0) out.l0 = sel.kept / lastRows;
+      if (batchtopk) {
+        out.threshold = sel.threshold;
+        out.cappedRows = sel.cappedRows;
+      }
+      return out;
     },
     async readState() {
       const grab = async (bufs: ParamBuffers) => {
@@ -218,17 +252,26 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
         for (const n of PARAM_NAMES) out[n] = await read(bufs[n], shapes[n]);
         return out;
       };
-      return {
+      const out: SaeTrainState = {
         params: await grab(params),
         m: await grab(m),
         v: await grab(v),
         step,
         sinceFired: await readBuffer(device, sinceFired, dSae * F, 'u32'),
       };
+      if (batchtopk) out.threshold = decodeBatchTopkResult(await readBuffer(device, s.sel, BATCH_TOPK_RESULT_LEN * F, 'u32')).threshold;
+      return out;
     },
     destroy() {
       for (const b of owned) b.destroy();
       owned.length = 0;
     },
   };
+}
+
+/** batch_topk's result buffer at the start: the running threshold (float32) in its slot, the rest 0. */
+function selectionInit(threshold = 0): Uint32Array {
+  const words = new Uint32Array(BATCH_TOPK_RESULT_LEN);
+  new Float32Array(words.buffer)[BATCH_TOPK_RESULT.threshold] = threshold;
+  return words;
 }

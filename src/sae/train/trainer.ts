@@ -1,5 +1,5 @@
-// The TopK SAE training loop, independent of where the step runs (the CPU twin ./cpu-step.ts or the WebGPU
-// trainer ./gpu-step.ts, each behind a Stepper):
+// The TopK / BatchTopK SAE training loop, independent of where the step runs (the CPU twin ./cpu-step.ts or the
+// WebGPU trainer ./gpu-step.ts, each behind a Stepper):
 //
 //   s     = estimateInputScale(sample)              (./recipe.ts; inputs are trained on as s·x)
 //   state = initSaeParams(cfg, seed), b_dec = initDecoderBias(s·sample)
@@ -209,14 +209,19 @@ export interface SaeLensExport {
   /** The config as trained (normalize_activations "expected_average_only_in") and the weights on s·x. */
   cfg: SaeConfig;
   weights: SaeWeights;
-  /** The SAELens folder: s folded in, so it takes raw activations and says normalize_activations "none". */
+  /**
+   * The SAELens folder: s folded in, so it takes raw activations and says normalize_activations "none". A
+   * batchtopk SAE is saved as SAELens saves one for inference: a "jumprelu" SAE whose threshold is the running
+   * batch threshold for every latent (folding leaves pre-activations, hence the threshold, unchanged).
+   */
   files: SaeLensFiles;
 }
 
-/** A trained TopK SAE as SAELens names it, and its SAELens files with the input scale folded in. */
+/** A trained TopK or BatchTopK SAE as SAELens names it, and its SAELens files with the input scale folded in. */
 export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: SaeMeta, inputScale: number): SaeLensExport {
+  const batchtopk = trainCfg.architecture === 'batchtopk';
   const cfg: SaeConfig = {
-    architecture: 'topk',
+    architecture: batchtopk ? 'batchtopk' : 'topk',
     d_in: trainCfg.dIn,
     d_sae: trainCfg.dSae,
     k: trainCfg.k,
@@ -231,5 +236,6 @@ export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: 
   };
   const p = state.params;
   const weights: SaeWeights = { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };
-  return { cfg, weights, files: saveSaeLens(cfg, weights, { activationScale: inputScale }) };
+  const opts = { activationScale: inputScale, ...(batchtopk ? { batchTopkThreshold: state.threshold ?? 0 } : {}) };
+  return { cfg, weights, files: saveSaeLens(cfg, weights, opts) };
 }

@@ -1,13 +1,24 @@
-// Shapes, parameters and optimiser state of TopK SAE training, shared by the CPU twin (./cpu-step.ts) and the
-// WebGPU trainer (./gpu-step.ts). Tensor names and layouts are SAELens' (W_enc [d_in, d_sae], W_dec [d_sae, d_in]),
-// so a trained SaeParams is structurally a SaeWeights of ../sae.ts.
+// Shapes, parameters and optimiser state of TopK and BatchTopK SAE training, shared by the CPU twin (./cpu-step.ts)
+// and the WebGPU trainer (./gpu-step.ts). Tensor names and layouts are SAELens' (W_enc [d_in, d_sae], W_dec
+// [d_sae, d_in]), so a trained SaeParams is structurally a SaeWeights of ../sae.ts.
 
-/** The recipe (sparsify / OpenAI "Scaling and evaluating sparse autoencoders"). */
+/** The recipe (sparsify / OpenAI "Scaling and evaluating sparse autoencoders"; BatchTopK: Bussmann et al. 2024). */
 export interface SaeTrainConfig {
   dIn: number;
   dSae: number;
-  /** Latents kept per row. */
+  /**
+   * 'topk' (default): each row keeps its k largest pre-activations. 'batchtopk': the batch keeps its ⌊B·k⌋
+   * largest positive ones, so rows get different counts (SAELens BatchTopKTrainingSAE).
+   */
+  architecture?: TrainArchitecture;
+  /** Latents kept per row: an integer for topk, the average over a batch for batchtopk (may be fractional). */
   k: number;
+  /**
+   * batchtopk: candidates per row (the per-row top-k that the batch selection picks from), an integer in
+   * ⌈k⌉..min(d_sae, 256). A row that would keep more than kCand latents keeps its kCand best; StepStats.cappedRows
+   * counts the rows where that may have happened. Default: min(d_sae, 256, max(64, 4·⌈k⌉)).
+   */
+  kCand?: number;
   /** Latents the AuxK loss may use per row (default ⌊d_in / 2⌋, capped by d_sae and the top-k kernel's 256). */
   kAux: number;
   /** Weight of the AuxK loss (default 1/32); 0 turns AuxK off. */
@@ -19,10 +30,33 @@ export interface SaeTrainConfig {
   eps: number;
 }
 
-/** The top-k kernel's limit (src/gpu/kernels/topk_rows.ts TOPK_MAX_K), which bounds k and kAux on both sides. */
+export type TrainArchitecture = 'topk' | 'batchtopk';
+
+/** The top-k kernel's limit (src/gpu/kernels/topk_rows.ts TOPK_MAX_K), which bounds k, kCand and kAux on both sides. */
 export const MAX_TOPK = 256;
 
-/** Fills in the recipe's defaults: k_aux = ⌊d_in / 2⌋, AuxK coefficient 1/32, Adam (0.9, 0.999, 1e-8). */
+/** SAELens' topk_threshold_lr: the rate of the running mean of the batch threshold (BatchTopK). */
+export const THRESHOLD_EMA_RATE = 0.01;
+
+/** The default candidates per row for batchtopk: room for rows that keep 4× the average (at least 64). */
+export function defaultKCand(k: number, dSae: number): number {
+  return Math.min(dSae, MAX_TOPK, Math.max(64, 4 * Math.ceil(k)));
+}
+
+/** (idx, val) slots per row of the step's selection: k for topk, kCand for batchtopk. */
+export function slotsPerRow(cfg: SaeTrainConfig): number {
+  return cfg.architecture === 'batchtopk' ? (cfg.kCand ?? defaultKCand(cfg.k, cfg.dSae)) : cfg.k;
+}
+
+/** Latents a batch of B rows keeps under batchtopk: ⌊B·k⌋, as SAELens' int(k · batch). */
+export function batchKeep(k: number, B: number): number {
+  return Math.floor(k * B);
+}
+
+/**
+ * Fills in the recipe's defaults: k_aux = ⌊d_in / 2⌋, AuxK coefficient 1/32, Adam (0.9, 0.999, 1e-8), and for
+ * batchtopk kCand = defaultKCand(k, d_sae).
+ */
 export function trainConfig(c: Pick<SaeTrainConfig, 'dIn' | 'dSae' | 'k'> & Partial<SaeTrainConfig>): SaeTrainConfig {
   const cfg: SaeTrainConfig = {
     kAux: Math.min(Math.max(1, Math.floor(c.dIn / 2)), c.dSae, MAX_TOPK),
@@ -33,6 +67,7 @@ export function trainConfig(c: Pick<SaeTrainConfig, 'dIn' | 'dSae' | 'k'> & Part
     eps: 1e-8,
     ...c,
   };
+  if (cfg.architecture === 'batchtopk' && cfg.kCand === undefined) cfg.kCand = defaultKCand(cfg.k, cfg.dSae);
   checkTrainConfig(cfg);
   return cfg;
 }
@@ -42,8 +77,20 @@ export function checkTrainConfig(cfg: SaeTrainConfig): void {
   for (const [name, v] of [['dIn', dIn], ['dSae', dSae]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`SAE training: ${name} = ${v} must be a positive integer`);
   }
-  if (!Number.isInteger(k) || k < 1 || k > Math.min(dSae, MAX_TOPK)) {
+  const arch = cfg.architecture ?? 'topk';
+  if (arch !== 'topk' && arch !== 'batchtopk') throw new RangeError(`SAE training: architecture ${JSON.stringify(arch)} must be "topk" or "batchtopk"`);
+  const cap = Math.min(dSae, MAX_TOPK);
+  if (arch === 'topk' && (!Number.isInteger(k) || k < 1 || k > cap)) {
     throw new RangeError(`SAE training: k = ${k} must be in 1..min(d_sae = ${dSae}, ${MAX_TOPK})`);
+  }
+  if (arch === 'batchtopk') {
+    const kCand = slotsPerRow(cfg);
+    if (!Number.isInteger(kCand) || kCand < 1 || kCand > cap) {
+      throw new RangeError(`SAE training: kCand = ${kCand} must be in 1..min(d_sae = ${dSae}, ${MAX_TOPK})`);
+    }
+    if (!(k > 0) || k > kCand) {
+      throw new RangeError(`SAE training: batchtopk k = ${k} (latents per row on average) must be in (0, kCand = ${kCand}]; raise kCand or lower k`);
+    }
   }
   if (!Number.isInteger(kAux) || kAux < 1 || kAux > Math.min(dSae, MAX_TOPK)) {
     throw new RangeError(`SAE training: kAux = ${kAux} must be in 1..min(d_sae = ${dSae}, ${MAX_TOPK})`);
@@ -85,6 +132,11 @@ export interface SaeTrainState {
   step: number;
   /** [d_sae] tokens (rows) since each latent last fired (had a positive top-k activation); saturates at 2³² − 1. */
   sinceFired: Uint32Array;
+  /**
+   * batchtopk: the running mean (rate THRESHOLD_EMA_RATE, from 0, as SAELens' topk_threshold) of each batch's
+   * smallest kept activation: the JumpReLU threshold the SAE is exported with. Absent for topk.
+   */
+  threshold?: number;
 }
 
 export function initTrainState(params: SaeParams): SaeTrainState {
@@ -103,4 +155,13 @@ export interface StepStats {
   auxLoss: number;
   /** Latents dead at the start of the step (their AuxK candidates). */
   numDead: number;
+  /** Mean latents kept per row (positive activations / B). */
+  l0?: number;
+  /** batchtopk: the threshold's running mean after this step (SaeTrainState.threshold). */
+  threshold?: number;
+  /**
+   * batchtopk: rows that kept all kCand of their candidates (with kCand < d_sae). Only these can have lost latents
+   * to the kCand cap, so 0 means the step was exact batch top-k; raise kCand if it is often above 0.
+   */
+  cappedRows?: number;
 }

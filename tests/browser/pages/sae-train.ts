@@ -10,6 +10,7 @@ export interface SaeTrainResult {
   tensors: Record<string, EncodedTensor>;
   stats: StepStats[];
   step: number;
+  threshold?: number;
   ms: number;
 }
 
@@ -30,7 +31,7 @@ export async function runSaeTrainCase(c: SaeTrainCase): Promise<SaeTrainResult> 
       for (const [name, t] of Object.entries(s.params)) tensors[name] = encodeTensor(t);
       for (const [name, t] of Object.entries(s.m)) tensors[`m.${name}`] = encodeTensor(t);
       for (const [name, t] of Object.entries(s.v)) tensors[`v.${name}`] = encodeTensor(t);
-      return { tensors, stats, step: s.step, ms: performance.now() - t0 };
+      return { tensors, stats, step: s.step, threshold: s.threshold, ms: performance.now() - t0 };
     } finally {
       trainer.destroy();
     }
