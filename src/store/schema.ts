@@ -120,6 +120,8 @@ export interface FeatureStatsRecord {
   hook: string;
   stats: unknown; //          FeatureStats (typed arrays)
   topTokens: Int32Array; //   [d_sae, N] token id of each top example row (−1 for an empty slot)
+  /** The run's model's token strings by id, so pages show text without loading the model (null: not known). */
+  vocab: string[] | null;
   seconds: number;
   device: 'gpu' | 'cpu';
   createdAt: number;

@@ -1,7 +1,6 @@
 // Feature density: the fraction of tokens on which each latent fires, and its log10 histogram —
 // the plot SAE practitioners read to spot dead (never firing) and dense (always firing) latents.
-import { matmulBias } from '../cpu/matmul_bias';
-import { topkRows } from '../cpu/topk_rows';
+import { saeForward } from './cpu-step';
 import type { SaeParams, SaeTrainConfig } from './types';
 
 export interface DensityHistogram {
@@ -11,12 +10,11 @@ export interface DensityHistogram {
   tokens: number; //   rows in the sample
 }
 
-/** Per-latent firing frequency over x [B, d_in] (already scaled), TopK with ReLU as in training. */
+/** Per-latent firing frequency over x [B, d_in] (already scaled), selected as in training (TopK or BatchTopK). */
 export function featureDensity(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig): Float64Array {
-  const pre = matmulBias({ a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, M: B, K: cfg.dIn, N: cfg.dSae }); // [B, d_sae]
-  const top = topkRows(pre, B, cfg.dSae, cfg.k, { relu: true }); //                                          [B, k]
+  const top = saeForward(p, x, B, { ...cfg, auxCoef: 0 }, new Uint32Array(cfg.dSae)); // indices/values [B, slots]
   const fires = new Float64Array(cfg.dSae);
-  for (let i = 0; i < top.indices.length; i++) if (top.values[i] > 0) fires[top.indices[i]]++;
+  for (let i = 0; i < top.indices.length; i++) if (top.acts[i] > 0) fires[top.indices[i]]++;
   return fires.map((f) => f / B);
 }
 
