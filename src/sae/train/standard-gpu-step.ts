@@ -1,0 +1,244 @@
+// The standard (ReLU + L1) SAE training step on WebGPU: every stage of ./standard-step.ts as a WGSL kernel
+// (src/gpu/kernels/*), encoded in one command encoder per step, in the CPU twin's order. Parameters, Adam
+// moments and dead counters stay on the GPU; read them back with readState().
+//
+//   forward   matmul_bias (pre) → col_stats relu (acts in place; per-latent count, Σ acts) → row_norms (‖W_dec[j]‖)
+//             → matmul_bias (x̂ = acts · W_dec + b_dec)
+//   scalars   loss_stats → standard_finalize (loss, mse, fvu, sparsityLoss, l0, numDead; dead counters)
+//   backward  recon_grad (g) → matmul_bias Bᵀ (g · W_decᵀ) → relu_grad (dpre, in place) → matmul_bias Aᵀ
+//             (dW_dec = actsᵀ · g) → dec_norm_grad → matmul_bias Aᵀ (dW_enc = (x − b_dec)ᵀ · dpre) →
+//             col_stats (db_enc) → col_stats (Σ g) → dense_bias_grad (db_dec)
+//   update    adam ×4
+//
+// The dense intermediates are two [B, d_sae] buffers (acts, and dL/dacts turned into dL/dpre in place).
+import { createBuffer, readBuffer } from '../../gpu/device';
+import { adam } from '../../gpu/kernels/adam';
+import { colStats } from '../../gpu/kernels/col_stats';
+import { decNormGrad } from '../../gpu/kernels/dec_norm_grad';
+import { denseBiasGrad } from '../../gpu/kernels/dense_bias_grad';
+import { lossStats } from '../../gpu/kernels/loss_stats';
+import { matmulBias } from '../../gpu/kernels/matmul_bias';
+import { reconGrad } from '../../gpu/kernels/recon_grad';
+import { reluGrad } from '../../gpu/kernels/relu_grad';
+import { rowNorms } from '../../gpu/kernels/row_norms';
+import { STANDARD_STAT, STANDARD_STATS_LEN, standardFinalize } from '../../gpu/kernels/standard_finalize';
+import { adamScalars } from '../cpu/adam';
+import { checkLength } from '../cpu/matmul_bias';
+import {
+  type StandardStepStats,
+  type StandardTrainConfig,
+  checkStandardConfig,
+  checkStepperShape,
+  l1CoefficientAt,
+} from './standard-step';
+import type { StepperFactory } from './trainer';
+import { PARAM_NAMES, type ParamName, type SaeTrainState } from './types';
+
+type ParamBuffers = Record<ParamName, GPUBuffer>;
+
+const F = 4; // bytes per f32 / u32
+
+/** Buffers of one step's intermediates, sized for `maxBatch` rows. */
+interface Scratch {
+  x: GPUBuffer; //        [B, d_in]
+  acts: GPUBuffer; //     [B, d_sae]  pre, then ReLU(pre)
+  dpre: GPUBuffer; //     [B, d_sae]  dL/dacts, then dL/dpre
+  recon: GPUBuffer; //    [B, d_in]   x̂
+  g: GPUBuffer; //        [B, d_in]   dL/dx̂
+  count: GPUBuffer; //    [d_sae] u32 rows with acts > 0
+  actSum: GPUBuffer; //   [d_sae]     Σ_i acts_ij
+  norms: GPUBuffer; //    [d_sae]     ‖W_dec[j]‖
+  gSum: GPUBuffer; //     [d_in]      Σ_i g_i
+  partial: GPUBuffer; //  [d_in, 4]
+  stats: GPUBuffer; //    [STANDARD_STATS_LEN]
+}
+
+export interface StandardGpuTrainer {
+  readonly device: GPUDevice;
+  readonly cfg: StandardTrainConfig;
+  readonly maxBatch: number;
+  /** Adam steps taken (host-side; the bias corrections and λ warm-up of the next step use it). */
+  readonly step: number;
+  readonly params: ParamBuffers;
+  /** [d_sae] u32 tokens since each latent fired. */
+  readonly sinceFired: GPUBuffer;
+  /** [STANDARD_STATS_LEN] f32 scalars of the last step (slots STANDARD_STAT). */
+  readonly stats: GPUBuffer;
+  /**
+   * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
+   * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
+   * place. B ≤ maxBatch.
+   */
+  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
+  /** The last step's statistics (waits for the GPU). */
+  readStats(): Promise<StandardStepStats>;
+  /** Parameters, Adam moments, step and dead counters, copied back (waits for the GPU). */
+  readState(): Promise<SaeTrainState>;
+  /** Frees every buffer the trainer made. */
+  destroy(): void;
+}
+
+/** Uploads `state` (a new SAE from initStandardParams + initTrainState, or a saved one) and returns a trainer. */
+export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainConfig, state: SaeTrainState, maxBatch: number): StandardGpuTrainer {
+  checkStandardConfig(cfg);
+  const { dIn, dSae } = cfg;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`createStandardGpuTrainer: maxBatch = ${maxBatch} must be a positive integer`);
+  checkLength('sinceFired', state.sinceFired, dSae);
+  const owned: GPUBuffer[] = [];
+  const make = (data: ArrayBufferView | number, label: string) => {
+    const b = createBuffer(device, data, undefined, label);
+    owned.push(b);
+    return b;
+  };
+  const shapes: Record<ParamName, number> = { W_enc: dIn * dSae, b_enc: dSae, W_dec: dSae * dIn, b_dec: dIn };
+  const upload = (t: Record<ParamName, Float32Array>, prefix: string) => {
+    const out = {} as ParamBuffers;
+    for (const n of PARAM_NAMES) {
+      checkLength(`${prefix}${n}`, t[n], shapes[n]);
+      out[n] = make(t[n], `${prefix}${n}`);
+    }
+    return out;
+  };
+  const params = upload(state.params, '');
+  const m = upload(state.m, 'adam_m.');
+  const v = upload(state.v, 'adam_v.');
+  const grads = {} as ParamBuffers;
+  for (const n of PARAM_NAMES) grads[n] = make(shapes[n] * F, `grad.${n}`);
+  const sinceFired = make(state.sinceFired, 'since_fired');
+
+  const B = maxBatch;
+  const s: Scratch = {
+    x: make(B * dIn * F, 'x'),
+    acts: make(B * dSae * F, 'feature_acts'),
+    dpre: make(B * dSae * F, 'grad.hidden_pre'),
+    recon: make(B * dIn * F, 'sae_out'),
+    g: make(B * dIn * F, 'grad.sae_out'),
+    count: make(dSae * F, 'latent_fired_rows'),
+    actSum: make(dSae * F, 'latent_act_sum'),
+    norms: make(dSae * F, 'W_dec_norms'),
+    gSum: make(dIn * F, 'grad.sae_out_sum'),
+    partial: make(dIn * 4 * F, 'loss_partials'),
+    stats: make(STANDARD_STATS_LEN * F, 'stats'),
+  };
+
+  let step = state.step;
+
+  function encodeStep(enc: GPUCommandEncoder, x: GPUBuffer, lr: number, M: number): void {
+    const d = device;
+    const p = params;
+    const lambda = l1CoefficientAt(cfg, step);
+    const scale = lambda / M;
+    // Forward.
+    matmulBias(d, { M, K: dIn, N: dSae, subtractRow: true }, { a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, out: s.acts }, enc);
+    colStats(d, { M, N: dSae, relu: true }, { x: s.acts, count: s.count, sum: s.actSum }, enc);
+    rowNorms(d, { rows: dSae, cols: dIn }, { w: p.W_dec, norms: s.norms }, enc);
+    matmulBias(d, { M, K: dSae, N: dIn }, { a: s.acts, b: p.W_dec, bias: p.b_dec, out: s.recon }, enc);
+    // Scalars and dead counters.
+    lossStats(d, { M, d: dIn, aux: false }, { x, xhat: s.recon, partial: s.partial }, enc);
+    standardFinalize(
+      d,
+      { M, d: dIn, dSae, deadTokens: cfg.deadTokens, l1Coefficient: lambda },
+      { partial: s.partial, count: s.count, sum: s.actSum, norms: s.norms, sinceFired, stats: s.stats },
+      enc,
+    );
+    // Backward.
+    reconGrad(d, { M, d: dIn, aux: false }, { x, xhat: s.recon, stats: s.stats, g: s.g }, enc);
+    matmulBias(d, { M, K: dIn, N: dSae, transB: true }, { a: s.g, b: p.W_dec, out: s.dpre }, enc);
+    reluGrad(d, { M, N: dSae, scale }, { acts: s.acts, norms: s.norms, grad: s.dpre }, enc);
+    matmulBias(d, { M: dSae, K: M, N: dIn, transA: true }, { a: s.acts, b: s.g, out: grads.W_dec }, enc);
+    decNormGrad(d, { dSae, d: dIn, scale }, { wDec: p.W_dec, sum: s.actSum, norms: s.norms, grad: grads.W_dec }, enc);
+    matmulBias(d, { M: dIn, K: M, N: dSae, transA: true, subtractRow: true }, { a: x, b: s.dpre, sub: p.b_dec, out: grads.W_enc }, enc);
+    colStats(d, { M, N: dSae, relu: false }, { x: s.dpre, sum: grads.b_enc }, enc);
+    colStats(d, { M, N: dIn, relu: false }, { x: s.g, sum: s.gSum }, enc);
+    denseBiasGrad(d, { d: dIn, dSae }, { gSum: s.gSum, wEnc: p.W_enc, dbEnc: grads.b_enc, dbDec: grads.b_dec }, enc);
+    // Update.
+    step += 1;
+    const sc = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
+    for (const n of PARAM_NAMES) adam(d, { n: shapes[n] }, sc, { param: p[n], grad: grads[n], m: m[n], v: v[n] }, enc);
+  }
+
+  const read = async (b: GPUBuffer, n: number) => readBuffer(device, b, n * F);
+
+  return {
+    device,
+    cfg,
+    maxBatch,
+    get step() {
+      return step;
+    },
+    params,
+    sinceFired,
+    stats: s.stats,
+    trainStep(x, lr, rows = maxBatch, encoder) {
+      if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
+      if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);
+      let xb: GPUBuffer;
+      if (x instanceof Float32Array) {
+        // queue.writeBuffer runs before the caller's submit: a second array step in the same encoder would
+        // overwrite the first step's batch before either ran.
+        if (encoder) throw new RangeError('trainStep: with an `encoder`, pass x as a GPUBuffer (an array upload would not be ordered with the encoded steps)');
+        checkLength('x', x, rows * dIn);
+        device.queue.writeBuffer(s.x, 0, x.buffer, x.byteOffset, x.byteLength);
+        xb = s.x;
+      } else {
+        if (x.size < rows * dIn * F) throw new RangeError(`trainStep: x buffer holds ${x.size} bytes, fewer than B · d_in · 4 = ${rows * dIn * F}`);
+        xb = x;
+      }
+      const enc = encoder ?? device.createCommandEncoder({ label: `standard-sae-train-step-${step + 1}` });
+      encodeStep(enc, xb, lr, rows);
+      if (!encoder) device.queue.submit([enc.finish()]);
+    },
+    async readStats() {
+      const t = await read(s.stats, STANDARD_STATS_LEN);
+      const S = STANDARD_STAT;
+      return {
+        loss: t[S.loss],
+        mse: t[S.mse],
+        fvu: t[S.fvu],
+        auxLoss: 0,
+        numDead: t[S.numDead],
+        l0: t[S.l0],
+        sparsityLoss: t[S.sparsityLoss],
+        l1Coefficient: t[S.l1Coefficient],
+      };
+    },
+    async readState() {
+      const grab = async (bufs: ParamBuffers) => {
+        const out = {} as Record<ParamName, Float32Array>;
+        for (const n of PARAM_NAMES) out[n] = await read(bufs[n], shapes[n]);
+        return out;
+      };
+      return {
+        params: await grab(params),
+        m: await grab(m),
+        v: await grab(v),
+        step,
+        sinceFired: await readBuffer(device, sinceFired, dSae * F, 'u32'),
+      };
+    },
+    destroy() {
+      for (const b of owned) b.destroy();
+      owned.length = 0;
+    },
+  };
+}
+
+/**
+ * The WebGPU standard trainer behind the training loop's Stepper, over `device`, batches of at most `maxBatch`
+ * rows. Reads the statistics back after every step (as gpuStepper in ./trainer.ts).
+ */
+export function standardGpuStepper(device: GPUDevice, maxBatch: number, cfg: StandardTrainConfig): StepperFactory {
+  checkStandardConfig(cfg);
+  return (state, loopCfg) => {
+    checkStepperShape(cfg, loopCfg);
+    const trainer = createStandardGpuTrainer(device, cfg, state, maxBatch);
+    return {
+      step: (x, B, lr) => {
+        trainer.trainStep(x, lr, B);
+        return trainer.readStats();
+      },
+      state: () => trainer.readState(),
+      dispose: () => trainer.destroy(),
+    };
+  };
+}
