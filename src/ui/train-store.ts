@@ -18,7 +18,7 @@ export interface TrainState {
 }
 
 export const useTrain = create<TrainState>(() => ({
-  options: { runId: null, hook: null, expansion: 8, k: 32, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
+  options: { runId: null, hook: null, expansion: 8, architecture: 'topk', k: 32, l1Coefficient: 5, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
   training: false,
   stopping: false,
   paused: false,

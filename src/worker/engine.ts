@@ -14,6 +14,7 @@ import {
   loadOnnxFromFiles,
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
+import { FeatureJobs, type TextModel } from './feature-jobs';
 import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 
@@ -32,6 +33,7 @@ export class LabEngine implements Engine {
   private harvestNet: { key: string; model: Gpt2Model } | null = null;
   private readonly store = new StoreJobs();
   private readonly saes = new SaeJobs();
+  private readonly features = new FeatureJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -77,6 +79,21 @@ export class LabEngine implements Engine {
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
+      addSae: async (a) => this.features.add(await this.store.db(), a.source, async (id) => this.saes.exportForDashboards(await this.store.db(), id)),
+      listSaes: async () => this.features.list(await this.store.db()),
+      deleteSae: async (a) => {
+        await this.features.delete(await this.store.db(), a.saeId);
+        return null;
+      },
+      featureStats: async (a) => this.features.computeStats(await this.store.db(), a, this.textModel(), (detail) => onProgress?.({ phase: 'features', detail })),
+      cancelFeatureStats: async () => {
+        this.features.cancel();
+        return null;
+      },
+      featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
+      searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.needTextModel()),
+      featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
+      inspectText: async (a) => this.features.inspect(await this.store.db(), a.saeId, a.text, a.topK ?? 5, this.needTextModel()),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
   }
@@ -89,6 +106,30 @@ export class LabEngine implements Engine {
   private needLoaded(): Loaded {
     if (!this.loaded) throw new NoModelError();
     return this.loaded;
+  }
+
+  /** The loaded model as the feature pages use it (token strings, logit tables, hook activations of a prompt). */
+  private textModel(): TextModel | null {
+    const loaded = this.loaded;
+    if (!loaded) return null;
+    return {
+      id: loaded.id,
+      tokenizer: loaded.tokenizer,
+      bosTokenId: loaded.cfg.bosTokenId,
+      vocabSize: loaded.cfg.vocabSize,
+      weights: loaded.weights,
+      hookActivations: async (hook, ids) => {
+        const model = await this.access().harvestModel([hook]);
+        const out = await model.forward([ids]);
+        return out.hooks[hook].data;
+      },
+    };
+  }
+
+  private needTextModel(): TextModel {
+    const m = this.textModel();
+    if (!m) throw new NoModelError();
+    return m;
   }
 
   private async unload(): Promise<void> {

@@ -1,5 +1,7 @@
 // The typed message protocol between the page and the model worker (web-llm style):
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
+import type { Example } from '../analysis/contexts';
+import type { SaeInfo } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
 import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
@@ -73,11 +75,69 @@ export interface RunSummary {
 
 export type RowContextView = RowContext & { tokens: string[] | null };
 
+/** Where an SAE for the dashboards comes from. */
+export type SaeSource =
+  | { kind: 'training'; trainingId: string }
+  | { kind: 'files'; name: string; cfgJson: string; weights: Uint8Array }
+  | { kind: 'hub'; repo: string; path: string; hubUrl?: string };
+
+export type { Example, SaeInfo };
+
+export interface FeatureStatsProgress {
+  pass: number; //  1: counts, maxima, top rows · 2: histograms, band samples
+  passes: number;
+  rows: number;
+  totalRows: number;
+}
+
+/** Per-feature columns for the feature browser. */
+export interface FeatureTable {
+  saeId: string;
+  runId: string;
+  rows: number;
+  count: Uint32Array; //  [d_sae] rows where the feature fired
+  maxAct: Float32Array;
+  meanAct: Float32Array; // over the rows where it fired
+  topToken: string[]; //  the token of each feature's best example ('' for a dead feature)
+}
+
+export interface FeaturePageData {
+  saeId: string;
+  saeName: string;
+  feature: number;
+  dSae: number;
+  hook: string;
+  runId: string;
+  rows: number;
+  count: number;
+  maxAct: number;
+  meanAct: number;
+  /** Activation histogram over (0, maxAct] in equal bins. */
+  hist: number[];
+  top: Example[];
+  /** Activation intervals, highest first, each with uniformly sampled examples. */
+  bands: { lo: number; hi: number; count: number | null; examples: Example[] }[];
+  logits: { positive: { id: number; token: string; value: number }[]; negative: { id: number; token: string; value: number }[] } | null;
+  /** Why there is no logit table. */
+  logitsNote: string | null;
+}
+
+export interface InspectResult {
+  saeId: string;
+  tokens: { id: number; text: string; features: { feature: number; act: number }[] }[];
+}
+
 export interface TrainOptions {
   runId: string;
   hook: string;
   expansion: number; // d_sae = expansion · d_in
+  /**
+   * 'topk' (default): k per token · 'batchtopk': k per token on average over a batch (saved as jumprelu) ·
+   * 'standard': ReLU with a decoder-norm-weighted L1 penalty of `l1Coefficient` (k unused).
+   */
+  architecture?: 'topk' | 'batchtopk' | 'standard';
   k: number;
+  l1Coefficient?: number;
   steps: number;
   batchSize: number;
   lr: number;
@@ -114,9 +174,11 @@ export interface TrainSummary {
   trainingId: string;
   runId: string;
   hook: string;
+  architecture: 'topk' | 'batchtopk' | 'standard';
   dIn: number;
   dSae: number;
   k: number;
+  l1Coefficient: number | null; // standard only
   steps: number;
   tokens: number;
   aborted: boolean;
@@ -146,6 +208,15 @@ export interface EngineApi {
   pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
   listTrainings: [Record<string, never>, TrainingInfo[]];
+  addSae: [{ source: SaeSource }, SaeInfo];
+  listSaes: [Record<string, never>, SaeInfo[]];
+  deleteSae: [{ saeId: string }, null];
+  featureStats: [{ saeId: string; runId: string; device: 'gpu' | 'cpu'; topN?: number }, SaeInfo];
+  cancelFeatureStats: [Record<string, never>, null];
+  featureTable: [{ saeId: string }, FeatureTable];
+  searchFeatures: [{ saeId: string; query: string }, number[]];
+  featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
+  inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
 }
 
 export type Method = keyof EngineApi;
@@ -158,7 +229,8 @@ export type ProgressEvent =
   | { phase: 'tokenize'; detail: TokenizeProgress }
   | { phase: 'harvest'; detail: HarvestProgress }
   | { phase: 'train'; detail: TrainProgress }
-  | { phase: 'density'; detail: DensityHistogram };
+  | { phase: 'density'; detail: DensityHistogram }
+  | { phase: 'features'; detail: FeatureStatsProgress };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

@@ -6,6 +6,8 @@ import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
 import { type StepperFactory, cpuStepper, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
+import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
+import { standardGpuStepper } from '../sae/train/standard-gpu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
@@ -14,6 +16,7 @@ import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './
 export class TrainingBusyError extends LabError {}
 
 const INIT_SAMPLE_ROWS = 4096;
+const DEFAULT_L1 = 5; // Anthropic's λ for inputs scaled to E‖x‖ ≈ √d_in
 const DEFAULT_CHECKPOINT_EVERY = 200;
 const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
@@ -90,6 +93,20 @@ export function shufflePoolRows(batchSize: number, dIn: number, runRows: number)
   return Math.max(batchSize, Math.min(16 * batchSize, runRows, Math.floor(2 ** 28 / (4 * dIn))));
 }
 
+/** The training loop's config for a request (older checkpoints carry no architecture: they are TopK). */
+function configOf(o: TrainOptions, dIn: number) {
+  const architecture = o.architecture ?? 'topk';
+  // A standard SAE selects no latents: its loop config only carries the shapes (k is unused there).
+  if (architecture === 'standard') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
+  return trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k, architecture });
+}
+
+/** The standard (ReLU + L1) step's config, with L1 warm-up over the first 5% of steps (Anthropic's recipe). */
+function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
+  if (o.architecture !== 'standard') return null;
+  return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)) });
+}
+
 function info(r: SaeTrainingRecord): TrainingInfo {
   return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt };
 }
@@ -107,10 +124,16 @@ export class SaeJobs {
     const opts: TrainOptions = saved ? { ...(saved.options as unknown as TrainOptions), device: request.device } : request;
     const reader = await RunReader.open(db, opts.runId);
     const dIn = reader.dimOf(opts.hook);
-    const cfg = trainConfig({ dIn, dSae: dIn * opts.expansion, k: opts.k });
-    const stepper: StepperFactory =
-      opts.device === 'gpu'
-        ? gpuStepper(await requestDevice({ label: 'sae-trainer' }), opts.batchSize, { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed })
+    const cfg = configOf(opts, dIn);
+    const standard = standardOf(opts, dIn);
+    const shuffle = { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed };
+    const device = opts.device === 'gpu' ? await requestDevice({ label: 'sae-trainer' }) : null;
+    const stepper: StepperFactory = standard
+      ? device
+        ? standardGpuStepper(device, opts.batchSize, standard, shuffle)
+        : standardCpuStepper(standard)
+      : device
+        ? gpuStepper(device, opts.batchSize, shuffle)
         : cpuStepper;
     const record: SaeTrainingRecord = saved ?? {
       id: `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
@@ -131,7 +154,7 @@ export class SaeJobs {
     const reportDensity = (state: SaeTrainState, inputScale: number) => {
       if (!onDensity) return;
       const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
-      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg), densityRows));
+      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
     };
     this.control = new AbortController();
     const gate = (this.gate = new PauseGate());
@@ -146,6 +169,7 @@ export class SaeJobs {
         seed: opts.seed,
         sampleForInit: sample,
         stepper,
+        initParams: standard ? (seed) => initStandardParams(standard, seed) : undefined,
         signal: this.control.signal,
         resume,
         checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -155,7 +179,7 @@ export class SaeJobs {
           reportDensity(state, inputScale);
         },
         onStats: (step, stats, lr) =>
-          onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: cfg.k, elapsedMs: elapsed() }),
+          onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: stats.l0 ?? cfg.k, elapsedMs: elapsed() }),
       });
       const files = this.export(record, reader);
       this.last = { trainingId: record.id, files };
@@ -165,8 +189,10 @@ export class SaeJobs {
         runId: opts.runId,
         hook: opts.hook,
         dIn,
+        architecture: opts.architecture ?? 'topk',
         dSae: cfg.dSae,
         k: cfg.k,
+        l1Coefficient: standard?.l1Coefficient ?? null,
         steps: result.state.step,
         tokens: result.history.length * opts.batchSize,
         aborted: result.aborted,
@@ -181,14 +207,24 @@ export class SaeJobs {
     }
   }
 
+  /** A stored training's SAE as SAELens files, with a name for the dashboards' list. */
+  async exportForDashboards(db: StoreDb, trainingId: string): Promise<SaeLensFiles & { name: string }> {
+    const record = await db.get('saeTrainings', trainingId);
+    if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
+    const o = record.options as unknown as TrainOptions;
+    const files = this.export(record, await RunReader.open(db, record.runId));
+    return { ...files, name: `${record.hook} ×${o.expansion} k${o.k} · step ${record.step}` };
+  }
+
   /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
   private export(record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
     const o = record.options as unknown as TrainOptions;
     const dIn = reader.dimOf(record.hook);
-    const cfg = trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k });
+    const cfg = configOf(o, dIn);
     const run = reader.run;
     const meta = { hook_name: record.hook, model_name: run.modelId, context_size: run.contextLength, prepend_bos: true, dataset: run.name };
-    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale).files;
+    const standard = standardOf(o, dIn);
+    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
   }
 
   /** Stops after the current step (a paused training is released so it can stop). */

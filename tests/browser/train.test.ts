@@ -48,7 +48,7 @@ describe('SAE training from the page', () => {
     await page.getByTestId('chart-fvu').waitFor({ timeout: 60_000 });
     await page.getByTestId('train-summary').waitFor({ timeout: 180_000 });
     const summary = await page.getByTestId('train-summary').textContent();
-    expect(summary).toMatch(/Trained d_sae 1024 \(k 8\) on blocks\.2\.hook_resid_post: 120 steps/);
+    expect(summary).toMatch(/Trained topk d_sae 1024 \(k 8\) on blocks\.2\.hook_resid_post: 120 steps/);
     const fvu = Number(summary!.match(/final training FVU (\d+\.\d+)/)![1]);
     expect(await page.getByTestId('chart-density').textContent()).toMatch(/log10 feature density \(\d+ tokens\) · \d+ never fired/);
     expect(fvu).toBeLessThan(0.6); // falls from ~1 in 120 small steps
@@ -99,12 +99,27 @@ describe('SAE training from the page', () => {
   it('trains with the WGSL kernels in the worker and stops on request', async () => {
     const { page } = app;
     await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '32' });
+    await page.getByTestId('train-architecture').selectOption('batchtopk');
     await page.getByTestId('train-device').selectOption('gpu');
     await page.getByTestId('train-start').click();
     await expect.poll(async () => Number((await page.getByTestId('train-status').textContent())?.match(/step (\d+)/)?.[1] ?? 0), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
     await page.getByTestId('train-stop').click();
     await page.getByTestId('train-summary').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('train-summary').textContent()).toMatch(/d_sae 512 \(k 8\).* on the GPU; final training FVU [\d.]+ \(stopped early\)/);
+    expect(await page.getByTestId('train-summary').textContent()).toMatch(/Trained batchtopk d_sae 512 \(k 8\).* on the GPU; final training FVU [\d.]+ \(stopped early\)/);
+    // BatchTopK keeps k per token on average over the batch: L0 is what the batch kept, not k itself.
+    expect(Number((await page.getByTestId('train-status').textContent())!.match(/L0 ([\d.]+)/)![1])).toBeGreaterThan(0);
     expect(app.errors).toEqual([]);
+  });
+
+  it('trains a ReLU + L1 (standard) SAE and charts its L0', async () => {
+    const { page } = app;
+    await page.getByTestId('train-architecture').selectOption('standard');
+    await setTrain(page, { expansion: '2', l1Coefficient: '1', steps: '60', batchSize: '64' });
+    await page.getByTestId('train-device').selectOption('cpu');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-summary').waitFor({ timeout: 180_000 });
+    expect(await page.getByTestId('train-summary').textContent()).toMatch(/Trained standard d_sae 512 \(L1 λ 1\) on blocks\.2\.hook_resid_post: 60 steps/);
+    expect(await page.getByTestId('chart-l0').count()).toBe(1);
+    expect(Number((await page.getByTestId('train-status').textContent())!.match(/L0 ([\d.]+)/)![1])).toBeGreaterThan(0);
   });
 });

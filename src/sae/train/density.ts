@@ -1,5 +1,6 @@
 // Feature density: the fraction of tokens on which each latent fires, and its log10 histogram —
 // the plot SAE practitioners read to spot dead (never firing) and dense (always firing) latents.
+import { matmulBias } from '../cpu/matmul_bias';
 import { saeForward } from './cpu-step';
 import type { SaeParams, SaeTrainConfig } from './types';
 
@@ -10,8 +11,17 @@ export interface DensityHistogram {
   tokens: number; //   rows in the sample
 }
 
-/** Per-latent firing frequency over x [B, d_in] (already scaled), selected as in training (TopK or BatchTopK). */
-export function featureDensity(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig): Float64Array {
+/**
+ * Per-latent firing frequency over x [B, d_in] (already scaled), selected as in training (TopK or BatchTopK), or
+ * for a standard (ReLU) SAE (`dense`) every latent with a positive pre-activation.
+ */
+export function featureDensity(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, dense = false): Float64Array {
+  if (dense) {
+    const pre = matmulBias({ a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, M: B, K: cfg.dIn, N: cfg.dSae }); // [B, d_sae]
+    const fires = new Float64Array(cfg.dSae);
+    for (let i = 0; i < pre.length; i++) if (pre[i] > 0) fires[i % cfg.dSae]++;
+    return fires.map((f) => f / B);
+  }
   const top = saeForward(p, x, B, { ...cfg, auxCoef: 0 }, new Uint32Array(cfg.dSae)); // indices/values [B, slots]
   const fires = new Float64Array(cfg.dSae);
   for (let i = 0; i < top.indices.length; i++) if (top.acts[i] > 0) fires[top.indices[i]]++;

@@ -31,7 +31,7 @@ import {
   checkStepperShape,
   l1CoefficientAt,
 } from './standard-step';
-import type { StepperFactory } from './trainer';
+import { type StepperFactory, trainerStepper } from './trainer';
 import { PARAM_NAMES, type ParamName, type SaeTrainState } from './types';
 
 type ParamBuffers = Record<ParamName, GPUBuffer>;
@@ -227,18 +227,10 @@ export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainCo
  * The WebGPU standard trainer behind the training loop's Stepper, over `device`, batches of at most `maxBatch`
  * rows. Reads the statistics back after every step (as gpuStepper in ./trainer.ts).
  */
-export function standardGpuStepper(device: GPUDevice, maxBatch: number, cfg: StandardTrainConfig): StepperFactory {
+export function standardGpuStepper(device: GPUDevice, maxBatch: number, cfg: StandardTrainConfig, shuffle?: { rows: number; seed: number }): StepperFactory {
   checkStandardConfig(cfg);
   return (state, loopCfg) => {
     checkStepperShape(cfg, loopCfg);
-    const trainer = createStandardGpuTrainer(device, cfg, state, maxBatch);
-    return {
-      step: (x, B, lr) => {
-        trainer.trainStep(x, lr, B);
-        return trainer.readStats();
-      },
-      state: () => trainer.readState(),
-      dispose: () => trainer.destroy(),
-    };
+    return trainerStepper(device, createStandardGpuTrainer(device, cfg, state, maxBatch), cfg.dIn, shuffle);
   };
 }

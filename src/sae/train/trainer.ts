@@ -6,14 +6,13 @@
 //   for step in 0..steps−1:  x = s · next batch,  stats = stepper.step(x, B, lr(step))
 //
 // then toSaeLens() folds s back out, so the saved SAE takes raw activations.
-import type { GpuTrainer } from './gpu-step';
 import { createGpuTrainer } from './gpu-step';
 import { CpuShufflePool, GpuShufflePool } from './gpu-shuffle';
 import { cpuTrainStep, initSaeParams } from './cpu-step';
 import { type DecoderBiasInit, estimateInputScale, initDecoderBias } from './recipe';
 import { mulberry32 } from './rng';
 import { type LrSchedule, lrSchedule } from './schedule';
-import { type SaeTrainConfig, type SaeTrainState, type StepStats, checkTrainConfig, initTrainState } from './types';
+import { type SaeParams, type SaeTrainConfig, type SaeTrainState, type StepStats, checkTrainConfig, initTrainState } from './types';
 import { type SaeConfig, SaeConfigError, type SaeWeights } from '../sae';
 import { type SaeLensFiles, saveSaeLens } from '../saelens';
 
@@ -59,27 +58,39 @@ export function cpuShuffledStepper(maxBatch: number, shuffle: { rows: number; se
  * step: the first batches fill it, then each step trains on B rows drawn from it.
  */
 export function gpuStepper(device: GPUDevice, maxBatch: number, shuffle?: { rows: number; seed: number }): StepperFactory {
-  return (state, cfg) => {
-    const trainer: GpuTrainer = createGpuTrainer(device, cfg, state, maxBatch);
-    const pool = shuffle ? new GpuShufflePool(device, { rows: shuffle.rows, d: cfg.dIn, maxBatch, seed: shuffle.seed }) : null;
-    return {
-      step: (x, B, lr) => {
-        if (pool) {
-          const enc = device.createCommandEncoder({ label: `sae-train-step-${trainer.step + 1}` });
-          trainer.trainStep(pool.draw(x, B, enc), lr, B, enc);
-          device.queue.submit([enc.finish()]);
-        } else {
-          trainer.trainStep(x, lr, B);
-        }
-        return trainer.readStats();
-      },
-      absorb: pool ? (x) => !pool.full && (pool.fill(x), true) : undefined,
-      state: () => trainer.readState(),
-      dispose: () => {
-        trainer.destroy();
-        pool?.destroy();
-      },
-    };
+  return (state, cfg) => trainerStepper(device, createGpuTrainer(device, cfg, state, maxBatch), cfg.dIn, shuffle);
+}
+
+/** What trainerStepper needs of a WebGPU trainer (./gpu-step.ts, ./standard-gpu-step.ts). */
+export interface StepEncoder {
+  readonly step: number;
+  readonly maxBatch: number;
+  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
+  readStats(): Promise<StepStats>;
+  readState(): Promise<SaeTrainState>;
+  destroy(): void;
+}
+
+/** A Stepper over a WebGPU trainer, with the GPU shuffle pool in front of it when `shuffle` is given. */
+export function trainerStepper(device: GPUDevice, trainer: StepEncoder, dIn: number, shuffle?: { rows: number; seed: number }): Stepper {
+  const pool = shuffle ? new GpuShufflePool(device, { rows: shuffle.rows, d: dIn, maxBatch: trainer.maxBatch, seed: shuffle.seed }) : null;
+  return {
+    step: (x, B, lr) => {
+      if (pool) {
+        const enc = device.createCommandEncoder({ label: `sae-train-step-${trainer.step + 1}` });
+        trainer.trainStep(pool.draw(x, B, enc), lr, B, enc);
+        device.queue.submit([enc.finish()]);
+      } else {
+        trainer.trainStep(x, lr, B);
+      }
+      return trainer.readStats();
+    },
+    absorb: pool ? (x) => !pool.full && (pool.fill(x), true) : undefined,
+    state: () => trainer.readState(),
+    dispose: () => {
+      trainer.destroy();
+      pool?.destroy();
+    },
   };
 }
 
@@ -97,6 +108,8 @@ export interface TrainSaeOptions {
   sampleForInit: Float32Array;
   /** How b_dec starts (default 'geometric_median', as SAELens' TopK recipes). */
   decoderBiasInit?: DecoderBiasInit;
+  /** A new SAE's parameters before b_dec is set from the data (default initSaeParams: unit-norm decoder rows). */
+  initParams?(seed: number): SaeParams;
   /** Where steps run (default cpuStepper). */
   stepper?: StepperFactory;
   onStats?(step: number, stats: StepStats, lr: number): void;
@@ -133,7 +146,7 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
   if (o.resume) {
     start = o.resume.state;
   } else {
-    const params = initSaeParams(cfg, o.seed);
+    const params = o.initParams ? o.initParams(o.seed) : initSaeParams(cfg, o.seed);
     const scaledSample = o.sampleForInit.map((v) => v * inputScale);
     params.b_dec.set(initDecoderBias(scaledSample, dIn, o.decoderBiasInit ?? 'geometric_median'));
     start = initTrainState(params);
@@ -218,13 +231,13 @@ export interface SaeLensExport {
 }
 
 /** A trained TopK or BatchTopK SAE as SAELens names it, and its SAELens files with the input scale folded in. */
-export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: SaeMeta, inputScale: number): SaeLensExport {
-  const batchtopk = trainCfg.architecture === 'batchtopk';
+export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: SaeMeta, inputScale: number, standard?: { l1Coefficient: number }): SaeLensExport {
+  const batchtopk = !standard && trainCfg.architecture === 'batchtopk';
   const cfg: SaeConfig = {
-    architecture: batchtopk ? 'batchtopk' : 'topk',
+    architecture: standard ? 'standard' : batchtopk ? 'batchtopk' : 'topk',
     d_in: trainCfg.dIn,
     d_sae: trainCfg.dSae,
-    k: trainCfg.k,
+    ...(standard ? { l1Coefficient: standard.l1Coefficient } : { k: trainCfg.k }),
     dtype: 'float32',
     apply_b_dec_to_input: true,
     normalize_activations: 'expected_average_only_in',

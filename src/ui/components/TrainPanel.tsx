@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { addSae } from '../features-store';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
 import { defaultDevice, downloadSae, pauseTraining, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
@@ -20,14 +21,14 @@ export function TrainPanel() {
   const h = t.history;
   const last = h.at(-1);
   const unfinished = t.trainings.filter((x) => !x.done);
-  const num = (key: 'expansion' | 'k' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1) => (
+  const num = (key: 'expansion' | 'k' | 'l1Coefficient' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1) => (
     <label>
       {label} <input type="number" step={step} value={t.options[key]} onChange={(e) => setTrainOptions({ [key]: Number(e.target.value) })} size={6} data-testid={`train-${key}`} />
     </label>
   );
   return (
     <section className="panel wide" data-testid="train-panel">
-      <h2>Train a sparse autoencoder (TopK)</h2>
+      <h2>Train a sparse autoencoder</h2>
       <div className="row">
         <label>
           run{' '}
@@ -47,8 +48,16 @@ export function TrainPanel() {
             ))}
           </select>
         </label>
+        <label>
+          architecture{' '}
+          <select value={t.options.architecture ?? 'topk'} onChange={(e) => setTrainOptions({ architecture: e.target.value as 'topk' | 'batchtopk' | 'standard' })} data-testid="train-architecture">
+            <option value="topk">TopK</option>
+            <option value="batchtopk">BatchTopK</option>
+            <option value="standard">ReLU + L1</option>
+          </select>
+        </label>
         {num('expansion', 'expansion ×')}
-        {num('k', 'k')}
+        {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : num('k', 'k')}
         {num('steps', 'steps')}
         {num('batchSize', 'batch')}
         {num('lr', 'lr', 1e-4)}
@@ -81,6 +90,11 @@ export function TrainPanel() {
             Download SAELens files
           </button>
         )}
+        {t.summary && (
+          <button className="secondary" onClick={() => void addSae({ kind: 'training', trainingId: t.summary!.trainingId })} data-testid="train-to-dashboards">
+            Use for feature dashboards
+          </button>
+        )}
       </div>
       {last && (
         <p className="muted" data-testid="train-status">
@@ -91,7 +105,7 @@ export function TrainPanel() {
       {h.length > 1 && (
         <div className="charts">
           <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
-          <LineChart title="loss (MSE + AuxK)" x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
+          <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
           <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={[{ name: 'l0', color: '#2e7d32', values: h.map((p) => p.l0) }]} testId="chart-l0" />
           <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
           {t.density && <DensityChart h={t.density} />}
@@ -99,7 +113,7 @@ export function TrainPanel() {
       )}
       {t.summary && (
         <p data-testid="train-summary">
-          Trained d_sae {t.summary.dSae} (k {t.summary.k}) on {t.summary.hook}: {t.summary.steps} steps, {t.summary.tokens.toLocaleString('en-US')} tokens in {t.summary.seconds.toFixed(1)} s on{' '}
+          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps, {t.summary.tokens.toLocaleString('en-US')} tokens in {t.summary.seconds.toFixed(1)} s on{' '}
           {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final training FVU {t.summary.finalFvu?.toFixed(3)}
           {t.summary.aborted ? ' (stopped early)' : ''}.
         </p>

@@ -1,0 +1,43 @@
+// Type or paste text; each token shows the SAE's most active features on it; a click opens a feature's page.
+import { useState } from 'react';
+import { inspectText, useFeatures } from '../features-store';
+import { browserHref, featureHref } from '../route';
+
+export function InspectPage({ saeId }: { saeId: string }) {
+  const { inspect, error } = useFeatures();
+  const [text, setText] = useState('');
+  const r = inspect?.saeId === saeId ? inspect : null;
+  return (
+    <section className="panel wide" data-testid="inspect-page">
+      <div className="row">
+        <a href={browserHref(saeId)}>← all features</a>
+      </div>
+      <h2>Inspect text</h2>
+      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder="Call me Ishmael." data-testid="inspect-text" />
+      <div className="row">
+        <button onClick={() => void inspectText(saeId, text)} disabled={!text.trim()} data-testid="inspect-run">
+          Show features
+        </button>
+      </div>
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
+      {r && (
+        <div className="inspect">
+          {r.tokens.map((t, i) => (
+            <div key={i} className="inspect-token" data-testid="inspect-token">
+              <span className="tok">{t.text}</span>
+              {t.features.map((f) => (
+                <a key={f.feature} href={featureHref(saeId, f.feature)} data-testid="inspect-feature" data-feature={f.feature}>
+                  #{f.feature} <span className="muted">{f.act.toFixed(2)}</span>
+                </a>
+              ))}
+            </div>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

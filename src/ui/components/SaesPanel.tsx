@@ -1,0 +1,113 @@
+// The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
+// feature statistics pass over a run (with a progress bar), then its feature browser and text inspection.
+import { useEffect, useState } from 'react';
+import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, refreshSaes, useFeatures } from '../features-store';
+import { useHarvest } from '../harvest-store';
+import { browserHref, inspectHref } from '../route';
+import { useLab } from '../store';
+import { defaultDevice } from '../train-store';
+
+export function SaesPanel() {
+  const { saes, stats, error, adding } = useFeatures();
+  const runs = useHarvest((s) => s.runs);
+  const engine = useLab((s) => s.engine);
+  const [runFor, setRunFor] = useState<Record<string, string>>({});
+  const [hub, setHub] = useState({ repo: '', path: '' });
+  useEffect(() => {
+    if (engine) void refreshSaes();
+  }, [engine]);
+  return (
+    <section className="panel wide" data-testid="saes-panel">
+      <h2>Sparse autoencoders and their features</h2>
+      {saes.length === 0 && <p className="muted">Train one above, or load SAELens files (cfg.json + sae_weights.safetensors).</p>}
+      <table className="runs">
+        <tbody>
+          {saes.map((s) => {
+            const usable = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
+            const runId = runFor[s.id] ?? s.stats?.runId ?? usable[0]?.run.id ?? '';
+            const busy = stats?.saeId === s.id;
+            const p = busy ? stats.progress : null;
+            return (
+              <tr key={s.id} data-testid="sae-row">
+                <td>
+                  <strong>{s.name}</strong>
+                  <div className="muted">
+                    {s.architecture}
+                    {s.k !== null ? ` k ${s.k}` : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
+                  </div>
+                </td>
+                <td>
+                  {s.stats ? (
+                    <span data-testid="sae-stats">
+                      stats over {s.stats.rows.toLocaleString('en-US')} tokens ({s.stats.seconds.toFixed(1)} s on {s.stats.device === 'gpu' ? 'the GPU' : 'the CPU twin'})
+                    </span>
+                  ) : (
+                    <span className="muted">no feature stats yet</span>
+                  )}
+                  {busy && (
+                    <div className="progress" data-testid="stats-progress">
+                      <progress value={p ? (p.pass - 1 + p.rows / Math.max(1, p.totalRows)) / p.passes : undefined} max={1} />
+                      <span>{p ? `pass ${p.pass} of ${p.passes}: ${p.rows.toLocaleString('en-US')} / ${p.totalRows.toLocaleString('en-US')} tokens` : 'starting…'}</span>
+                      <button className="secondary" onClick={() => void cancelStats()}>
+                        Cancel
+                      </button>
+                    </div>
+                  )}
+                </td>
+                <td>
+                  <select value={runId} onChange={(e) => setRunFor({ ...runFor, [s.id]: e.target.value })} data-testid="stats-run" disabled={!usable.length}>
+                    {usable.length === 0 && <option value="">no run stores {s.hook}</option>}
+                    {usable.map(({ run }) => (
+                      <option key={run.id} value={run.id}>
+                        {run.name}
+                      </option>
+                    ))}
+                  </select>{' '}
+                  <button onClick={() => void computeStats(s.id, runId, defaultDevice())} disabled={!runId || !!stats} data-testid="compute-stats">
+                    {s.stats ? 'Recompute stats' : 'Compute feature stats'}
+                  </button>{' '}
+                  {s.stats && (
+                    <>
+                      <a href={browserHref(s.id)} data-testid="browse-features">
+                        Browse features
+                      </a>{' '}
+                      <a href={inspectHref(s.id)} data-testid="inspect-link">
+                        Inspect text
+                      </a>
+                    </>
+                  )}
+                  <button className="danger" onClick={() => void deleteSae(s.id)} data-testid="delete-sae">
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <div className="row">
+        <label>
+          SAELens files <input type="file" multiple accept=".json,.safetensors" onChange={(e) => void addSaeFromFiles(Array.from(e.target.files ?? []))} data-testid="sae-files" />
+        </label>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void addSae({ kind: 'hub', repo: hub.repo.trim(), path: hub.path.trim() });
+          }}
+        >
+          <input value={hub.repo} onChange={(e) => setHub({ ...hub, repo: e.target.value })} placeholder="Hub repo, e.g. jbloom/GPT2-Small-SAEs-Reformatted" data-testid="sae-hub-repo" />
+          <input value={hub.path} onChange={(e) => setHub({ ...hub, path: e.target.value })} placeholder="folder, e.g. blocks.8.hook_resid_pre" data-testid="sae-hub-path" />
+          <button type="submit" disabled={adding || !hub.repo.trim()}>
+            Load from the Hub
+          </button>
+        </form>
+      </div>
+      {error && (
+        <div className="error" role="alert" data-testid="saes-error">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,122 @@
+// SAEs and their feature dashboards as the page sees them: the registered SAEs, the statistics pass in progress,
+// the open SAE's feature table, search results, the open feature page and text inspection.
+import { create } from 'zustand';
+import { describeError } from '../core/errors';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
+import { useLab } from './store';
+
+export interface FeaturesState {
+  saes: SaeInfo[];
+  adding: boolean;
+  stats: { saeId: string; progress: FeatureStatsProgress | null } | null;
+  table: FeatureTable | null;
+  search: { query: string; hits: number[] | null; busy: boolean };
+  page: FeaturePageData | null;
+  pageLoading: boolean;
+  inspect: InspectResult | null;
+  error: string | null;
+}
+
+export const useFeatures = create<FeaturesState>(() => ({
+  saes: [],
+  adding: false,
+  stats: null,
+  table: null,
+  search: { query: '', hits: null, busy: false },
+  page: null,
+  pageLoading: false,
+  inspect: null,
+  error: null,
+}));
+
+const set = useFeatures.setState;
+const get = useFeatures.getState;
+const engine = () => useLab.getState().engine;
+
+async function guarded<T>(f: () => Promise<T>): Promise<T | null> {
+  try {
+    set({ error: null });
+    return await f();
+  } catch (err) {
+    set({ error: describeError(err) });
+    return null;
+  }
+}
+
+export async function refreshSaes(): Promise<void> {
+  const e = engine();
+  if (e) set({ saes: await e.call('listSaes', {}).catch(() => get().saes) });
+}
+
+export async function addSae(source: SaeSource): Promise<SaeInfo | null> {
+  const e = engine();
+  if (!e) return null;
+  set({ adding: true });
+  const info = await guarded(() => e.call('addSae', { source }));
+  set({ adding: false });
+  await refreshSaes();
+  return info;
+}
+
+/** cfg.json and sae_weights.safetensors picked together, as SAELens writes them. */
+export async function addSaeFromFiles(files: File[]): Promise<void> {
+  const cfg = files.find((f) => f.name.endsWith('.json'));
+  const weights = files.find((f) => f.name.endsWith('.safetensors'));
+  if (!cfg || !weights) {
+    set({ error: 'pick both SAELens files: cfg.json and sae_weights.safetensors' });
+    return;
+  }
+  const name = (cfg.webkitRelativePath || '').split('/').slice(-2, -1)[0] || weights.name.replace(/\.safetensors$/, '');
+  await addSae({ kind: 'files', name, cfgJson: await cfg.text(), weights: new Uint8Array(await weights.arrayBuffer()) });
+}
+
+export async function deleteSae(saeId: string): Promise<void> {
+  await guarded(() => engine()!.call('deleteSae', { saeId }));
+  await refreshSaes();
+}
+
+export async function computeStats(saeId: string, runId: string, device: 'gpu' | 'cpu'): Promise<void> {
+  const e = engine();
+  if (!e || get().stats) return;
+  set({ stats: { saeId, progress: null } });
+  await guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && set({ stats: { saeId, progress: p.detail } })));
+  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table });
+  await refreshSaes();
+}
+
+export async function cancelStats(): Promise<void> {
+  await engine()?.call('cancelFeatureStats', {});
+}
+
+export async function loadTable(saeId: string): Promise<void> {
+  if (get().table?.saeId === saeId) return;
+  const e = engine();
+  if (!e) return;
+  set({ table: null, search: { query: '', hits: null, busy: false } });
+  const table = await guarded(() => e.call('featureTable', { saeId }));
+  if (table) set({ table });
+}
+
+/** A number opens that feature; text finds features whose top examples contain it. */
+export async function searchFeatures(saeId: string, query: string): Promise<void> {
+  const q = query.trim();
+  if (!q) return set({ search: { query, hits: null, busy: false } });
+  if (/^\d+$/.test(q)) return set({ search: { query, hits: [Number(q)], busy: false } });
+  set({ search: { query, hits: get().search.hits, busy: true } });
+  const hits = await guarded(() => engine()!.call('searchFeatures', { saeId, query: q }));
+  set({ search: { query, hits: hits ?? [], busy: false } });
+}
+
+export async function loadPage(saeId: string, feature: number): Promise<void> {
+  const e = engine();
+  if (!e) return;
+  set({ pageLoading: true });
+  const page = await guarded(() => e.call('featurePage', { saeId, feature }));
+  set({ page, pageLoading: false });
+}
+
+export async function inspectText(saeId: string, text: string): Promise<void> {
+  const e = engine();
+  if (!e) return;
+  set({ inspect: await guarded(() => e.call('inspectText', { saeId, text })) });
+}

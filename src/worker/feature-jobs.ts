@@ -1,0 +1,237 @@
+// Feature dashboards inside the engine: registering SAEs, the statistics pass over a run (GPU or CPU twin, saved
+// with the SAE), the feature table for the browser, token search, feature pages, and per-token inspection of text.
+import { LabError } from '../core/errors';
+import type { Gpt2Weights } from '../core/weights';
+import { type Example, exampleStrips } from '../analysis/contexts';
+import { type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
+import { logitEffect, topEffects } from '../analysis/logit-effects';
+import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae } from '../analysis/sae-registry';
+import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { encode } from '../sae/sae';
+import { loadSaeLensFromHub } from '../sae/saelens';
+import { RunReader } from '../store/reader';
+import { APP_VERSION, type FeatureStatsRecord, type StoreDb } from '../store/schema';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeSource } from './protocol';
+
+export class NoFeatureStatsError extends LabError {}
+
+const STATS_BATCH = 256;
+const SEARCH_LIMIT = 200;
+
+/** The model the pages need: token strings, and for logit tables the embedding and ln_f's scale. */
+export interface TextModel {
+  id: string;
+  tokenizer: Gpt2Tokenizer;
+  bosTokenId: number;
+  vocabSize: number;
+  weights: Gpt2Weights | null;
+  /** Activations of `hook` for one window of token ids: [T, dim]. */
+  hookActivations(hook: string, ids: number[]): Promise<Float32Array>;
+}
+
+export class FeatureJobs {
+  private control: AbortController | null = null;
+  private statsCache = new Map<string, FeatureStatsRecord>();
+
+  async add(db: StoreDb, source: SaeSource, exportTrained: (trainingId: string) => Promise<{ 'cfg.json': string; 'sae_weights.safetensors': Uint8Array; name: string }>): Promise<SaeInfo> {
+    let id: string;
+    if (source.kind === 'training') {
+      const files = await exportTrained(source.trainingId);
+      id = (await addSaeLensFiles(db, files['cfg.json'], files['sae_weights.safetensors'], files.name, { kind: 'trained', trainingId: source.trainingId })).id;
+    } else if (source.kind === 'files') {
+      id = (await addSaeLensFiles(db, source.cfgJson, source.weights, source.name, { kind: 'files', names: ['cfg.json', 'sae_weights.safetensors'] })).id;
+    } else {
+      const sae = await loadSaeLensFromHub(source.repo, source.path, { hubUrl: source.hubUrl });
+      id = (await addSae(db, sae, `${source.repo}/${source.path}`, { kind: 'hub', repo: source.repo, path: source.path })).id;
+    }
+    return (await listSaes(db)).find((s) => s.id === id)!;
+  }
+
+  list(db: StoreDb): Promise<SaeInfo[]> {
+    return listSaes(db);
+  }
+
+  async delete(db: StoreDb, saeId: string): Promise<void> {
+    this.statsCache.delete(saeId);
+    await deleteSae(db, saeId);
+  }
+
+  /** The statistics pass of an SAE over a run's rows of its hook; saved with the SAE (replacing an older pass). */
+  async computeStats(
+    db: StoreDb,
+    a: { saeId: string; runId: string; device: 'gpu' | 'cpu'; topN?: number },
+    model: TextModel | null,
+    onProgress: (p: FeatureStatsProgress) => void,
+  ): Promise<SaeInfo> {
+    if (this.control) throw new LabError('a feature statistics pass is already running: cancel it first');
+    const sae = await openSae(db, a.saeId);
+    const reader = await RunReader.open(db, a.runId);
+    const hook = sae.cfg.hook_name;
+    const dim = reader.run.hooks.find((h) => h.name === hook)?.dim;
+    if (dim === undefined) throw new LabError(`run ${reader.run.name} did not store ${hook}, the hook this SAE reads; harvest a run with it`);
+    if (dim !== sae.cfg.d_in) throw new LabError(`run ${reader.run.name} stores ${hook} with ${dim} dimensions but the SAE expects d_in = ${sae.cfg.d_in}`);
+    const rows = reader.run.committedRows;
+    const batches = async function* () {
+      for await (const b of reader.batches(hook, STATS_BATCH)) yield { rows: b.rows, firstRow: b.rowIndex[0] };
+    };
+    const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
+    this.control = new AbortController();
+    const t0 = performance.now();
+    try {
+      const progress = (pass: number, done: number) => onProgress({ pass, passes: 2, rows: done, totalRows: rows });
+      const encoder = { cfg: sae.cfg, weights: sae.weights };
+      const stats: FeatureStats = await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+      const record: FeatureStatsRecord = {
+        saeId: a.saeId,
+        appVersion: APP_VERSION,
+        runId: a.runId,
+        hook,
+        stats,
+        topTokens: await reader.tokenIds(stats.top.rows),
+        vocab: model && model.id === reader.run.modelId ? vocabOf(model) : null,
+        seconds: (performance.now() - t0) / 1000,
+        device: 'cpu',
+        createdAt: Date.now(),
+      };
+      await db.put('featureStats', record);
+      this.statsCache.set(a.saeId, record);
+      return (await listSaes(db)).find((s) => s.id === a.saeId)!;
+    } finally {
+      this.control = null;
+    }
+  }
+
+  cancel(): void {
+    this.control?.abort();
+  }
+
+  private async stats(db: StoreDb, saeId: string): Promise<FeatureStatsRecord> {
+    let rec = this.statsCache.get(saeId);
+    if (!rec) {
+      rec = await db.get('featureStats', saeId);
+      if (!rec) throw new NoFeatureStatsError('this SAE has no feature statistics yet: run the statistics pass over a run first');
+      this.statsCache.set(saeId, rec);
+    }
+    return rec;
+  }
+
+  /** Per-feature columns for the browser, and the token of each feature's best example. */
+  async table(db: StoreDb, saeId: string, model: TextModel | null): Promise<FeatureTable> {
+    const rec = await this.stats(db, saeId);
+    const s = rec.stats as FeatureStats;
+    const n = s.count.length;
+    const text = tokenTexts(rec, model);
+    const N = s.topN;
+    const topToken: string[] = new Array(n);
+    for (let f = 0; f < n; f++) {
+      const id = rec.topTokens[f * N];
+      topToken[f] = id < 0 ? '' : text(id);
+    }
+    const mean = new Float32Array(n);
+    for (let f = 0; f < n; f++) mean[f] = s.count[f] ? s.sumAct[f] / s.count[f] : 0;
+    return { saeId, runId: rec.runId, rows: s.rows, count: s.count, maxAct: s.maxAct, meanAct: mean, topToken };
+  }
+
+  /** Features whose top examples' tokens contain `query` (case-insensitive), most matching examples first. */
+  async search(db: StoreDb, saeId: string, query: string, model: TextModel): Promise<number[]> {
+    const rec = await this.stats(db, saeId);
+    const s = rec.stats as FeatureStats;
+    const q = query.toLowerCase();
+    const memo = new Map<number, boolean>();
+    const hit = (id: number) => {
+      let m = memo.get(id);
+      if (m === undefined) memo.set(id, (m = id >= 0 && model.tokenizer.tokenText(id).toLowerCase().includes(q)));
+      return m;
+    };
+    const scored: [number, number][] = [];
+    for (let f = 0; f < s.count.length; f++) {
+      let c = 0;
+      for (let j = 0; j < s.topN; j++) if (hit(rec.topTokens[f * s.topN + j])) c++;
+      if (c > 0) scored.push([f, c]);
+    }
+    return scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, SEARCH_LIMIT).map(([f]) => f);
+  }
+
+  async page(db: StoreDb, saeId: string, feature: number, radius: number, model: TextModel | null): Promise<FeaturePageData> {
+    const sae = await openSae(db, saeId);
+    const rec = await this.stats(db, saeId);
+    const s = rec.stats as FeatureStats;
+    const d = sae.cfg.d_sae;
+    if (!Number.isInteger(feature) || feature < 0 || feature >= d) throw new LabError(`feature ${feature} does not exist: this SAE has features 0…${d - 1}`);
+    const reader = await RunReader.open(db, rec.runId);
+    const text = tokenTexts(rec, model);
+    const unit = featureUnit(sae, feature);
+    const top = slotList(s.top.rows, s.top.acts, feature * s.topN, s.topN);
+    const bands: FeaturePageData['bands'] = [];
+    const max = s.maxAct[feature];
+    for (let b = s.nBands - 1; b >= 0; b--) {
+      const off = (feature * s.nBands + b) * s.bandSize;
+      const ex = slotList(s.bands.rows, s.bands.acts, off, s.bandSize);
+      bands.push({ lo: (max * b) / s.nBands, hi: (max * (b + 1)) / s.nBands, count: s.bandCount[feature * s.nBands + b], examples: await exampleStrips(reader, rec.hook, ex, radius, unit, text) });
+    }
+    const strips: Example[] = await exampleStrips(reader, rec.hook, top, radius, unit, text);
+    let logits: FeaturePageData['logits'] = null;
+    if (model?.weights && model.id === sae.cfg.model_name) {
+      const dIn = sae.cfg.d_in;
+      const e = topEffects(logitEffect(sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn), model.weights.lnFW, model.weights.wte, dIn), 10);
+      const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: text(x.id) }));
+      logits = { positive: named(e.positive), negative: named(e.negative) };
+    }
+    return {
+      saeId,
+      saeName: sae.record.name,
+      feature,
+      dSae: d,
+      hook: rec.hook,
+      runId: rec.runId,
+      rows: s.rows,
+      count: s.count[feature],
+      maxAct: max,
+      meanAct: s.count[feature] ? s.sumAct[feature] / s.count[feature] : 0,
+      hist: Array.from(s.hist.subarray(feature * s.nBins, (feature + 1) * s.nBins)),
+      top: strips,
+      bands,
+      logits,
+      logitsNote: logits ? null : model ? `the loaded model (${model.id}) is not this SAE's (${sae.cfg.model_name})` : 'load the model to see its logit effects',
+    };
+  }
+
+  /** Per token of `text`, the SAE's most active features on it. */
+  async inspect(db: StoreDb, saeId: string, text: string, topK: number, model: TextModel): Promise<InspectResult> {
+    const sae = await openSae(db, saeId);
+    const ids = model.tokenizer.encode(text);
+    const bos = model.bosTokenId;
+    const window = [bos, ...ids];
+    const x = await model.hookActivations(sae.cfg.hook_name, window); // [T, d_in]
+    const T = window.length;
+    const { acts } = encode(sae.weights, sae.cfg, x, T);
+    const d = sae.cfg.d_sae;
+    const tokens = ids.map((id, i) => {
+      const row = acts.subarray((i + 1) * d, (i + 2) * d);
+      const best = Array.from(row.keys()).filter((f) => row[f] > 0).sort((a, b) => row[b] - row[a] || a - b).slice(0, topK);
+      return { id, text: model.tokenizer.tokenText(id), features: best.map((f) => ({ feature: f, act: row[f] })) };
+    });
+    return { saeId, tokens };
+  }
+}
+
+/** Token strings: the loaded model's when it is the run's, else the vocabulary saved with the stats, else ids. */
+function tokenTexts(rec: FeatureStatsRecord, model: TextModel | null): (id: number) => string {
+  if (model && (!rec.vocab || model.tokenizer.tokenText(0) === rec.vocab[0])) return (id) => model.tokenizer.tokenText(id);
+  const vocab = rec.vocab;
+  return vocab ? (id) => vocab[id] ?? `#${id}` : (id) => `#${id}`;
+}
+
+function vocabOf(model: TextModel): string[] {
+  const n = model.vocabSize;
+  return Array.from({ length: n }, (_, id) => model.tokenizer.tokenText(id));
+}
+
+/** The activation of one feature on rows x [n, d_in]: the full encoding (top-k needs every latent of a row). */
+function featureUnit(sae: OpenedSae, feature: number) {
+  return (x: Float32Array, n: number): Float32Array => {
+    const { acts } = encode(sae.weights, sae.cfg, x, n);
+    const d = sae.cfg.d_sae;
+    return Float32Array.from({ length: n }, (_, r) => acts[r * d + feature]);
+  };
+}

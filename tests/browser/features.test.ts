@@ -1,0 +1,124 @@
+// Feature dashboards from the page: harvest a small corpus (one document carries HTML and a script), train a
+// TopK SAE, register it, run the statistics pass, browse and search features, open a feature page and check its
+// top examples against an independent recomputation from the store; inspect text; nothing in the corpus ever runs.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+
+const dir = join(tmpdir(), `sse-features-${process.pid}`);
+const XSS = 'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> and <b onmouseover="window.__xss=3">bold</b> whales.';
+const CHECK = '/tests/browser/pages/features-check.ts';
+
+let app: OpenedPage;
+let saeId = '';
+
+beforeAll(async () => {
+  mkdirSync(dir, { recursive: true });
+  const text = readFileSync(join(import.meta.dirname, '../../public/samples/moby-dick.txt'), 'utf8').slice(0, 10_000);
+  writeFileSync(join(dir, 'moby.txt'), text);
+  writeFileSync(join(dir, 'xss.txt'), `${XSS}\n${XSS}\n`);
+  app = await openPage(`${inject('baseUrl')}/`);
+  const { page } = app;
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('load-model').click();
+  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt'), join(dir, 'xss.txt')]);
+  await page.getByTestId('context-length').fill('64');
+  await page.getByTestId('start-harvest').click();
+  await page.locator('[data-testid="run-row"][data-status="done"]').waitFor({ timeout: 180_000 });
+  for (const [k, v] of Object.entries({ expansion: '2', k: '8', steps: '150', batchSize: '128', lr: '0.004' })) await page.getByTestId(`train-${k}`).fill(v);
+  await page.getByTestId('train-device').selectOption('cpu');
+  await page.getByTestId('train-start').click();
+  await page.getByTestId('train-summary').waitFor({ timeout: 240_000 });
+}, 600_000);
+
+afterAll(async () => {
+  await app?.close();
+  await closeChromium();
+});
+
+describe('feature dashboards', () => {
+  it('registers the trained SAE and runs the statistics pass with progress', async () => {
+    const { page } = app;
+    await page.getByTestId('train-to-dashboards').click();
+    await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
+    saeId = await callInPage<string>(page, CHECK, 'onlySaeId');
+    await page.getByTestId('compute-stats').click();
+    await page.getByTestId('sae-stats').waitFor({ timeout: 300_000 });
+    expect(await page.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens/);
+  });
+
+  it('browses, searches by token, and opens a feature page whose top examples are the run’s highest activations', async () => {
+    const { page } = app;
+    await page.getByTestId('browse-features').click();
+    await page.getByTestId('feature-row').first().waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('browser-summary').textContent()).toMatch(/512 features over [\d,]+ tokens · \d+ dead/);
+    // Virtualised: far fewer rows in the DOM than features.
+    expect(await page.getByTestId('feature-row').count()).toBeLessThan(60);
+
+    await page.getByTestId('feature-search').fill('whale');
+    await page.getByTestId('feature-search-go').click();
+    await expect.poll(async () => (await page.getByTestId('search-count').textContent()) ?? '', { timeout: 60_000 }).toMatch(/^[1-9]\d* matching/);
+    const first = page.getByTestId('feature-row').first();
+    const feature = Number(await first.getAttribute('data-feature'));
+    await first.click();
+    expect(await page.evaluate(() => window.location.hash)).toBe(`#/sae/${saeId}/feature/${feature}`);
+    await page.getByTestId('top-example').first().waitFor({ timeout: 120_000 });
+
+    const strips = await page.getByTestId('top-example').evaluateAll((els) => els.map((e) => ({ row: Number(e.getAttribute('data-row')), act: Number(e.getAttribute('data-act')), text: e.textContent ?? '' })));
+    expect(strips.some((s) => /whale/i.test(s.text))).toBe(true);
+    const truth = await callInPage<{ max: number; count: number; top: { row: number; act: number }[]; rows: number }>(page, CHECK, 'recomputeFeature', saeId, feature, strips.length);
+    expect(strips.length).toBe(Math.min(24, truth.count));
+    expect(Math.abs(strips[0].act - truth.max)).toBeLessThanOrEqual(1e-4 * truth.max);
+    expect(strips.map((s) => s.row)).toEqual(truth.top.map((t) => t.row));
+    strips.forEach((s, i) => expect(Math.abs(s.act - truth.top[i].act)).toBeLessThanOrEqual(1e-4 * truth.max));
+    expect(await page.getByTestId('feature-summary').textContent()).toContain(`fires on ${truth.count.toLocaleString('en-US')} of ${truth.rows.toLocaleString('en-US')} tokens`);
+    expect(await page.getByTestId('chart-activations').locator('rect').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('logits-positive').locator('tr').count()).toBe(10);
+    // The strip shades the example's own token by its activation.
+    const center = page.getByTestId('top-example').first().locator('.tok.center');
+    expect(Number(await center.getAttribute('data-act'))).toBeCloseTo(strips[0].act, 4);
+
+    // The URL alone reopens the page (bookmark / share): a fresh load of the same address, no model loaded.
+    await page.reload();
+    await page.getByTestId('top-example').first().waitFor({ timeout: 120_000 });
+    expect(Number(await page.getByTestId('top-example').first().getAttribute('data-row'))).toBe(strips[0].row);
+  });
+
+  it('inspects text per token and links each feature to its page', async () => {
+    const { page } = app;
+    await page.evaluate(() => (window.location.hash = '#/'));
+    await page.getByTestId('backend-select').selectOption('wasm');
+    await page.getByTestId('load-model').click();
+    await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+    await page.evaluate((id) => (window.location.hash = `#/sae/${id}/inspect`), saeId);
+    await page.getByTestId('inspect-text').fill(XSS);
+    await page.getByTestId('inspect-run').click();
+    await page.getByTestId('inspect-token').first().waitFor({ timeout: 60_000 });
+    const tokens = await page.getByTestId('inspect-token').locator('.tok').allTextContents();
+    expect(tokens.join('')).toBe(XSS);
+    const link = page.getByTestId('inspect-feature').first();
+    const f = await link.getAttribute('data-feature');
+    await link.click();
+    expect(await page.evaluate(() => window.location.hash)).toBe(`#/sae/${saeId}/feature/${f}`);
+  });
+
+  it('renders corpus HTML and scripts as text: nothing runs, no element is injected', async () => {
+    const { page } = app;
+    // Feature pages showing the XSS document's tokens: search a token from it.
+    await page.evaluate((id) => (window.location.hash = `#/sae/${id}`), saeId);
+    await page.getByTestId('feature-search').fill('onerror');
+    await page.getByTestId('feature-search-go').click();
+    await expect.poll(async () => (await page.getByTestId('search-count').textContent()) ?? '', { timeout: 60_000 }).toMatch(/matching/);
+    if ((await page.getByTestId('feature-row').count()) > 0) {
+      await page.getByTestId('feature-row').first().click();
+      await page.getByTestId('top-example').first().waitFor({ timeout: 120_000 });
+      expect((await page.getByTestId('feature-page').textContent()) ?? '').toMatch(/onerror/);
+    }
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.locator('main img, main script, main b').count()).toBe(0);
+    expect(app.errors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+// In-page, independent of the statistics pass: encodes every stored row of the SAE's run with the plain-loop CPU
+// encoder (src/sae/sae.ts) straight from IndexedDB, and reports a feature's true maximum, its firing count and
+// its highest rows — what the feature page's top examples must show.
+import { encode } from '../../../src/sae/sae';
+import type { SaeConfig, SaeWeights } from '../../../src/sae/sae';
+import { RunReader } from '../../../src/store/reader';
+import { openStore } from '../../../src/store/schema';
+
+export async function recomputeFeature(saeId: string, feature: number, n: number): Promise<{ max: number; count: number; top: { row: number; act: number }[]; rows: number }> {
+  const db = await openStore();
+  try {
+    const sae = (await db.get('saes', saeId))!;
+    const stats = (await db.get('featureStats', saeId))!;
+    const cfg = sae.cfg as unknown as SaeConfig;
+    const w = sae.weights as unknown as SaeWeights;
+    const reader = await RunReader.open(db, stats.runId);
+    const acts: { row: number; act: number }[] = [];
+    let count = 0;
+    let rows = 0;
+    for await (const b of reader.batches(cfg.hook_name, 128)) {
+      const m = b.rowIndex.length;
+      const e = encode(w, cfg, b.rows, m);
+      for (let r = 0; r < m; r++) {
+        const a = e.acts[r * cfg.d_sae + feature];
+        if (a > 0) {
+          count++;
+          acts.push({ row: b.rowIndex[r], act: a });
+        }
+      }
+      rows += m;
+    }
+    acts.sort((a, b) => b.act - a.act || a.row - b.row);
+    return { max: acts[0]?.act ?? 0, count, top: acts.slice(0, n), rows };
+  } finally {
+    db.close();
+  }
+}
+
+/** The id of the only SAE registered in this browser's store (the test registers exactly one). */
+export async function onlySaeId(): Promise<string> {
+  const db = await openStore();
+  try {
+    const all = await db.getAll('saes');
+    if (all.length !== 1) throw new Error(`expected one SAE, found ${all.length}`);
+    return all[0].id;
+  } finally {
+    db.close();
+  }
+}
