@@ -47,3 +47,26 @@ export async function onlySaeId(): Promise<string> {
     db.close();
   }
 }
+
+/** A feature whose top examples include a row of corpus file `file` (searching that file's rows from the end). */
+export async function featureWithTopRowFrom(saeId: string, file: string): Promise<{ feature: number; row: number } | null> {
+  const db = await openStore();
+  try {
+    const stats = (await db.get('featureStats', saeId))!;
+    const s = stats.stats as { topN: number; top: { rows: Uint32Array } };
+    const reader = await RunReader.open(db, stats.runId);
+    const rowsOfFile = new Set<number>();
+    for (let row = reader.run.committedRows - 1; row >= 0; row--) {
+      const c = await reader.context(row);
+      if (c.file !== file) {
+        if (rowsOfFile.size) break;
+        continue;
+      }
+      rowsOfFile.add(row);
+    }
+    for (let i = 0; i < s.top.rows.length; i++) if (rowsOfFile.has(s.top.rows[i])) return { feature: Math.floor(i / s.topN), row: s.top.rows[i] };
+    return null;
+  } finally {
+    db.close();
+  }
+}
