@@ -118,4 +118,17 @@ describe('feature dashboards', () => {
     expect(await page.locator('main img, main script, main b').count()).toBe(0);
     expect(app.errors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
+
+  it('loads the same SAE from its SAELens files and lists it beside the trained one', async () => {
+    const { page } = app;
+    await page.evaluate(() => (window.location.hash = '#/'));
+    const files = await callInPage<{ cfg: string; weights: string }>(page, CHECK, 'saeLensFilesOf', saeId);
+    const saeDir = join(dir, 'my-sae');
+    mkdirSync(saeDir, { recursive: true });
+    writeFileSync(join(saeDir, 'cfg.json'), files.cfg);
+    writeFileSync(join(saeDir, 'sae_weights.safetensors'), Buffer.from(files.weights, 'base64'));
+    await page.getByTestId('sae-files').setInputFiles([join(saeDir, 'cfg.json'), join(saeDir, 'sae_weights.safetensors')]);
+    await expect.poll(() => page.getByTestId('sae-row').count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.getByTestId('saes-panel').textContent()).toMatch(/topk k 8 · blocks\.2\.hook_resid_post · d_sae 512.*topk k 8 · blocks\.2\.hook_resid_post · d_sae 512/);
+  });
 });

@@ -3,6 +3,7 @@
 // its highest rows — what the feature page's top examples must show.
 import { encode } from '../../../src/sae/sae';
 import type { SaeConfig, SaeWeights } from '../../../src/sae/sae';
+import { saveSaeLens } from '../../../src/sae/saelens';
 import { RunReader } from '../../../src/store/reader';
 import { openStore } from '../../../src/store/schema';
 
@@ -66,6 +67,21 @@ export async function featureWithTopRowFrom(saeId: string, file: string): Promis
     }
     for (let i = 0; i < s.top.rows.length; i++) if (rowsOfFile.has(s.top.rows[i])) return { feature: Math.floor(i / s.topN), row: s.top.rows[i] };
     return null;
+  } finally {
+    db.close();
+  }
+}
+
+/** A registered SAE written out as SAELens files (cfg.json text, sae_weights.safetensors as base64). */
+export async function saeLensFilesOf(saeId: string): Promise<{ cfg: string; weights: string }> {
+  const db = await openStore();
+  try {
+    const sae = (await db.get('saes', saeId))!;
+    const files = saveSaeLens(sae.cfg as unknown as SaeConfig, sae.weights as unknown as SaeWeights);
+    let bin = '';
+    const w = files['sae_weights.safetensors'];
+    for (let i = 0; i < w.length; i += 0x8000) bin += String.fromCharCode(...w.subarray(i, i + 0x8000));
+    return { cfg: files['cfg.json'], weights: btoa(bin) };
   } finally {
     db.close();
   }
