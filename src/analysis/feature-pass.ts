@@ -5,10 +5,19 @@
 //            interval (nBands equal intervals of (0, max], SAEDashboard's "interval groups") its row count and
 //            bandSize rows sampled uniformly: those with the smallest hash(row, feature)
 //
-// Ties everywhere go to the lower row, and the band samples depend only on (row, feature), so the result is
-// exact and independent of batch sizes and order.
+// Bins and bands are [max·j/n, max·(j+1)/n) with the max in the top one. Rows are fed in increasing order and
+// ties go to the earlier row; band samples depend only on (row, feature). So the result is exact and does not
+// depend on batch sizes, and the GPU pass reproduces it bit for bit from the same activations.
+import { LabError } from '../core/errors';
 import { encode } from '../sae/sae';
 import type { SaeConfig, SaeWeights } from '../sae/sae';
+import { type Pass2State, featureHistUpdate, newPass2State } from './cpu/feature_hist';
+import { EMPTY_SLOT, type Pass1State, featureStatsUpdate, newPass1State } from './cpu/feature_stats';
+
+export { EMPTY_SLOT };
+export { binOf, edgeFractions, sampleHash } from './cpu/feature_hist';
+
+export class StatsCancelledError extends LabError {}
 
 export interface FeatureStatsOptions {
   topN: number;
@@ -19,14 +28,13 @@ export interface FeatureStatsOptions {
 
 export const DEFAULT_FEATURE_STATS: FeatureStatsOptions = { topN: 24, nBins: 32, nBands: 8, bandSize: 8 };
 
-export const EMPTY_SLOT = 0xffffffff;
 
 export interface FeatureStats extends FeatureStatsOptions {
   rows: number;
   dSae: number;
   count: Uint32Array; //   [d_sae]
   maxAct: Float32Array; // [d_sae]
-  sumAct: Float64Array; // [d_sae]
+  sumAct: Float64Array; // [d_sae]  (f32 Kahan sums, as the GPU keeps them)
   top: { rows: Uint32Array; acts: Float32Array }; //   [d_sae, topN], best first; rows EMPTY_SLOT when unused
   hist: Uint32Array; //    [d_sae, nBins]
   bandCount: Uint32Array; // [d_sae, nBands]
@@ -45,91 +53,59 @@ export interface EncoderSae {
   weights: SaeWeights;
 }
 
-/** murmur3's 32-bit finaliser over (row, feature): the band samples' uniform, order-free key. */
-export function sampleHash(row: number, feature: number): number {
-  let h = (Math.imul(row, 0x9e3779b1) ^ Math.imul(feature + 1, 0x85ebca77)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** Dense activations [n, d_sae] of rows x [n, d_in]: how both passes see a batch. */
+export type ActsOf = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
+
+/** The plain-loop CPU encoder of src/sae/sae.ts. */
+export const cpuActs = (sae: EncoderSae): ActsOf => (x, n) => encode(sae.weights, sae.cfg, x, n).acts;
 
 /**
- * Inserts (key, row, value) into the sorted slot list at off … off + n − 1 (descending keys when `desc`, else
- * ascending; ties → lower row); `values` travel with their rows (null: the keys are the values).
+ * Both passes over `batches`, each batch through `acts` then the CPU twins of the stats kernels
+ * (./cpu/feature_stats.ts, ./cpu/feature_hist.ts). The GPU pass (./feature-stats-gpu.ts) runs the same steps
+ * as WGSL kernels.
  */
-function insert(keys: Float32Array | Float64Array, rows: Uint32Array, values: Float32Array | null, off: number, n: number, key: number, row: number, value: number, desc: boolean): void {
-  const beats = (j: number) => rows[off + j] === EMPTY_SLOT || (desc ? key > keys[off + j] : key < keys[off + j]) || (key === keys[off + j] && row < rows[off + j]);
-  if (!beats(n - 1)) return;
-  let j = n - 1;
-  for (; j > 0 && beats(j - 1); j--) {
-    keys[off + j] = keys[off + j - 1];
-    rows[off + j] = rows[off + j - 1];
-    if (values) values[off + j] = values[off + j - 1];
-  }
-  keys[off + j] = key;
-  rows[off + j] = row;
-  if (values) values[off + j] = value;
-}
-
-/** The band (0 … nBands − 1) of a positive activation; the max lands in the top band. */
-export function bandOf(act: number, max: number, n: number): number {
-  return Math.min(n - 1, Math.floor((act / max) * n));
-}
-
 export async function featureStatsCpu(
   sae: EncoderSae,
   batches: Batches,
   opts: Partial<FeatureStatsOptions> = {},
   onProgress?: (pass: number, rows: number) => void,
   signal?: AbortSignal,
+  acts: ActsOf = cpuActs(sae),
 ): Promise<FeatureStats> {
   const o = { ...DEFAULT_FEATURE_STATS, ...opts };
   const d = sae.cfg.d_sae;
-  const s: FeatureStats = {
-    ...o,
-    rows: 0,
-    dSae: d,
-    count: new Uint32Array(d),
-    maxAct: new Float32Array(d),
-    sumAct: new Float64Array(d),
-    top: { rows: new Uint32Array(d * o.topN).fill(EMPTY_SLOT), acts: new Float32Array(d * o.topN) },
-    hist: new Uint32Array(d * o.nBins),
-    bandCount: new Uint32Array(d * o.nBands),
-    bands: { rows: new Uint32Array(d * o.nBands * o.bandSize).fill(EMPTY_SLOT), acts: new Float32Array(d * o.nBands * o.bandSize) },
-  };
-  const hashKeys = new Float64Array(d * o.nBands * o.bandSize);
+  const p1 = newPass1State(d, o.topN);
+  const p2 = newPass2State(d, o.nBins, o.nBands, o.bandSize);
+  let rows = 0;
   for (const pass of [1, 2]) {
     let done = 0;
     for await (const b of batches()) {
-      if (signal?.aborted) throw new DOMException('the feature statistics pass was cancelled', 'AbortError');
+      if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
       const n = b.rows.length / sae.cfg.d_in;
-      const { acts } = encode(sae.weights, sae.cfg, b.rows, n); // [n, d_sae]
-      for (let r = 0; r < n; r++) {
-        const row = b.firstRow + r;
-        for (let f = 0; f < d; f++) {
-          const a = acts[r * d + f];
-          if (!(a > 0)) continue;
-          if (pass === 1) {
-            s.count[f]++;
-            s.sumAct[f] += a;
-            if (a > s.maxAct[f]) s.maxAct[f] = a;
-            insert(s.top.acts, s.top.rows, null, f * o.topN, o.topN, a, row, a, true);
-          } else {
-            const max = s.maxAct[f];
-            s.hist[f * o.nBins + bandOf(a, max, o.nBins)]++;
-            const band = bandOf(a, max, o.nBands);
-            s.bandCount[f * o.nBands + band]++;
-            const off = (f * o.nBands + band) * o.bandSize;
-            insert(hashKeys, s.bands.rows, s.bands.acts, off, o.bandSize, sampleHash(row, f), row, a, false);
-          }
-        }
-      }
-      if (pass === 1) s.rows += n;
+      const a = await acts(b.rows, n); // [n, d_sae]
+      if (pass === 1) featureStatsUpdate(a, n, d, b.firstRow, o.topN, p1);
+      else featureHistUpdate(a, p1.maxAct, { M: n, dSae: d, firstRow: b.firstRow, nBins: o.nBins, nBands: o.nBands, bandSize: o.bandSize }, p2);
       done += n;
+      if (pass === 1) rows += n;
       onProgress?.(pass, done);
     }
   }
-  return s;
+  return assemble(o, d, rows, p1, p2);
+}
+
+export function assemble(o: FeatureStatsOptions, dSae: number, rows: number, p1: Pass1State, p2: Pass2State): FeatureStats {
+  return {
+    ...o,
+    rows,
+    dSae,
+    count: p1.count,
+    maxAct: p1.maxAct,
+    sumAct: Float64Array.from(p1.sum),
+    top: { rows: p1.topRows, acts: p1.topActs },
+    hist: p2.hist,
+    bandCount: p2.bandCount,
+    bands: { rows: p2.bandRows, acts: p2.bandActs },
+  };
 }
 
 /** {row, act} of the used slots of a slot list. */

@@ -4,7 +4,9 @@ import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type Example, exampleStrips } from '../analysis/contexts';
 import { type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
+import { featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
+import { requestDevice } from '../gpu/device';
 import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae } from '../analysis/sae-registry';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { encode } from '../sae/sae';
@@ -80,7 +82,12 @@ export class FeatureJobs {
     try {
       const progress = (pass: number, done: number) => onProgress({ pass, passes: 2, rows: done, totalRows: rows });
       const encoder = { cfg: sae.cfg, weights: sae.weights };
-      const stats: FeatureStats = await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+      // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
+      const device = a.device === 'gpu' && gpuStatsSupported(encoder) ? 'gpu' : 'cpu';
+      const stats: FeatureStats =
+        device === 'gpu'
+          ? await featureStatsGpu(await requestDevice({ label: 'feature-stats' }), encoder, batches, opts, progress, this.control.signal, STATS_BATCH)
+          : await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
       const record: FeatureStatsRecord = {
         saeId: a.saeId,
         appVersion: APP_VERSION,
@@ -90,7 +97,7 @@ export class FeatureJobs {
         topTokens: await reader.tokenIds(stats.top.rows),
         vocab: model && model.id === reader.run.modelId ? vocabOf(model) : null,
         seconds: (performance.now() - t0) / 1000,
-        device: 'cpu',
+        device,
         createdAt: Date.now(),
       };
       await db.put('featureStats', record);

@@ -45,9 +45,10 @@ describe('feature dashboards', () => {
     await page.getByTestId('train-to-dashboards').click();
     await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
     saeId = await callInPage<string>(page, CHECK, 'onlySaeId');
+    await page.getByTestId('stats-device').selectOption('gpu');
     await page.getByTestId('compute-stats').click();
     await page.getByTestId('sae-stats').waitFor({ timeout: 300_000 });
-    expect(await page.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens/);
+    expect(await page.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens \([\d.]+ s on the GPU\)/);
   });
 
   it('browses, searches by token, and opens a feature page whose top examples are the run’s highest activations', async () => {

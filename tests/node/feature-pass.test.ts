@@ -1,7 +1,7 @@
 // The feature statistics pass (src/analysis/feature-pass.ts) against a brute-force recomputation: encode every
 // row at once, then count, sort and bin per feature with plain array methods. Batching must not matter.
 import { describe, expect, it } from 'vitest';
-import { EMPTY_SLOT, bandOf, featureStatsCpu, sampleHash } from '../../src/analysis/feature-pass';
+import { EMPTY_SLOT, binOf, edgeFractions, featureStatsCpu, sampleHash } from '../../src/analysis/feature-pass';
 import { type SaeConfig, encode, initSae } from '../../src/sae/sae';
 import { gaussian, mulberry32 } from '../../src/sae/train/rng';
 
@@ -48,10 +48,10 @@ describe('feature statistics pass vs brute force', () => {
         const got = Array.from(s.top.rows.subarray(f * 5, f * 5 + 5)).filter((r) => r !== EMPTY_SLOT);
         expect(got).toEqual(top.map((e) => e.row));
         const hist = new Array(7).fill(0);
-        for (const e of on) hist[bandOf(e.act, max, 7)]++;
+        for (const e of on) hist[binOf(e.act, max, edgeFractions(7))]++;
         expect(Array.from(s.hist.subarray(f * 7, f * 7 + 7))).toEqual(hist);
         for (let b = 0; b < 3; b++) {
-          const inBand = on.filter((e) => bandOf(e.act, max, 3) === b);
+          const inBand = on.filter((e) => binOf(e.act, max, edgeFractions(3)) === b);
           expect(s.bandCount[f * 3 + b]).toBe(inBand.length);
           const want = inBand.sort((p, q) => sampleHash(p.row, f) - sampleHash(q.row, f) || p.row - q.row).slice(0, 4);
           const off = (f * 3 + b) * 4;

@@ -78,7 +78,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
           {p.bands.map((b, i) => (
             <details key={i} data-testid="band">
               <summary>
-                interval ({b.lo.toFixed(3)}, {b.hi.toFixed(3)}]{b.count !== null ? ` · ${b.count.toLocaleString('en-US')} tokens` : ''} · {b.examples.length} samples
+                interval [{b.lo.toFixed(3)}, {b.hi.toFixed(3)}{i === 0 ? ']' : ')'}{b.count !== null ? ` · ${b.count.toLocaleString('en-US')} tokens` : ''} · {b.examples.length} samples
               </summary>
               <div className="strips">
                 {b.examples.map((ex) => (

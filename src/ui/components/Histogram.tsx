@@ -22,7 +22,7 @@ export function Histogram({ counts, max, title, testId, width = 360, height = 15
       {counts.map((c, i) => (
         <rect key={i} x={x(i * step) + 0.5} width={Math.max(0, x((i + 1) * step) - x(i * step) - 1)} y={y(c)} height={y(0) - y(c)} fill="#e8710a">
           <title>
-            {c} rows with activation in ({(i * step).toFixed(3)}, {((i + 1) * step).toFixed(3)}]
+            {c} rows with activation in [{(i * step).toFixed(3)}, {((i + 1) * step).toFixed(3)}{i === counts.length - 1 ? ']' : ')'}
           </title>
         </rect>
       ))}

@@ -13,6 +13,7 @@ export function SaesPanel() {
   const engine = useLab((s) => s.engine);
   const [runFor, setRunFor] = useState<Record<string, string>>({});
   const [hub, setHub] = useState({ repo: '', path: '' });
+  const [device, setDevice] = useState<'gpu' | 'cpu' | null>(null);
   useEffect(() => {
     if (engine) void refreshSaes();
   }, [engine]);
@@ -63,7 +64,11 @@ export function SaesPanel() {
                       </option>
                     ))}
                   </select>{' '}
-                  <button onClick={() => void computeStats(s.id, runId, defaultDevice())} disabled={!runId || !!stats} data-testid="compute-stats">
+                  <select value={device ?? defaultDevice()} onChange={(e) => setDevice(e.target.value as 'gpu' | 'cpu')} data-testid="stats-device">
+                    <option value="gpu">GPU (WGSL)</option>
+                    <option value="cpu">CPU twin</option>
+                  </select>{' '}
+                  <button onClick={() => void computeStats(s.id, runId, device ?? defaultDevice())} disabled={!runId || !!stats} data-testid="compute-stats">
                     {s.stats ? 'Recompute stats' : 'Compute feature stats'}
                   </button>{' '}
                   {s.stats && (

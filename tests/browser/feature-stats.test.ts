@@ -1,0 +1,39 @@
+// The GPU feature statistics pass (matmul_bias → feature_acts [→ topk_rows → feature_scatter] → feature_stats /
+// feature_hist) against the CPU pass over the kernels' CPU twins, on awkward sizes in Chromium (SwiftShader WebGPU):
+// counts, top-N rows, histograms, band counts and band samples exactly equal; activations and sums within 1e-4.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { featureStatsCpu } from '../../src/analysis/feature-pass';
+import { assertClose } from '../reference/compare';
+import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { type EncodedTensor, decodeTensor } from './pages/kernels-data';
+import { STATS_CASES, statsBatches, statsSetup, twinActs } from './pages/feature-stats-data';
+
+let p: OpenedPage;
+beforeAll(async () => {
+  p = await openPage(`${inject('baseUrl')}/tests/browser/pages/blank.html`, { prefix: '[feature-stats]' });
+});
+afterAll(async () => {
+  await p?.close();
+  await closeChromium();
+});
+
+describe('feature statistics pass: WebGPU vs CPU twins', () => {
+  it.each(STATS_CASES)('$name', async (c) => {
+    const got = await callInPage<{ rows: number; t: Record<string, EncodedTensor> }>(p.page, '/tests/browser/pages/feature-stats.ts', 'runStatsCase', c);
+    const { sae, x } = statsSetup(c);
+    const ref = await featureStatsCpu(sae, statsBatches(c, x), c.opts, undefined, undefined, twinActs(sae));
+    const g = (n: string) => decodeTensor(got.t[n]);
+    expect(got.rows).toBe(c.rows);
+    expect(ref.count[3]).toBe(0);
+    expect(ref.count.filter((v) => v > 0).length).toBeGreaterThan(c.dSae / 3);
+    expect(Array.from(g('count'))).toEqual(Array.from(ref.count));
+    expect(Array.from(g('topRows'))).toEqual(Array.from(ref.top.rows));
+    expect(Array.from(g('hist'))).toEqual(Array.from(ref.hist));
+    expect(Array.from(g('bandCount'))).toEqual(Array.from(ref.bandCount));
+    expect(Array.from(g('bandRows'))).toEqual(Array.from(ref.bands.rows));
+    assertClose('maxAct', g('maxAct'), ref.maxAct);
+    assertClose('sumAct', g('sumAct'), Float32Array.from(ref.sumAct));
+    assertClose('topActs', g('topActs'), ref.top.acts);
+    assertClose('bandActs', g('bandActs'), ref.bands.acts);
+  });
+});

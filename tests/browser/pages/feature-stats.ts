@@ -1,0 +1,25 @@
+// Runs inside the page: the GPU feature statistics pass (src/analysis/feature-stats-gpu.ts) on a seeded case.
+import { featureStatsGpu } from '../../../src/analysis/feature-stats-gpu';
+import { type EncodedTensor, encodeTensor } from './kernels-data';
+import { device, withErrorScopes } from './kernels-train';
+import { type StatsCase, statsBatches, statsSetup } from './feature-stats-data';
+
+export async function runStatsCase(c: StatsCase): Promise<{ rows: number; t: Record<string, EncodedTensor> }> {
+  const d = await device();
+  return withErrorScopes(d, c.name, async () => {
+    const { sae, x } = statsSetup(c);
+    const s = await featureStatsGpu(d, sae, statsBatches(c, x), c.opts, undefined, undefined, c.batch);
+    const t = {
+      count: encodeTensor(s.count),
+      maxAct: encodeTensor(s.maxAct),
+      sumAct: encodeTensor(Float32Array.from(s.sumAct)),
+      topRows: encodeTensor(s.top.rows),
+      topActs: encodeTensor(s.top.acts),
+      hist: encodeTensor(s.hist),
+      bandCount: encodeTensor(s.bandCount),
+      bandRows: encodeTensor(s.bands.rows),
+      bandActs: encodeTensor(s.bands.acts),
+    };
+    return { rows: s.rows, t };
+  });
+}
