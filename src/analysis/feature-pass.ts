@@ -76,21 +76,67 @@ export async function featureStatsCpu(
   const d = sae.cfg.d_sae;
   const p1 = newPass1State(d, o.topN);
   const p2 = newPass2State(d, o.nBins, o.nBands, o.bandSize);
+  // Pass 2 needs the activations again: keep pass 1's non-zero ones while they fit, instead of encoding twice.
+  const cache: SparseBatch[] = [];
+  let cached = 0;
   let rows = 0;
-  for (const pass of [1, 2]) {
-    let done = 0;
+  const pass2 = (a: Float32Array, n: number, firstRow: number) =>
+    featureHistUpdate(a, p1.maxAct, { M: n, dSae: d, firstRow, nBins: o.nBins, nBands: o.nBands, bandSize: o.bandSize }, p2);
+  for await (const b of batches()) {
+    if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
+    const n = b.rows.length / sae.cfg.d_in;
+    const a = await acts(b.rows, n); // [n, d_sae]
+    featureStatsUpdate(a, n, d, b.firstRow, o.topN, p1);
+    if (cached <= CACHE_ENTRIES) {
+      const sp = sparsify(a, n, b.firstRow);
+      cached += sp.at.length;
+      if (cached <= CACHE_ENTRIES) cache.push(sp);
+      else cache.length = 0;
+    }
+    rows += n;
+    onProgress?.(1, rows);
+  }
+  let done = 0;
+  if (cache.length && cached <= CACHE_ENTRIES) {
+    for (const sp of cache) {
+      if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
+      pass2(densify(sp, d), sp.n, sp.firstRow);
+      onProgress?.(2, (done += sp.n));
+    }
+  } else {
     for await (const b of batches()) {
       if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
       const n = b.rows.length / sae.cfg.d_in;
-      const a = await acts(b.rows, n); // [n, d_sae]
-      if (pass === 1) featureStatsUpdate(a, n, d, b.firstRow, o.topN, p1);
-      else featureHistUpdate(a, p1.maxAct, { M: n, dSae: d, firstRow: b.firstRow, nBins: o.nBins, nBands: o.nBands, bandSize: o.bandSize }, p2);
-      done += n;
-      if (pass === 1) rows += n;
-      onProgress?.(pass, done);
+      pass2(await acts(b.rows, n), n, b.firstRow);
+      onProgress?.(2, (done += n));
     }
   }
   return assemble(o, d, rows, p1, p2);
+}
+
+/** Non-zero activations a pass-1 batch kept for pass 2: flat positions (row · d_sae + feature) and values. */
+interface SparseBatch {
+  n: number;
+  firstRow: number;
+  at: Uint32Array;
+  val: Float32Array;
+}
+
+const CACHE_ENTRIES = 1 << 24; // 16M non-zeros (128 MB) at most; past that, pass 2 encodes again
+
+function sparsify(a: Float32Array, n: number, firstRow: number): SparseBatch {
+  let nz = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > 0) nz++;
+  const at = new Uint32Array(nz);
+  const val = new Float32Array(nz);
+  for (let i = 0, j = 0; i < a.length; i++) if (a[i] > 0) (at[j] = i), (val[j++] = a[i]);
+  return { n, firstRow, at, val };
+}
+
+function densify(sp: SparseBatch, d: number): Float32Array {
+  const a = new Float32Array(sp.n * d);
+  for (let j = 0; j < sp.at.length; j++) a[sp.at[j]] = sp.val[j];
+  return a;
 }
 
 export function assemble(o: FeatureStatsOptions, dSae: number, rows: number, p1: Pass1State, p2: Pass2State): FeatureStats {
