@@ -56,6 +56,7 @@ describe('feature dashboards', () => {
     await page.getByTestId('browse-features').click();
     await page.getByTestId('feature-row').first().waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('browser-summary').textContent()).toMatch(/512 features over [\d,]+ tokens · \d+ dead/);
+    expect(await page.getByTestId('chart-feature-density').textContent()).toMatch(/log10 feature density \([\d]+ tokens\) · \d+ never fired/);
     // Virtualised: far fewer rows in the DOM than features.
     expect(await page.getByTestId('feature-row').count()).toBeLessThan(60);
 

@@ -2,7 +2,7 @@
 import * as d3 from 'd3';
 import type { DensityHistogram } from '../../sae/train/density';
 
-export function DensityChart({ h }: { h: DensityHistogram }) {
+export function DensityChart({ h, testId = 'chart-density' }: { h: DensityHistogram; testId?: string }) {
   const width = 320;
   const height = 140;
   const m = { top: 18, right: 10, bottom: 22, left: 36 };
@@ -11,7 +11,7 @@ export function DensityChart({ h }: { h: DensityHistogram }) {
   const x = d3.scaleLinear().domain([lo, h.edges.at(-1)!]).range([m.left, width - m.right]);
   const y = d3.scaleLinear().domain([0, Math.max(1, h.zero, ...h.counts)]).nice().range([height - m.bottom, m.top]);
   return (
-    <svg width={width} height={height} className="chart" data-testid="chart-density" role="img" aria-label="feature density histogram">
+    <svg width={width} height={height} className="chart" data-testid={testId} role="img" aria-label="feature density histogram">
       <text x={m.left} y={12} className="chart-title">
         log10 feature density ({h.tokens} tokens) · {h.zero} never fired
       </text>

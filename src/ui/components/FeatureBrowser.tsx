@@ -3,6 +3,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { loadTable, searchFeatures, useFeatures } from '../features-store';
 import { featureHref, inspectHref } from '../route';
+import { densityHistogram } from '../../sae/train/density';
+import { DensityChart } from './DensityChart';
 
 const ROW = 26;
 const VIEW = 520;
@@ -29,6 +31,7 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
   const first = Math.floor(top / ROW);
   const visible = order.slice(first, first + Math.ceil(VIEW / ROW) + 1);
   const dead = t ? t.count.reduce((a, c) => a + (c === 0 ? 1 : 0), 0) : 0;
+  const density = useMemo(() => (t && t.rows > 0 ? densityHistogram(Float64Array.from(t.count, (c) => c / t.rows), t.rows) : null), [t]);
   return (
     <section className="panel wide" data-testid="feature-browser">
       <div className="row">
@@ -46,6 +49,7 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
           <p className="muted" data-testid="browser-summary">
             {t.count.length.toLocaleString('en-US')} features over {t.rows.toLocaleString('en-US')} tokens · {dead} dead
           </p>
+          {density && <DensityChart h={density} testId="chart-feature-density" />}
           <div className="row">
             <form
               onSubmit={(e) => {
