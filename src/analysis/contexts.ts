@@ -21,7 +21,7 @@ export interface Example {
 }
 
 /** Activations of one unit on rows x [n, d]: a feature through the SAE, or a raw dimension of the hook. */
-export type UnitActivations = (x: Float32Array, n: number) => Float32Array;
+export type UnitActivations = (x: Float32Array, n: number) => Float32Array | Promise<Float32Array>;
 
 interface Span {
   row: number;
@@ -63,7 +63,7 @@ export async function exampleStrips(
     x.set(await reader.rowRange(hook, s.firstRow, n), at * d);
     at += n;
   }
-  const acts = unit(x, total);
+  const acts = await unit(x, total);
   at = 0;
   return spans.map((s) => {
     const tokens: StripToken[] = [];

@@ -19,6 +19,81 @@ export function gpuStatsSupported(sae: EncoderSae): boolean {
   return a === 'standard' || a === 'jumprelu' || (a === 'topk' && (sae.cfg.k ?? 0) <= TOPK_MAX_K);
 }
 
+/** Uploads an SAE's encoder once; encodes batches of rows into dense activations on the GPU. */
+export class GpuEncoder {
+  private readonly owned: GPUBuffer[] = [];
+  private readonly W_enc: GPUBuffer;
+  private readonly b_enc: GPUBuffer;
+  private readonly b_dec: GPUBuffer;
+  private readonly threshold: GPUBuffer;
+  readonly x: GPUBuffer; //    [maxBatch, d_in]
+  readonly acts: GPUBuffer; // [maxBatch, d_sae]
+  private readonly pre: GPUBuffer;
+  private readonly idx: GPUBuffer;
+  private readonly vals: GPUBuffer;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly sae: EncoderSae,
+    readonly maxBatch: number,
+  ) {
+    if (!gpuStatsSupported(sae)) throw new LabError(`the GPU encoder cannot encode a ${sae.cfg.architecture} SAE${sae.cfg.k ? ` with k = ${sae.cfg.k}` : ''}`);
+    const { d_in: dIn, d_sae: d } = sae.cfg;
+    const k = sae.cfg.architecture === 'topk' ? sae.cfg.k! : 0;
+    const make = (data: ArrayBufferView | number, label: string) => {
+      const b = createBuffer(device, data, undefined, `sae-encoder.${label}`);
+      this.owned.push(b);
+      return b;
+    };
+    const w = sae.weights;
+    this.W_enc = make(w.W_enc, 'W_enc');
+    this.b_enc = make(w.b_enc, 'b_enc');
+    this.b_dec = make(w.b_dec, 'b_dec');
+    this.threshold = make(w.threshold ?? new Float32Array(1), 'threshold');
+    this.x = make(maxBatch * dIn * F, 'x');
+    this.pre = make(maxBatch * d * F, 'pre');
+    this.acts = make(maxBatch * d * F, 'acts');
+    this.idx = make(Math.max(1, maxBatch * k) * F, 'idx');
+    this.vals = make(Math.max(1, maxBatch * k) * F, 'vals');
+  }
+
+  /** Uploads rows [M, d_in] and encodes acts [M, d_sae] into `this.acts` on `enc`. */
+  encode(rows: Float32Array, enc: GPUCommandEncoder): number {
+    const { d_in: dIn, d_sae: d, architecture, apply_b_dec_to_input: sub } = this.sae.cfg;
+    const M = rows.length / dIn;
+    if (!Number.isInteger(M) || M < 1 || M > this.maxBatch) throw new RangeError(`GpuEncoder: a batch of ${rows.length / dIn} rows (max ${this.maxBatch})`);
+    const mode = architecture as 'standard' | 'jumprelu' | 'topk';
+    this.device.queue.writeBuffer(this.x, 0, rows.buffer, rows.byteOffset, rows.byteLength);
+    matmulBias(this.device, { M, K: dIn, N: d, subtractRow: sub }, { a: this.x, b: this.W_enc, bias: this.b_enc, sub: sub ? this.b_dec : undefined, out: this.pre }, enc);
+    featureActs(this.device, { M, dSae: d, mode }, { pre: this.pre, threshold: this.threshold, acts: this.acts }, enc);
+    if (mode === 'topk') {
+      const k = this.sae.cfg.k!;
+      topkRows(this.device, { M, N: d, k, relu: true }, { x: this.pre, indices: this.idx, values: this.vals }, enc);
+      featureScatter(this.device, { M, k, dSae: d }, { idx: this.idx, vals: this.vals, acts: this.acts }, enc);
+    }
+    return M;
+  }
+
+  /** Activations of one feature on rows x [n, d_in] (encoded maxBatch rows at a time). */
+  async column(x: Float32Array, n: number, feature: number): Promise<Float32Array> {
+    const { d_in: dIn, d_sae: d } = this.sae.cfg;
+    const out = new Float32Array(n);
+    for (let at = 0; at < n; at += this.maxBatch) {
+      const m = Math.min(this.maxBatch, n - at);
+      const enc = this.device.createCommandEncoder({ label: 'sae-encoder.column' });
+      this.encode(x.subarray(at * dIn, (at + m) * dIn), enc);
+      this.device.queue.submit([enc.finish()]);
+      const acts = await readBuffer(this.device, this.acts, m * d * F);
+      for (let r = 0; r < m; r++) out[at + r] = acts[r * d + feature];
+    }
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}
+
 export async function featureStatsGpu(
   device: GPUDevice,
   sae: EncoderSae,
@@ -28,27 +103,15 @@ export async function featureStatsGpu(
   signal?: AbortSignal,
   maxBatch = 256,
 ): Promise<FeatureStats> {
-  if (!gpuStatsSupported(sae)) throw new LabError(`the GPU statistics pass cannot encode a ${sae.cfg.architecture} SAE${sae.cfg.k ? ` with k = ${sae.cfg.k}` : ''}; use the CPU pass`);
   const o = { ...DEFAULT_FEATURE_STATS, ...opts };
-  const { d_in: dIn, d_sae: d } = sae.cfg;
-  const mode = sae.cfg.architecture as 'standard' | 'jumprelu' | 'topk';
-  const k = mode === 'topk' ? sae.cfg.k! : 0;
+  const d = sae.cfg.d_sae;
+  const encoder = new GpuEncoder(device, sae, maxBatch);
   const owned: GPUBuffer[] = [];
   const make = (data: ArrayBufferView | number, label: string) => {
     const b = createBuffer(device, data, undefined, `feature-stats.${label}`);
     owned.push(b);
     return b;
   };
-  const w = sae.weights;
-  const W_enc = make(w.W_enc, 'W_enc');
-  const b_enc = make(w.b_enc, 'b_enc');
-  const b_dec = make(w.b_dec, 'b_dec');
-  const threshold = make(w.threshold ?? new Float32Array(1), 'threshold');
-  const x = make(maxBatch * dIn * F, 'x');
-  const pre = make(maxBatch * d * F, 'pre');
-  const acts = make(maxBatch * d * F, 'acts');
-  const idx = make(Math.max(1, maxBatch * k) * F, 'idx');
-  const vals = make(Math.max(1, maxBatch * k) * F, 'vals');
   const s1 = {
     count: make(d * F, 'count'),
     maxAct: make(d * F, 'max'),
@@ -67,17 +130,7 @@ export async function featureStatsGpu(
     bandKeys: make(slots * F, 'band_keys'),
     bandActs: make(slots * F, 'band_acts'),
   };
-
-  const encodeActs = (enc: GPUCommandEncoder, M: number) => {
-    const sub = sae.cfg.apply_b_dec_to_input;
-    matmulBias(device, { M, K: dIn, N: d, subtractRow: sub }, { a: x, b: W_enc, bias: b_enc, sub: sub ? b_dec : undefined, out: pre }, enc);
-    featureActs(device, { M, dSae: d, mode }, { pre, threshold, acts }, enc);
-    if (mode === 'topk') {
-      topkRows(device, { M, N: d, k, relu: true }, { x: pre, indices: idx, values: vals }, enc);
-      featureScatter(device, { M, k, dSae: d }, { idx, vals, acts }, enc);
-    }
-  };
-
+  const acts = encoder.acts;
   let rows = 0;
   try {
     for (const pass of [1, 2]) {
@@ -85,13 +138,10 @@ export async function featureStatsGpu(
       let inFlight: Promise<void> | null = null;
       for await (const b of batches()) {
         if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
-        const M = b.rows.length / dIn;
-        if (!Number.isInteger(M) || M < 1 || M > maxBatch) throw new RangeError(`featureStatsGpu: a batch of ${b.rows.length / dIn} rows (max ${maxBatch})`);
         // At most one batch queued behind the one running: the store reads ahead, the queue stays short.
         await inFlight;
-        device.queue.writeBuffer(x, 0, b.rows.buffer, b.rows.byteOffset, b.rows.byteLength);
         const enc = device.createCommandEncoder({ label: `feature-stats-pass${pass}` });
-        encodeActs(enc, M);
+        const M = encoder.encode(b.rows, enc);
         if (pass === 1) featureStats(device, { M, dSae: d, firstRow: b.firstRow, topN: o.topN }, { acts, ...s1 }, enc);
         else featureHist(device, { M, dSae: d, firstRow: b.firstRow, nBins: o.nBins, nBands: o.nBands, bandSize: o.bandSize }, { acts, maxAct: s1.maxAct, ...s2 }, enc);
         device.queue.submit([enc.finish()]);
@@ -117,6 +167,7 @@ export async function featureStatsGpu(
       bands: { rows: await u32(s2.bandRows, slots), acts: await f32(s2.bandActs, slots) },
     };
   } finally {
+    encoder.destroy();
     for (const b of owned) b.destroy();
   }
 }

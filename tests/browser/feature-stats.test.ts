@@ -36,4 +36,13 @@ describe('feature statistics pass: WebGPU vs CPU twins', () => {
     assertClose('topActs', g('topActs'), ref.top.acts);
     assertClose('bandActs', g('bandActs'), ref.bands.acts);
   });
+
+  it.each(STATS_CASES)('GpuEncoder.column (feature pages) equals the CPU twins: $name', async (c) => {
+    const { sae, x } = statsSetup(c);
+    const acts = await twinActs(sae)(x, c.rows);
+    for (const f of [0, 7, c.dSae - 1]) {
+      const got = decodeTensor(await callInPage<EncodedTensor>(p.page, '/tests/browser/pages/feature-stats.ts', 'runColumnCase', c, f));
+      assertClose(`feature ${f}`, got, Float32Array.from({ length: c.rows }, (_, r) => acts[r * c.dSae + f]));
+    }
+  });
 });

@@ -1,5 +1,5 @@
 // Runs inside the page: the GPU feature statistics pass (src/analysis/feature-stats-gpu.ts) on a seeded case.
-import { featureStatsGpu } from '../../../src/analysis/feature-stats-gpu';
+import { GpuEncoder, featureStatsGpu } from '../../../src/analysis/feature-stats-gpu';
 import { type EncodedTensor, encodeTensor } from './kernels-data';
 import { device, withErrorScopes } from './kernels-train';
 import { type StatsCase, statsBatches, statsSetup } from './feature-stats-data';
@@ -21,5 +21,19 @@ export async function runStatsCase(c: StatsCase): Promise<{ rows: number; t: Rec
       bandActs: encodeTensor(s.bands.acts),
     };
     return { rows: s.rows, t };
+  });
+}
+
+/** One feature's activations over all the case's rows through GpuEncoder.column (chunks of `batch` rows). */
+export async function runColumnCase(c: StatsCase, feature: number): Promise<EncodedTensor> {
+  const d = await device();
+  return withErrorScopes(d, `${c.name} column`, async () => {
+    const { sae, x } = statsSetup(c);
+    const enc = new GpuEncoder(d, sae, c.batch);
+    try {
+      return encodeTensor(await enc.column(x, c.rows, feature));
+    } finally {
+      enc.destroy();
+    }
   });
 }
