@@ -7,6 +7,10 @@
 //                                                    (metadata "sse.steer_hook"); feed zeros to not steer
 //   output logits      float32 [batch, seq, vocab]    (or logits_last [batch, vocab])
 //   output <hook name> float32 [batch, seq, dim]       e.g. blocks.3.hook_resid_post, blocks.3.mlp.hook_post
+// With kvCache (names as in Optimum / transformers.js GPT-2 exports), per layer l:
+//   input  past_key_values.{l}.key|value float32 [batch, n_head, past, head_dim]   past may be 0
+//   output present.{l}.key|value         float32 [batch, n_head, past + seq, head_dim]
+//   input_ids then holds positions past … past+seq−1; logits and hooks cover only those.
 import type { Gpt2Config } from '../core/config';
 import { headDim } from '../core/config';
 import { hookDim, hookNames, parseHook } from '../core/hooks';
@@ -20,12 +24,17 @@ export interface Gpt2BuildOptions {
   steerAt?: string | null; //   hook at which the `steer` input is added (its output then includes the steer)
   logits?: LogitsOutput; //     default 'all'
   modelId?: string; //          recorded in the model's metadata
+  kvCache?: boolean; //         past_key_values.* inputs and present.* outputs for incremental decoding
 }
 
 export const INPUT_IDS = 'input_ids';
 export const STEER_INPUT = 'steer';
 export const LOGITS = 'logits';
 export const LOGITS_LAST = 'logits_last';
+export const pastKeyName = (layer: number) => `past_key_values.${layer}.key`;
+export const pastValueName = (layer: number) => `past_key_values.${layer}.value`;
+export const presentKeyName = (layer: number) => `present.${layer}.key`;
+export const presentValueName = (layer: number) => `present.${layer}.value`;
 export const MASK_FILL = -1e9; // finite, so a fully masked row could never produce NaN
 
 const F = DataType.FLOAT;
@@ -44,9 +53,11 @@ export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOp
   const nh = cfg.nHead;
   const hd = headDim(cfg);
   const batchSeq: Dim[] = ['batch', 'seq'];
+  const kvCache = opts.kvCache ?? false;
 
   const ids = g.input(INPUT_IDS, DataType.INT64, batchSeq); // [B, T]
   const steer = steerAt ? declareSteer(g, hookDim(steerAt, cfg)) : null;
+  const past = kvCache ? declarePast(g, cfg) : null; //           per layer [B, nh, P, hd]
 
   // Every hook point passes through here: add the steering vector if this is the steered hook, expose if asked.
   const hook = (name: string, value: string, dim: number): string => {
@@ -59,25 +70,30 @@ export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOp
     return v;
   };
 
-  // Shape pieces used below: T as a 1-element int64 tensor.
+  // Shape pieces used below, as 1-element int64 tensors: T new positions after P cached ones (P = 0
+  // without a cache), so the new tokens sit at positions P … P+T−1.
   const idsShape = g.op('Shape', [ids]); //                              [2] = (B, T)
   const seqLen = g.op('Slice', [idsShape, g.constI64([1]), g.constI64([2]), g.constI64([0])]); // [1] = (T)
+  const pastLen = past ? g.op('Shape', [past[0].key], { start: 2, end: 3 }) : g.constI64([0]); //  [1] = (P)
+  const totalLen = past ? g.op('Add', [pastLen, seqLen]) : seqLen; //                                 [1] = (P+T)
 
   // Embeddings.
   const wte = g.initializer('wte.weight', F, [cfg.vocabSize, d], w.wte); // [V, d]
   const wpe = g.initializer('wpe.weight', F, [cfg.nPositions, d], w.wpe); // [P, d]
   const tokEmbed = hook('hook_embed', g.op('Gather', [wte, ids], { axis: 0 }), d); // [B, T, d]
-  let posEmbed = g.op('Slice', [wpe, g.constI64([0]), seqLen, g.constI64([0])]); //    [T, d]
+  let posEmbed = g.op('Slice', [wpe, pastLen, totalLen, g.constI64([0])]); //         [T, d]
   if (hooks.has('hook_pos_embed') || steerAt === 'hook_pos_embed') {
     posEmbed = g.op('Expand', [posEmbed, g.op('Shape', [tokEmbed])]); //              [B, T, d]
   }
   posEmbed = hook('hook_pos_embed', posEmbed, d);
   let resid = g.op('Add', [tokEmbed, posEmbed]); //                                 [B, T, d]
 
-  // Causal mask: 0 on and below the diagonal, MASK_FILL above; sliced to [T, T] at run time.
+  // Causal mask: 0 on and below the diagonal, MASK_FILL above. Rows P … P+T−1 (the new queries) and
+  // columns 0 … P+T−1 (every key): the cached positions are all visible, the new ones causally.
   const mask = g.initializer('causal_mask', F, [cfg.nPositions, cfg.nPositions], causalMask(cfg.nPositions));
-  const tt = g.op('Concat', [seqLen, seqLen], { axis: 0 }); //                        [2] = (T, T)
-  const maskTT = g.op('Slice', [mask, g.constI64([0, 0]), tt, g.constI64([0, 1])]); //  [T, T]
+  const maskStarts = g.op('Concat', [pastLen, g.constI64([0])], { axis: 0 }); //         [2] = (P, 0)
+  const maskEnds = g.op('Concat', [totalLen, totalLen], { axis: 0 }); //                  [2] = (P+T, P+T)
+  const maskQK = g.op('Slice', [mask, maskStarts, maskEnds, g.constI64([0, 1])]); //      [T, P+T]
 
   const splitSizes = g.constI64([d, d, d]);
   const headsShape = g.constI64([0, 0, nh, hd]); // Reshape: 0 copies B and T
@@ -97,10 +113,21 @@ export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOp
     const qkv = linear(g, ln1, init('attn.c_attn.weight', [d, 3 * d], b.attnW), init('attn.c_attn.bias', [3 * d], b.attnB), s); // [B, T, 3d]
     const [q, k, v] = g.node('Split', [qkv, splitSizes], { outputs: 3, attrs: { axis: 2 }, scope: `${s}.attn` });
     const qh = g.op('Transpose', [g.op('Reshape', [q, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
-    const kT = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 3, 1] }, s); // [B, nh, hd, T]
-    const vh = g.op('Transpose', [g.op('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
-    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kT], undefined, s), scale]), maskTT]); //  [B, nh, T, T]
-    const pattern = g.op('Softmax', [scores], { axis: -1 }, s); //                                      [B, nh, T, T]
+    let kT: string; //                                                                         [B, nh, hd, P+T]
+    let vh = g.op('Transpose', [g.op('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] }, s); //   [B, nh, T, hd]
+    if (past) {
+      const kh = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
+      const [kAll] = g.node('Concat', [past[l].key, kh], { outputs: [presentKeyName(l)], attrs: { axis: 2 } }); //   [B, nh, P+T, hd]
+      const [vAll] = g.node('Concat', [past[l].value, vh], { outputs: [presentValueName(l)], attrs: { axis: 2 } }); // [B, nh, P+T, hd]
+      g.output(kAll, F, ['batch', nh, 'total_seq', hd]);
+      g.output(vAll, F, ['batch', nh, 'total_seq', hd]);
+      kT = g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] }, s);
+      vh = vAll;
+    } else {
+      kT = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 3, 1] }, s);
+    }
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kT], undefined, s), scale]), maskQK]); //  [B, nh, T, P+T]
+    const pattern = g.op('Softmax', [scores], { axis: -1 }, s); //                                      [B, nh, T, P+T]
     const z = g.op('MatMul', [pattern, vh], undefined, s); //                                           [B, nh, T, hd]
     const merged = g.op('Reshape', [g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), mergeShape]); //     [B, T, d]
     let attnOut = linear(g, merged, init('attn.c_proj.weight', [d, d], b.attnProjW), init('attn.c_proj.bias', [d], b.attnProjB), s);
@@ -134,6 +161,7 @@ export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOp
     'sse.config': JSON.stringify(cfg),
     'sse.hooks': JSON.stringify([...hooks].sort((a, b) => hookOrder(a, cfg) - hookOrder(b, cfg))),
     'sse.steer_hook': steerAt ?? '',
+    'sse.kv_cache': kvCache ? '1' : '0',
   };
   return g.toModel({ opset: 17, producer: 'SparseSearchEverything', metadata });
 }
@@ -142,6 +170,14 @@ function declareSteer(g: OnnxGraph, dim: number): string {
   // A required input (onnxruntime-web rejects feeds for initializer-backed inputs); callers that do not
   // steer feed zeros [1, 1, dim], which broadcast over batch and positions.
   return g.input(STEER_INPUT, F, ['steer_batch', 'steer_seq', dim]);
+}
+
+function declarePast(g: OnnxGraph, cfg: Gpt2Config): Array<{ key: string; value: string }> {
+  const dims: Dim[] = ['batch', cfg.nHead, 'past', headDim(cfg)];
+  return Array.from({ length: cfg.nLayer }, (_, l) => ({
+    key: g.input(pastKeyName(l), F, dims),
+    value: g.input(pastValueName(l), F, dims),
+  }));
 }
 
 function emitLogits(g: OnnxGraph, final: string, wte: string, idsShape: string, cfg: Gpt2Config, mode: LogitsOutput): void {

@@ -4,7 +4,10 @@ import { OnnxContractError, RuntimeError, describeError } from '../core/errors';
 import { hookDim, hookNames } from '../core/hooks';
 import type { Gpt2Weights } from '../core/weights';
 import { type Gpt2BuildOptions, INPUT_IDS, LOGITS, LOGITS_LAST, STEER_INPUT, buildGpt2Onnx } from './gpt2-onnx';
+import { KvCache } from './kv-cache';
 import { type Backend, type BackendStatus, createSession, ort } from './runtime';
+
+export { KvCache } from './kv-cache';
 
 export interface HostTensor {
   shape: number[];
@@ -22,6 +25,10 @@ export interface ForwardResult {
   hooks: Record<string, HostTensor>; // each [B, T, dim]
 }
 
+export interface CachedForwardResult extends ForwardResult {
+  present: KvCache; // the past fed in plus the new positions: per layer [B, n_head, P+T, head_dim]
+}
+
 export interface ModelTimings {
   buildMs: number; // ONNX graph construction (0 for a pre-built .onnx)
   sessionMs: number; // onnxruntime session creation (graph optimisation, weight upload)
@@ -31,6 +38,8 @@ export class Gpt2Model {
   readonly hooks: string[];
   readonly steerable: boolean;
   readonly steerDim: number;
+  /** Built with kvCache: takes past_key_values.* and returns present.* (see forwardWithCache). */
+  readonly kvCache: boolean;
 
   constructor(
     readonly session: ort.InferenceSession,
@@ -43,30 +52,41 @@ export class Gpt2Model {
     this.hooks = session.outputNames.filter((n) => valid.has(n));
     this.steerable = session.inputNames.includes(STEER_INPUT);
     this.steerDim = this.steerable ? steerDimOf(session, cfg, steerAt) : 0;
+    this.kvCache = session.inputNames.includes(KvCache.keyInput(0));
   }
 
   /** Runs a batch of equal-length token sequences. ids: [B][T]. Outputs are read back to the CPU. */
   async forward(ids: number[][], opts: { steer?: SteerSpec } = {}): Promise<ForwardResult> {
     const out = await this.forwardTensors(ids, opts);
-    const result: ForwardResult = { logits: null, logitsLast: null, hooks: {} };
-    for (const [name, tensor] of Object.entries(out)) {
-      const host = await toHost(tensor);
-      if (name === LOGITS) result.logits = host;
-      else if (name === LOGITS_LAST) result.logitsLast = host;
-      else result.hooks[name] = host;
-    }
-    return result;
+    if (this.kvCache) KvCache.take(out, this.cfg.nLayer).dispose(); // a plain forward has no use for it
+    return readOutputs(out);
+  }
+
+  /**
+   * Incremental decoding: runs `ids` ([B][T], the tokens after the cached ones) on top of `past`
+   * (null = empty, i.e. prefill). Logits and hooks cover the T new positions only. `past` is left to
+   * the caller (dispose it once it is no longer needed); `present` is new and owned by the caller too.
+   * A steering vector [sB, 1 or T, dim] applies to the new positions.
+   */
+  async forwardWithCache(ids: number[][], past: KvCache | null, opts: { steer?: SteerSpec } = {}): Promise<CachedForwardResult> {
+    if (!this.kvCache) throw new RuntimeError('this model was built without a KV cache (create it with kvCache: true)');
+    const out = await this.forwardTensors(ids, { ...opts, past });
+    const present = KvCache.take(out, this.cfg.nLayer);
+    return { ...(await readOutputs(out)), present };
   }
 
   /**
    * Runs the model and returns onnxruntime tensors as they come: in GPU buffers when the model was
    * opened with keepOnGpu on WebGPU. The caller owns them and must dispose() GPU tensors.
    */
-  async forwardTensors(ids: number[][], opts: { steer?: SteerSpec } = {}): Promise<Record<string, ort.Tensor>> {
+  async forwardTensors(ids: number[][], opts: { steer?: SteerSpec; past?: KvCache | null } = {}): Promise<Record<string, ort.Tensor>> {
     const B = ids.length;
     const T = ids[0]?.length ?? 0;
     if (B === 0 || T === 0) throw new RuntimeError('forward needs at least one non-empty sequence');
-    if (T > this.cfg.nPositions) throw new RuntimeError(`sequence of ${T} tokens exceeds the model's ${this.cfg.nPositions} positions`);
+    const P = opts.past?.length ?? 0;
+    if (P + T > this.cfg.nPositions) {
+      throw new RuntimeError(`${P} cached + ${T} new tokens exceed the model's ${this.cfg.nPositions} positions`);
+    }
     const flat = new BigInt64Array(B * T);
     ids.forEach((row, b) => {
       if (row.length !== T) throw new RuntimeError('all sequences in a batch must have the same length');
@@ -83,6 +103,7 @@ export class Gpt2Model {
       const steer = opts.steer ?? { data: new Float32Array(this.steerDim), shape: [1, 1, this.steerDim] };
       feeds[STEER_INPUT] = new ort.Tensor('float32', steer.data, steer.shape);
     }
+    if (this.kvCache) Object.assign(feeds, (opts.past ?? KvCache.empty(this.cfg, B)).feeds(B));
     try {
       return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
     } catch (err) {
@@ -101,6 +122,18 @@ function steerDimOf(session: ort.InferenceSession, cfg: Gpt2Config, steerAt: str
   const last = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
   if (typeof last !== 'number') throw new OnnxContractError('the .onnx "steer" input must have a fixed last dimension');
   return last;
+}
+
+/** Reads logits and hooks back to the host (present.* must have been taken out already). */
+async function readOutputs(out: Record<string, ort.Tensor>): Promise<ForwardResult> {
+  const result: ForwardResult = { logits: null, logitsLast: null, hooks: {} };
+  for (const [name, tensor] of Object.entries(out)) {
+    const host = await toHost(tensor);
+    if (name === LOGITS) result.logits = host;
+    else if (name === LOGITS_LAST) result.logitsLast = host;
+    else result.hooks[name] = host;
+  }
+  return result;
 }
 
 async function toHost(t: ort.Tensor): Promise<HostTensor> {
