@@ -112,20 +112,16 @@ export function buildGpt2Onnx(w: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2BuildOp
     const ln1 = layerNorm(g, resid, init('ln_1.weight', [d], b.ln1W), init('ln_1.bias', [d], b.ln1B), cfg.layerNormEps, s);
     const qkv = linear(g, ln1, init('attn.c_attn.weight', [d, 3 * d], b.attnW), init('attn.c_attn.bias', [3 * d], b.attnB), s); // [B, T, 3d]
     const [q, k, v] = g.node('Split', [qkv, splitSizes], { outputs: 3, attrs: { axis: 2 }, scope: `${s}.attn` });
-    const qh = g.op('Transpose', [g.op('Reshape', [q, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
-    let kT: string; //                                                                         [B, nh, hd, P+T]
-    let vh = g.op('Transpose', [g.op('Reshape', [v, headsShape])], { perm: [0, 2, 1, 3] }, s); //   [B, nh, T, hd]
+    const heads = (x: string) => g.op('Transpose', [g.op('Reshape', [x, headsShape])], { perm: [0, 2, 1, 3] }, s);
+    const qh = heads(q); //                                                                     [B, nh, T, hd]
+    let kh = heads(k); //                                                                       [B, nh, T, hd]
+    let vh = heads(v); //                                                                       [B, nh, T, hd]
     if (past) {
-      const kh = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 1, 3] }, s); // [B, nh, T, hd]
-      const [kAll] = g.node('Concat', [past[l].key, kh], { outputs: [presentKeyName(l)], attrs: { axis: 2 } }); //   [B, nh, P+T, hd]
-      const [vAll] = g.node('Concat', [past[l].value, vh], { outputs: [presentValueName(l)], attrs: { axis: 2 } }); // [B, nh, P+T, hd]
-      g.output(kAll, F, ['batch', nh, 'total_seq', hd]);
-      g.output(vAll, F, ['batch', nh, 'total_seq', hd]);
-      kT = g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] }, s);
-      vh = vAll;
-    } else {
-      kT = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: [0, 2, 3, 1] }, s);
+      // The new positions go after the cached ones; the results are this layer's present.* outputs.
+      kh = appendToCache(g, past[l].key, kh, presentKeyName(l), cfg); //                      [B, nh, P+T, hd]
+      vh = appendToCache(g, past[l].value, vh, presentValueName(l), cfg); //                  [B, nh, P+T, hd]
     }
+    const kT = g.op('Transpose', [kh], { perm: [0, 1, 3, 2] }, s); //                          [B, nh, hd, P+T]
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [qh, kT], undefined, s), scale]), maskQK]); //  [B, nh, T, P+T]
     const pattern = g.op('Softmax', [scores], { axis: -1 }, s); //                                      [B, nh, T, P+T]
     const z = g.op('MatMul', [pattern, vh], undefined, s); //                                           [B, nh, T, hd]
@@ -178,6 +174,12 @@ function declarePast(g: OnnxGraph, cfg: Gpt2Config): Array<{ key: string; value:
     key: g.input(pastKeyName(l), F, dims),
     value: g.input(pastValueName(l), F, dims),
   }));
+}
+
+function appendToCache(g: OnnxGraph, past: string, current: string, present: string, cfg: Gpt2Config): string {
+  g.node('Concat', [past, current], { outputs: [present], attrs: { axis: 2 } });
+  g.output(present, F, ['batch', cfg.nHead, 'past_plus_seq', headDim(cfg)]);
+  return present;
 }
 
 function emitLogits(g: OnnxGraph, final: string, wte: string, idsShape: string, cfg: Gpt2Config, mode: LogitsOutput): void {
