@@ -1,8 +1,9 @@
 // The feature statistics pass on WebGPU: the same two passes as ./feature-pass.ts, each batch encoded and reduced
-// on the GPU (matmul_bias → feature_acts [→ topk_rows → feature_scatter] → feature_stats / feature_hist). The
-// SAE's weights are uploaded once, the running per-feature state never leaves the GPU, and only the final state is
-// read back. Batches stream from the store while the GPU works on the previous one.
+// on the GPU (matmul_bias → feature_acts [→ topk_rows [→ batch_topk] → feature_scatter] → feature_stats /
+// feature_hist). The SAE's weights are uploaded once, the running per-feature state never leaves the GPU, and only
+// the final state is read back. Batches stream from the store while the GPU works on the previous one.
 import { createBuffer, readBuffer } from '../gpu/device';
+import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk } from '../gpu/kernels/batch_topk';
 import { featureActs, featureHist, featureScatter, featureStats } from '../gpu/kernels/feature_stats';
 import { matmulBias } from '../gpu/kernels/matmul_bias';
 import { TOPK_MAX_K, topkRows } from '../gpu/kernels/topk_rows';
@@ -13,10 +14,20 @@ import { type Batches, DEFAULT_FEATURE_STATS, type EncoderSae, type FeatureStats
 
 const F = 4;
 
-/** Architectures the GPU pass encodes (batchtopk's batch-dependent selection runs on the CPU pass). */
+/**
+ * Candidates per row a BatchTopK batch selection draws from on the GPU (topk_rows' most). The batch's
+ * ⌊k·M⌋ winners are exactly those of the whole [M, d_sae] batch unless some row wins all of its candidates:
+ * GpuEncoder counts such rows and refuses the batch (BatchTopkCapError) rather than give a cut-short selection.
+ */
+export const BATCH_TOPK_CANDIDATES = TOPK_MAX_K;
+
+/** A BatchTopK batch in which some row kept all its GPU candidates: its selection may be cut short. */
+export class BatchTopkCapError extends LabError {}
+
+/** Architectures the GPU pass encodes (topk up to topk_rows' k; batchtopk with BATCH_TOPK_CANDIDATES per row). */
 export function gpuStatsSupported(sae: EncoderSae): boolean {
   const a = sae.cfg.architecture;
-  return a === 'standard' || a === 'jumprelu' || (a === 'topk' && (sae.cfg.k ?? 0) <= TOPK_MAX_K);
+  return a === 'standard' || a === 'jumprelu' || a === 'batchtopk' || (a === 'topk' && (sae.cfg.k ?? 0) <= TOPK_MAX_K);
 }
 
 /** Uploads an SAE's encoder once; encodes batches of rows into dense activations on the GPU. */
@@ -31,6 +42,10 @@ export class GpuEncoder {
   private readonly pre: GPUBuffer;
   private readonly idx: GPUBuffer;
   private readonly vals: GPUBuffer;
+  /** batchtopk: batch_topk's result words, and a copy of them to read after each batch. */
+  private readonly selResult: GPUBuffer | null = null;
+  private readonly selStaging: GPUBuffer | null = null;
+  private readonly slots: number; // per row: k (topk), candidates (batchtopk), 0
 
   constructor(
     readonly device: GPUDevice,
@@ -39,7 +54,9 @@ export class GpuEncoder {
   ) {
     if (!gpuStatsSupported(sae)) throw new LabError(`the GPU encoder cannot encode a ${sae.cfg.architecture} SAE${sae.cfg.k ? ` with k = ${sae.cfg.k}` : ''}`);
     const { d_in: dIn, d_sae: d } = sae.cfg;
-    const k = sae.cfg.architecture === 'topk' ? sae.cfg.k! : 0;
+    const arch = sae.cfg.architecture;
+    const k = arch === 'topk' ? sae.cfg.k! : arch === 'batchtopk' ? Math.min(d, BATCH_TOPK_CANDIDATES) : 0;
+    this.slots = k;
     const make = (data: ArrayBufferView | number, label: string) => {
       const b = createBuffer(device, data, undefined, `sae-encoder.${label}`);
       this.owned.push(b);
@@ -55,6 +72,11 @@ export class GpuEncoder {
     this.acts = make(maxBatch * d * F, 'acts');
     this.idx = make(Math.max(1, maxBatch * k) * F, 'idx');
     this.vals = make(Math.max(1, maxBatch * k) * F, 'vals');
+    if (arch === 'batchtopk') {
+      this.selResult = make(BATCH_TOPK_RESULT_LEN * F, 'batch_topk_result');
+      this.selStaging = device.createBuffer({ label: 'sae-encoder.batch_topk_readback', size: BATCH_TOPK_RESULT_LEN * F, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      this.owned.push(this.selStaging);
+    }
   }
 
   /** Uploads rows [M, d_in] and encodes acts [M, d_sae] into `this.acts` on `enc`. */
@@ -62,16 +84,40 @@ export class GpuEncoder {
     const { d_in: dIn, d_sae: d, architecture, apply_b_dec_to_input: sub } = this.sae.cfg;
     const M = rows.length / dIn;
     if (!Number.isInteger(M) || M < 1 || M > this.maxBatch) throw new RangeError(`GpuEncoder: a batch of ${rows.length / dIn} rows (max ${this.maxBatch})`);
-    const mode = architecture as 'standard' | 'jumprelu' | 'topk';
+    const mode = architecture === 'batchtopk' ? 'topk' : architecture;
     this.device.queue.writeBuffer(this.x, 0, rows.buffer, rows.byteOffset, rows.byteLength);
     matmulBias(this.device, { M, K: dIn, N: d, subtractRow: sub }, { a: this.x, b: this.W_enc, bias: this.b_enc, sub: sub ? this.b_dec : undefined, out: this.pre }, enc);
     featureActs(this.device, { M, dSae: d, mode }, { pre: this.pre, threshold: this.threshold, acts: this.acts }, enc);
     if (mode === 'topk') {
-      const k = this.sae.cfg.k!;
+      const k = this.slots;
       topkRows(this.device, { M, N: d, k, relu: true }, { x: this.pre, indices: this.idx, values: this.vals }, enc);
+      if (this.selResult && this.selStaging) {
+        // The batch's ⌊k·M⌋ largest among the rows' candidates (ties → lower row, then lower latent), as
+        // ARCHITECTURES.batchtopk selects over the whole batch; the dropped ones become 0 and scatter as 0.
+        batchTopk(this.device, { M, kCand: k, keep: Math.floor(this.sae.cfg.k! * M), capRows: k < d }, { vals: this.vals, result: this.selResult }, enc);
+        enc.copyBufferToBuffer(this.selResult, 0, this.selStaging, 0, BATCH_TOPK_RESULT_LEN * F);
+      }
       featureScatter(this.device, { M, k, dSae: d }, { idx: this.idx, vals: this.vals, acts: this.acts }, enc);
     }
     return M;
+  }
+
+  /**
+   * Call after the last encode()'s work is done (and before the next encode): throws BatchTopkCapError if, in a
+   * BatchTopK batch, some row kept all its candidates, so its acts may lack latents the batch selection would keep.
+   */
+  async checkSelection(): Promise<void> {
+    const st = this.selStaging;
+    if (!st) return;
+    await st.mapAsync(GPUMapMode.READ);
+    const capped = new Uint32Array(st.getMappedRange().slice(0))[BATCH_TOPK_RESULT.cappedRows];
+    st.unmap();
+    if (capped > 0) {
+      throw new BatchTopkCapError(
+        `BatchTopK on the GPU: ${capped} row(s) of a batch won all ${this.slots} candidate latents a row can offer the batch ` +
+          'selection, so the batch may have been cut short. Run the statistics pass on the CPU (it has no cap), or use smaller batches.',
+      );
+    }
   }
 
   /** Activations of one feature on rows x [n, d_in] (encoded maxBatch rows at a time). */
@@ -84,6 +130,7 @@ export class GpuEncoder {
       this.encode(x.subarray(at * dIn, (at + m) * dIn), enc);
       this.device.queue.submit([enc.finish()]);
       const acts = await readBuffer(this.device, this.acts, m * d * F);
+      await this.checkSelection();
       for (let r = 0; r < m; r++) out[at + r] = acts[r * d + feature];
     }
     return out;
@@ -139,7 +186,10 @@ export async function featureStatsGpu(
       for await (const b of batches()) {
         if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
         // At most one batch queued behind the one running: the store reads ahead, the queue stays short.
-        await inFlight;
+        if (inFlight) {
+          await inFlight;
+          await encoder.checkSelection();
+        }
         const enc = device.createCommandEncoder({ label: `feature-stats-pass${pass}` });
         const M = encoder.encode(b.rows, enc);
         if (pass === 1) featureStats(device, { M, dSae: d, firstRow: b.firstRow, topN: o.topN }, { acts, ...s1 }, enc);
@@ -151,6 +201,7 @@ export async function featureStatsGpu(
         onProgress?.(pass, done);
       }
       await inFlight;
+      await encoder.checkSelection();
     }
     const f32 = (b: GPUBuffer, n: number) => readBuffer(device, b, n * F);
     const u32 = (b: GPUBuffer, n: number) => readBuffer(device, b, n * F, 'u32');

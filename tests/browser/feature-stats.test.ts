@@ -3,10 +3,11 @@
 // counts, top-N rows, histograms, band counts and band samples exactly equal; activations and sums within 1e-4.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { featureStatsCpu } from '../../src/analysis/feature-pass';
+import { encode } from '../../src/sae/sae';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { type EncodedTensor, decodeTensor } from './pages/kernels-data';
-import { STATS_CASES, statsBatches, statsSetup, twinActs } from './pages/feature-stats-data';
+import { CAPPED_CASE, STATS_CASES, statsBatches, statsSetup, twinActs, twinActsByBatch } from './pages/feature-stats-data';
 
 let p: OpenedPage;
 beforeAll(async () => {
@@ -37,9 +38,30 @@ describe('feature statistics pass: WebGPU vs CPU twins', () => {
     assertClose('bandActs', g('bandActs'), ref.bands.acts);
   });
 
+  it.each(STATS_CASES)('the GPU encoder\'s twins select exactly as the SAE architecture does: $name', async (c) => {
+    // BatchTopK on the GPU selects from each row's top 256 candidates only; this pins the twins (hence the GPU)
+    // to ARCHITECTURES' selection over the whole [B, d_sae] batch, batch by batch.
+    const { sae, x } = statsSetup(c);
+    for await (const b of statsBatches(c, x)()) {
+      const n = b.rows.length / c.dIn;
+      const want = encode(sae.weights, sae.cfg, b.rows, n).acts;
+      const got = await twinActs(sae)(b.rows, n);
+      let bad = 0;
+      for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) bad++;
+      expect(bad, `rows ${b.firstRow}…: ${bad} activations differ`).toBe(0);
+    }
+  });
+
+  it('BatchTopK rows that win all their GPU candidates: the GPU pass refuses (BatchTopkCapError)', async () => {
+    const r = await callInPage<{ name: string; message: string }>(p.page, '/tests/browser/pages/feature-stats.ts', 'runRefusedCase', CAPPED_CASE);
+    console.log(`[feature-stats] ${CAPPED_CASE.name}: ${r.name}: ${r.message}`);
+    expect(r.name).toBe('BatchTopkCapError');
+    expect(r.message).toMatch(/CPU/);
+  });
+
   it.each(STATS_CASES)('GpuEncoder.column (feature pages) equals the CPU twins: $name', async (c) => {
     const { sae, x } = statsSetup(c);
-    const acts = await twinActs(sae)(x, c.rows);
+    const acts = await twinActsByBatch(c, sae, x); // column() encodes c.batch rows at a time
     for (const f of [0, 7, c.dSae - 1]) {
       const got = decodeTensor(await callInPage<EncodedTensor>(p.page, '/tests/browser/pages/feature-stats.ts', 'runColumnCase', c, f));
       assertClose(`feature ${f}`, got, Float32Array.from({ length: c.rows }, (_, r) => acts[r * c.dSae + f]));

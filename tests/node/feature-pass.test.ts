@@ -1,5 +1,6 @@
 // The feature statistics pass (src/analysis/feature-pass.ts) against a brute-force recomputation: encode every
-// row at once, then count, sort and bin per feature with plain array methods. Batching must not matter.
+// row at once (BatchTopK: batch by batch, as its selection is per batch), then count, sort and bin per feature with
+// plain array methods. Batching must not matter, except to BatchTopK.
 import { describe, expect, it } from 'vitest';
 import { EMPTY_SLOT, binOf, edgeFractions, featureStatsCpu, sampleHash } from '../../src/analysis/feature-pass';
 import { type SaeConfig, encode, initSae } from '../../src/sae/sae';
@@ -9,31 +10,43 @@ const dIn = 19;
 const dSae = 77;
 const N = 300;
 
-function setup(architecture: 'topk' | 'standard') {
-  const cfg: SaeConfig = { architecture, d_in: dIn, d_sae: dSae, ...(architecture === 'topk' ? { k: 6 } : {}), dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'none', hook_name: 'blocks.0.hook_resid_post', model_name: 'toy', context_size: 16, prepend_bos: true };
+type Arch = 'topk' | 'standard' | 'jumprelu' | 'batchtopk';
+
+function setup(architecture: Arch) {
+  const k = architecture === 'topk' ? { k: 6 } : architecture === 'batchtopk' ? { k: 5.5 } : {};
+  const cfg: SaeConfig = { architecture, d_in: dIn, d_sae: dSae, ...k, dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'none', hook_name: 'blocks.0.hook_resid_post', model_name: 'toy', context_size: 16, prepend_bos: true };
   const weights = initSae(cfg, 3);
   const normal = gaussian(mulberry32(5));
-  weights.b_enc = Float32Array.from({ length: dSae }, () => 0.3 * normal() - (architecture === 'standard' ? 0.6 : 0));
+  const dense = architecture === 'standard' || architecture === 'jumprelu';
+  weights.b_enc = Float32Array.from({ length: dSae }, () => 0.3 * normal() - (dense ? 0.6 : 0));
+  if (architecture === 'jumprelu') weights.threshold = Float32Array.from({ length: dSae }, () => 0.2 * Math.abs(normal()));
   weights.b_enc[5] = -100; // a dead feature
   const x = Float32Array.from({ length: N * dIn }, () => normal());
   return { cfg, weights, x };
 }
 
 describe('feature statistics pass vs brute force', () => {
-  for (const arch of ['topk', 'standard'] as const) {
-    it(`${arch}: counts, maxima, top-N, histograms and band samples exact; independent of batch size`, async () => {
+  for (const arch of ['topk', 'standard', 'jumprelu', 'batchtopk'] as const) {
+    it(`${arch}: counts, maxima, top-N, histograms and band samples exact${arch === 'batchtopk' ? '' : '; independent of batch size'}`, async () => {
       const { cfg, weights, x } = setup(arch);
       const batches = (B: number) => async function* () {
         for (let r = 0; r < N; r += B) yield { rows: x.slice(r * dIn, Math.min(N, r + B) * dIn), firstRow: r };
       };
       const opts = { topN: 5, nBins: 7, nBands: 3, bandSize: 4 };
       const s = await featureStatsCpu({ cfg, weights }, batches(64), opts);
-      const s2 = await featureStatsCpu({ cfg, weights }, batches(37), opts);
-      expect(Array.from(s2.top.rows)).toEqual(Array.from(s.top.rows));
-      expect(Array.from(s2.bands.rows)).toEqual(Array.from(s.bands.rows));
-      expect(Array.from(s2.hist)).toEqual(Array.from(s.hist));
+      if (arch !== 'batchtopk') {
+        const s2 = await featureStatsCpu({ cfg, weights }, batches(37), opts);
+        expect(Array.from(s2.top.rows)).toEqual(Array.from(s.top.rows));
+        expect(Array.from(s2.bands.rows)).toEqual(Array.from(s.bands.rows));
+        expect(Array.from(s2.hist)).toEqual(Array.from(s.hist));
+      }
 
-      const acts = encode(weights, cfg, x, N).acts;
+      const acts = new Float32Array(N * dSae);
+      const step = arch === 'batchtopk' ? 64 : N;
+      for (let r = 0; r < N; r += step) {
+        const n = Math.min(step, N - r);
+        acts.set(encode(weights, cfg, x.subarray(r * dIn, (r + n) * dIn), n).acts, r * dSae);
+      }
       expect(s.rows).toBe(N);
       expect(s.count[5]).toBe(0);
       let fired = 0;

@@ -37,3 +37,17 @@ export async function runColumnCase(c: StatsCase, feature: number): Promise<Enco
     }
   });
 }
+
+/** The GPU pass on a case that must be refused: the error's class name and message ('' if it ran). */
+export async function runRefusedCase(c: StatsCase): Promise<{ name: string; message: string }> {
+  const d = await device();
+  return withErrorScopes(d, c.name, async () => {
+    const { sae, x } = statsSetup(c);
+    try {
+      await featureStatsGpu(d, sae, statsBatches(c, x), c.opts, undefined, undefined, c.batch);
+      return { name: '', message: '' };
+    } catch (err) {
+      return { name: (err as Error).name, message: (err as Error).message };
+    }
+  });
+}
