@@ -4,7 +4,7 @@ import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type Example, exampleStrips } from '../analysis/contexts';
 import { type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
-import { GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
+import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae } from '../analysis/sae-registry';
@@ -90,10 +90,19 @@ export class FeatureJobs {
       const encoder = { cfg: sae.cfg, weights: sae.weights };
       // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
       const device = a.device === 'gpu' && gpuStatsSupported(encoder) ? 'gpu' : 'cpu';
-      const stats: FeatureStats =
-        device === 'gpu'
-          ? await featureStatsGpu(await requestDevice({ label: 'feature-stats' }), encoder, batches, opts, progress, this.control.signal, STATS_BATCH)
-          : await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+      let used: 'gpu' | 'cpu' = device;
+      let stats: FeatureStats;
+      try {
+        stats =
+          device === 'gpu'
+            ? await featureStatsGpu(await requestDevice({ label: 'feature-stats' }), encoder, batches, opts, progress, this.control.signal, STATS_BATCH)
+            : await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+      } catch (err) {
+        // A BatchTopK batch too concentrated for the GPU's per-row candidates: the CPU pass selects exactly.
+        if (!(err instanceof BatchTopkCapError)) throw err;
+        used = 'cpu';
+        stats = await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+      }
       const record: FeatureStatsRecord = {
         saeId: a.saeId,
         appVersion: APP_VERSION,
@@ -103,7 +112,7 @@ export class FeatureJobs {
         topTokens: await reader.tokenIds(stats.top.rows),
         vocab: model && model.id === reader.run.modelId ? vocabOf(model) : null,
         seconds: (performance.now() - t0) / 1000,
-        device,
+        device: used,
         createdAt: Date.now(),
       };
       await db.put('featureStats', record);
@@ -119,7 +128,8 @@ export class FeatureJobs {
   }
 
   private async unitFor(sae: OpenedSae, feature: number) {
-    if (gpuStatsSupported(sae)) {
+    // BatchTopK's selection depends on the batch: encode the context rows together on the CPU.
+    if (gpuStatsSupported(sae) && sae.cfg.architecture !== 'batchtopk') {
       try {
         if (this.gpuEncoder?.saeId !== sae.record.id) {
           const device = await requestDevice({ label: 'feature-pages' });

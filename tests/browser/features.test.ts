@@ -60,6 +60,7 @@ describe('feature dashboards', () => {
     // Virtualised: far fewer rows in the DOM than features.
     expect(await page.getByTestId('feature-row').count()).toBeLessThan(60);
 
+    if (process.env.SSE_SCREENSHOTS) await page.screenshot({ path: join(process.env.SSE_SCREENSHOTS, 'feature-browser.png') });
     await page.getByTestId('feature-search').fill('whale');
     await page.getByTestId('feature-search-go').click();
     await expect.poll(async () => (await page.getByTestId('search-count').textContent()) ?? '', { timeout: 60_000 }).toMatch(/^[1-9]\d* matching/);
@@ -83,6 +84,7 @@ describe('feature dashboards', () => {
     const center = page.getByTestId('top-example').first().locator('.tok.center');
     expect(Number(await center.getAttribute('data-act'))).toBeCloseTo(strips[0].act, 4);
 
+    if (process.env.SSE_SCREENSHOTS) await page.screenshot({ path: join(process.env.SSE_SCREENSHOTS, 'feature-page.png'), fullPage: true });
     // The URL alone reopens the page (bookmark / share): a fresh load of the same address, no model loaded.
     await page.reload();
     await page.getByTestId('top-example').first().waitFor({ timeout: 120_000 });
