@@ -57,6 +57,12 @@ export interface GenerateOptions extends SampleOptions {
   eosTokenId: number | null;
   /** Added at the model's steering hook on every position (shape [1, 1, dim] broadcasts). */
   steer?: SteerSpec;
+  /**
+   * A steer that depends on the positions' activations at the model's steering hook (SAE clamp / ablate): each
+   * step first runs with no steer to read the hook (the model must expose it), then runs again with
+   * `steerFrom(x [T, dim], T)`. Overrides `steer`.
+   */
+  steerFrom?: (x: Float32Array, T: number) => SteerSpec;
   /** Recompute the whole sequence each step instead of using the KV cache (for comparison and benchmarks). */
   noCache?: boolean;
   signal?: AbortSignal;
@@ -81,12 +87,14 @@ export async function* generate(model: Gpt2Model, prompt: number[], o: GenerateO
       let logits: Float32Array;
       if (useCache) {
         const fresh = step === 0 ? ids : ids.slice(-1);
-        const out = await model.forwardWithCache([fresh], past, { steer: o.steer });
+        const steer = o.steerFrom ? await readAndSteer(model, fresh, past, o.steerFrom) : o.steer;
+        const out = await model.forwardWithCache([fresh], past, { steer });
         past?.dispose();
         past = out.present;
         logits = lastLogits(out, fresh.length, model.cfg.vocabSize);
       } else {
-        const out = await model.forward([ids], { steer: o.steer });
+        const steer = o.steerFrom ? o.steerFrom(await hookOf(model, await model.forward([ids])), ids.length) : o.steer;
+        const out = await model.forward([ids], { steer });
         logits = lastLogits(out, ids.length, model.cfg.vocabSize);
       }
       const id = sampleToken(logits, o, rand);
@@ -97,6 +105,20 @@ export async function* generate(model: Gpt2Model, prompt: number[], o: GenerateO
   } finally {
     past?.dispose();
   }
+}
+
+/** The steering hook's activations [T, dim] from a forward result (the model must expose its steering hook). */
+async function hookOf(model: Gpt2Model, out: { hooks: Record<string, { data: Float32Array }> }): Promise<Float32Array> {
+  const at = model.steerAt;
+  if (!at || !out.hooks[at]) throw new RangeError(`generate: steerFrom needs a model that steers at a hook and exposes it (build it with steerAt and hooks: [${at ?? 'the hook'}])`);
+  return out.hooks[at].data;
+}
+
+/** Pass A of a two-pass step: the new positions' hook activations with no steer there (past already steered). */
+async function readAndSteer(model: Gpt2Model, fresh: number[], past: KvCache | null, steerFrom: (x: Float32Array, T: number) => SteerSpec): Promise<SteerSpec> {
+  const probe = await model.forwardWithCache([fresh], past);
+  probe.present.dispose();
+  return steerFrom(await hookOf(model, probe), fresh.length);
 }
 
 function lastLogits(out: { logits: { data: Float32Array } | null; logitsLast: { data: Float32Array } | null }, T: number, V: number): Float32Array {
