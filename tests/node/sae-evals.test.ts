@@ -119,6 +119,12 @@ describe('saeFaithfulness', () => {
     expect(r.ceZero).toBeGreaterThan(r.ceClean + 0.1); // zero-ablation hurts, so the ratio is well conditioned
     expect(r.l0).toBeGreaterThan(0.9 * cfg.nEmbd); // one of ReLU(x), ReLU(−x) fires per non-zero coordinate
     expect(r.l0).toBeLessThanOrEqual(cfg.nEmbd);
+
+    // Excluding nothing brings the BOS rows into FVU and L0; no target is BOS in these windows either way.
+    const all = await saeFaithfulness(model, sae, windows, { excludeTokens: [] });
+    expect(all.rows).toBe(all.tokens);
+    expect(all.predictions).toBe(r.predictions);
+    expect(all.fvu).toBe(0);
   });
 
   it('a zero-reconstruction SAE recovers none of it (its splice is the zero-ablation)', async () => {
