@@ -6,6 +6,7 @@ import { ModelPanel } from './components/ModelPanel';
 import { PromptPanel } from './components/PromptPanel';
 import { RunsPanel } from './components/RunsPanel';
 import { SaesPanel } from './components/SaesPanel';
+import { SteerPage } from './components/SteerPage';
 import { TrainPanel } from './components/TrainPanel';
 import { WebGpuBadge } from './components/WebGpuBadge';
 import { useRoute } from './route';
@@ -35,6 +36,7 @@ export function App() {
           {route.page === 'browser' && <FeatureBrowser saeId={route.saeId} />}
           {route.page === 'feature' && <FeaturePage saeId={route.saeId} feature={route.feature} />}
           {route.page === 'inspect' && <InspectPage saeId={route.saeId} />}
+          {route.page === 'steer' && <SteerPage key={route.saeId} saeId={route.saeId} query={route.query} />}
         </main>
       )}
     </div>

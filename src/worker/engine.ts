@@ -15,6 +15,7 @@ import {
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
 import { FeatureJobs, type TextModel } from './feature-jobs';
+import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 
@@ -34,6 +35,7 @@ export class LabEngine implements Engine {
   private readonly store = new StoreJobs();
   private readonly saes = new SaeJobs();
   private readonly features = new FeatureJobs();
+  private readonly generation = new GenerateJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -93,6 +95,15 @@ export class LabEngine implements Engine {
       featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
       searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.needTextModel()),
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
+      generate: async (a) => {
+        const loaded = this.needLoaded();
+        const model = { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
+        return this.generation.generate(await this.store.db(), model, a, (index, id, token) => onProgress?.({ phase: 'generate', detail: { index, id, token } }));
+      },
+      cancelGenerate: async () => {
+        this.generation.cancel();
+        return null;
+      },
       inspectText: async (a) => this.features.inspect(await this.store.db(), a.saeId, a.text, a.topK ?? 5, this.needTextModel()),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
@@ -135,6 +146,7 @@ export class LabEngine implements Engine {
   private async unload(): Promise<void> {
     await this.model?.dispose();
     await this.harvestNet?.model.dispose();
+    await this.generation.dispose();
     this.model = null;
     this.harvestNet = null;
     this.loaded = null;

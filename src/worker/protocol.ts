@@ -3,6 +3,8 @@
 import type { Example } from '../analysis/contexts';
 import type { SaeInfo } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
+import type { SampleOptions } from '../model/generate';
+import type { FeatureSteer } from '../model/steering';
 import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
 import type { LoadProgress } from '../model/sources';
@@ -127,6 +129,25 @@ export interface InspectResult {
   tokens: { id: number; text: string; features: { feature: number; act: number }[] }[];
 }
 
+/** One generation: the prompt's continuation, optionally steered with SAE features at the SAE's hook. */
+export interface GenerateRequest {
+  prompt: string;
+  sampling: SampleOptions;
+  maxTokens: number;
+  /** null: no steering (the same model, its steer input at zero). */
+  steering: { saeId: string; steers: FeatureSteer[] } | null;
+  /** The SAE whose hook the model steers at even when `steering` is null (so clean and steered runs share a model). */
+  saeId: string | null;
+}
+
+export interface GenerateResult {
+  ids: number[];
+  tokens: string[];
+  text: string;
+  /** A newer request (or cancelGenerate) stopped this one. */
+  cancelled: boolean;
+}
+
 export interface TrainOptions {
   runId: string;
   hook: string;
@@ -217,6 +238,9 @@ export interface EngineApi {
   searchFeatures: [{ saeId: string; query: string }, number[]];
   featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
+  /** Streams tokens as progress; a newer generate call cancels one still running. */
+  generate: [GenerateRequest, GenerateResult];
+  cancelGenerate: [Record<string, never>, null];
 }
 
 export type Method = keyof EngineApi;
@@ -230,7 +254,8 @@ export type ProgressEvent =
   | { phase: 'harvest'; detail: HarvestProgress }
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
-  | { phase: 'features'; detail: FeatureStatsProgress };
+  | { phase: 'features'; detail: FeatureStatsProgress }
+  | { phase: 'generate'; detail: { index: number; id: number; token: string } };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

@@ -123,6 +123,28 @@ describe('feature dashboards', () => {
     expect(app.errors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
 
+  it('steers from a feature page: moving the slider changes the steered text and leaves the clean one', async () => {
+    const { page } = app; // the model is loaded (previous tests)
+    const hit = await callInPage<{ feature: number } | null>(page, CHECK, 'featureWithTopRowFrom', saeId, 'moby.txt');
+    await page.evaluate(([id, f]) => (window.location.hash = `#/sae/${id}/feature/${f}`), [saeId, hit!.feature] as const);
+    await page.getByTestId('steer-link').click();
+    await page.getByTestId('steer-page').waitFor({ timeout: 30_000 });
+    await page.getByTestId('steer-temperature').fill('0');
+    const done = (id: string) => page.locator(`[data-testid="${id}"][data-done="true"]`);
+    await done('clean-text').waitFor({ timeout: 120_000 });
+    await done('steered-text').waitFor({ timeout: 120_000 });
+    const clean = await page.getByTestId('clean-text').textContent();
+    const before = await page.getByTestId('steered-text').textContent();
+    // The page's address is the preset.
+    expect(decodeURIComponent(await page.evaluate(() => window.location.hash))).toContain(`f=${hit!.feature}:add:4`);
+    await page.getByTestId('steer-slider').focus();
+    await page.keyboard.press('End'); // +10 × max activation
+    await expect.poll(async () => (await done('steered-text').count()) > 0 && (await page.getByTestId('steered-text').textContent()) !== before, { timeout: 120_000 }).toBe(true);
+    expect(await page.getByTestId('steered-text').textContent()).not.toBe(clean);
+    expect(await page.getByTestId('clean-text').textContent()).toBe(clean);
+    expect(decodeURIComponent(await page.evaluate(() => window.location.hash))).toContain(`f=${hit!.feature}:add:10`);
+  });
+
   it('loads the same SAE from its SAELens files and lists it beside the trained one', async () => {
     const { page } = app;
     await page.evaluate(() => (window.location.hash = '#/'));

@@ -2,7 +2,8 @@
 // examples as shaded token strips, samples from each activation interval, and the ± logit tables.
 import { useEffect } from 'react';
 import { loadPage, useFeatures } from '../features-store';
-import { browserHref, featureHref } from '../route';
+import { browserHref, featureHref, steerHref } from '../route';
+import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
 import { Histogram } from './Histogram';
 import { TokenStrip } from './TokenStrip';
 
@@ -36,6 +37,9 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
         <a href={browserHref(saeId)}>← all features</a>
         {feature > 0 && <a href={featureHref(saeId, feature - 1)}>‹ {feature - 1}</a>}
         {p && feature + 1 < p.dSae && <a href={featureHref(saeId, feature + 1)}>{feature + 1} ›</a>}
+        <a href={steerHref(saeId, encodeSetup({ ...DEFAULT_SETUP, features: [{ feature, mode: 'add', multiple: 4 }] }))} data-testid="steer-link">
+          Steer with this feature
+        </a>
       </div>
       <h2>
         Feature {feature} {p && <span className="muted">of {p.saeName} · {p.hook}</span>}

@@ -1,0 +1,61 @@
+// Steering as the page sees it: the clean and the steered continuation of one prompt, streamed token by token.
+// The clean one is kept while only the steering changes; a newer run cancels the one in flight (the engine runs one
+// generation at a time), so dragging a slider only pays for where it stops.
+import { create } from 'zustand';
+import { describeError } from '../core/errors';
+import type { FeatureSteer } from '../model/steering';
+import type { GenerateRequest } from '../worker/protocol';
+import type { SteerSetup } from './steer-preset';
+import { useLab } from './store';
+
+export interface Continuation {
+  key: string;
+  tokens: string[];
+  done: boolean;
+}
+
+export interface SteerState {
+  clean: Continuation | null;
+  steered: Continuation | null;
+  error: string | null;
+}
+
+export const useSteer = create<SteerState>(() => ({ clean: null, steered: null, error: null }));
+const set = useSteer.setState;
+const get = useSteer.getState;
+
+const samplingKey = (s: SteerSetup) => JSON.stringify([s.prompt, s.maxTokens, s.temperature, s.topK, s.topP, s.seed]);
+
+async function run(kind: 'clean' | 'steered', key: string, req: GenerateRequest): Promise<boolean> {
+  const engine = useLab.getState().engine;
+  if (!engine) return false;
+  set({ [kind]: { key, tokens: [], done: false } });
+  const r = await engine.call('generate', req, (p) => {
+    if (p.phase !== 'generate') return;
+    const cur = get()[kind];
+    if (cur?.key === key) set({ [kind]: { ...cur, tokens: [...cur.tokens, p.detail.token] } });
+  });
+  if (r.cancelled) return false;
+  set({ [kind]: { key, tokens: r.tokens, done: true } });
+  return true;
+}
+
+/** Regenerates what the setup changed: the clean continuation when prompt or sampling changed, then the steered one. */
+export async function regenerate(saeId: string, setup: SteerSetup, steers: FeatureSteer[]): Promise<void> {
+  const base = {
+    prompt: setup.prompt,
+    sampling: { temperature: setup.temperature, topK: setup.topK, topP: setup.topP, seed: setup.seed },
+    maxTokens: setup.maxTokens,
+    saeId,
+  };
+  const cleanKey = samplingKey(setup);
+  const steerKey = `${cleanKey}|${JSON.stringify(steers)}`;
+  try {
+    set({ error: null });
+    const clean = get().clean;
+    if (!(clean?.key === cleanKey && clean.done) && !(await run('clean', cleanKey, { ...base, steering: null }))) return;
+    await run('steered', steerKey, { ...base, steering: steers.length ? { saeId, steers } : null });
+  } catch (err) {
+    set({ error: describeError(err) });
+  }
+}

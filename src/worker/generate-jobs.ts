@@ -1,0 +1,90 @@
+// Generation inside the engine: one in flight at a time (a newer request cancels the older, so a slider that moves
+// quickly only pays for its last position), tokens streamed as they come, optionally steered with SAE features.
+import { LabError } from '../core/errors';
+import type { Gpt2Weights } from '../core/weights';
+import type { Gpt2Config } from '../core/config';
+import { openSae } from '../analysis/sae-registry';
+import { generate } from '../model/generate';
+import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
+import type { Backend } from '../model/runtime';
+import { additiveSteer, needsActivations, steerFor } from '../model/steering';
+import type { Gpt2Tokenizer } from '../model/tokenizer';
+import type { StoreDb } from '../store/schema';
+import type { GenerateRequest, GenerateResult } from './protocol';
+
+export interface GenerationModel {
+  id: string;
+  cfg: Gpt2Config;
+  weights: Gpt2Weights | null;
+  tokenizer: Gpt2Tokenizer;
+  backend: Backend;
+}
+
+export class GenerateJobs {
+  private net: { key: string; model: Gpt2Model } | null = null;
+  private control: AbortController | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+
+  async generate(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (index: number, id: number, token: string) => void): Promise<GenerateResult> {
+    this.control?.abort();
+    const control = (this.control = new AbortController());
+    // One onnxruntime session serves every generation: wait for the cancelled one to reach its next step boundary.
+    const previous = this.running;
+    const run = previous.catch(() => undefined).then(() => this.run(db, m, r, onToken, control));
+    this.running = run;
+    return run;
+  }
+
+  private async run(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (index: number, id: number, token: string) => void, control: AbortController): Promise<GenerateResult> {
+    if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
+    try {
+      const sae = r.steering ? await openSae(db, r.steering.saeId) : r.saeId ? await openSae(db, r.saeId) : null;
+      if (sae && sae.cfg.model_name !== m.id) throw new LabError(`this SAE was trained on ${sae.cfg.model_name}, but ${m.id} is loaded`);
+      const hook = sae?.cfg.hook_name ?? null;
+      const model = await this.model(m, hook);
+      if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
+      const ids = m.tokenizer.encode(r.prompt);
+      const prompt = [m.cfg.bosTokenId, ...ids];
+      const steers = r.steering?.steers ?? [];
+      const steering = sae && steers.length ? { cfg: sae.cfg, weights: sae.weights } : null;
+      const out: number[] = [];
+      for await (const t of generate(model, prompt, {
+        ...r.sampling,
+        maxTokens: Math.min(r.maxTokens, m.cfg.nPositions - prompt.length),
+        eosTokenId: m.cfg.eosTokenId,
+        signal: control.signal,
+        steer: steering && !needsActivations(steers) ? additiveSteer(steering, steers) : undefined,
+        steerFrom: steering && needsActivations(steers) ? (x, T) => steerFor(steering, steers, x, T) : undefined,
+      })) {
+        out.push(t.id);
+        onToken(out.length - 1, t.id, m.tokenizer.tokenText(t.id));
+      }
+      const tokens = out.map((id) => m.tokenizer.tokenText(id));
+      return { ids: out, tokens, text: m.tokenizer.decode(out), cancelled: control.signal.aborted };
+    } finally {
+      if (this.control === control) this.control = null;
+    }
+  }
+
+  cancel(): void {
+    this.control?.abort();
+  }
+
+  /** A KV-cache model with logits for the last position, steerable (and exposing) the SAE's hook if any. */
+  private async model(m: GenerationModel, hook: string | null): Promise<Gpt2Model> {
+    const key = `${m.id}|${hook ?? ''}|${m.backend}`;
+    if (this.net?.key === key) return this.net.model;
+    if (!m.weights) throw new LabError('generation needs a model loaded from safetensors (a pre-built .onnx has no KV cache)');
+    await this.net?.model.dispose();
+    this.net = null;
+    const model = await createGpt2Model(m.weights, m.cfg, { backend: m.backend, kvCache: true, logits: 'last', ...(hook ? { steerAt: hook, hooks: [hook] } : {}), modelId: m.id });
+    this.net = { key, model };
+    return model;
+  }
+
+  async dispose(): Promise<void> {
+    this.control?.abort();
+    await this.net?.model.dispose();
+    this.net = null;
+  }
+}
