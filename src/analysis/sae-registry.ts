@@ -21,6 +21,23 @@ export interface SaeInfo {
   createdAt: number;
   /** The feature statistics pass, once run. */
   stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
+  /** The last faithfulness evaluation (CE loss recovered, KL, FVU, L0), once run. */
+  evals: FaithfulnessSummary | null;
+}
+
+export interface FaithfulnessSummary {
+  runId: string;
+  runName: string;
+  trainingRun: boolean;
+  windows: number;
+  predictions: number;
+  ceClean: number;
+  ceSae: number;
+  ceZero: number;
+  ceLossRecovered: number;
+  klCleanSae: number;
+  fvu: number;
+  l0: number;
 }
 
 export interface OpenedSae {
@@ -75,6 +92,7 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         k: cfg.k ?? null,
         createdAt: r.createdAt,
         stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
+        evals: (r.evals as FaithfulnessSummary | undefined) ?? null,
       };
     })
     .sort((a, b) => b.createdAt - a.createdAt);

@@ -110,6 +110,8 @@ export interface SaeRecord {
   cfg: Record<string, unknown>; //  SaeConfig (src/sae/sae.ts), normalize_activations 'none': takes raw activations
   weights: Record<string, Float32Array>; // SaeWeights
   createdAt: number;
+  /** The last faithfulness evaluation (src/worker/eval-jobs.ts SaeEvalSummary), if any. */
+  evals?: Record<string, unknown>;
 }
 
 /** A feature statistics pass of an SAE over a run (src/analysis/feature-stats.ts FeatureStats), one per SAE. */

@@ -8,6 +8,7 @@ import { useLab } from './store';
 export interface FeaturesState {
   saes: SaeInfo[];
   adding: boolean;
+  evaluating: string | null;
   stats: { saeId: string; progress: FeatureStatsProgress | null } | null;
   table: FeatureTable | null;
   search: { query: string; hits: number[] | null; busy: boolean };
@@ -20,6 +21,7 @@ export interface FeaturesState {
 export const useFeatures = create<FeaturesState>(() => ({
   saes: [],
   adding: false,
+  evaluating: null,
   stats: null,
   table: null,
   search: { query: '', hits: null, busy: false },
@@ -81,6 +83,16 @@ export async function computeStats(saeId: string, runId: string, device: 'gpu' |
   set({ stats: { saeId, progress: null } });
   await guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && set({ stats: { saeId, progress: p.detail } })));
   set({ stats: null, table: get().table?.saeId === saeId ? null : get().table });
+  await refreshSaes();
+}
+
+/** Faithfulness (CE loss recovered, KL, FVU, L0) of an SAE on the first windows of a run. */
+export async function evaluateSae(saeId: string, runId: string): Promise<void> {
+  const e = engine();
+  if (!e || get().evaluating) return;
+  set({ evaluating: saeId });
+  await guarded(() => e.call('evaluateSae', { saeId, runId }));
+  set({ evaluating: null });
   await refreshSaes();
 }
 

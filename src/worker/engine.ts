@@ -15,6 +15,11 @@ import {
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
 import { FeatureJobs, type TextModel } from './feature-jobs';
+import { openSae } from '../analysis/sae-registry';
+import type { FaithfulnessSummary } from '../analysis/sae-registry';
+import { loadSaeLens } from '../sae/saelens';
+import type { StoreDb } from '../store/schema';
+import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
 import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
@@ -36,6 +41,7 @@ export class LabEngine implements Engine {
   private readonly saes = new SaeJobs();
   private readonly features = new FeatureJobs();
   private readonly generation = new GenerateJobs();
+  private readonly evals = new EvalJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -64,13 +70,16 @@ export class LabEngine implements Engine {
         return null;
       },
       rowContext: (a) => this.store.context(a.runId, a.row, this.loaded?.tokenizer ?? null),
-      trainSae: async (a) =>
-        this.saes.train(
-          await this.store.db(),
+      trainSae: async (a) => {
+        const db = await this.store.db();
+        const summary = await this.saes.train(
+          db,
           a,
           (detail) => onProgress?.({ phase: 'train', detail }),
           (detail) => onProgress?.({ phase: 'density', detail }),
-        ),
+        );
+        return { ...summary, evals: await this.evalTrained(db, summary.trainingId, summary.runId).catch(() => null) };
+      },
       stopTraining: async () => {
         this.saes.stop();
         return null;
@@ -95,6 +104,14 @@ export class LabEngine implements Engine {
       featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
       searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.needTextModel()),
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
+      evaluateSae: async (a) => {
+        const db = await this.store.db();
+        const sae = await openSae(db, a.saeId);
+        const trainedOn = sae.record.source.kind === 'trained' ? ((await db.get('saeTrainings', sae.record.source.trainingId))?.runId ?? null) : null;
+        const r = await this.evals.evaluate(db, this.evalModel(), sae, a.runId, trainedOn, a.windows, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
+        await db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> });
+        return (await this.features.list(db)).find((s) => s.id === a.saeId)!;
+      },
       generate: async (a) => {
         const loaded = this.needLoaded();
         const model = { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
@@ -117,6 +134,20 @@ export class LabEngine implements Engine {
   private needLoaded(): Loaded {
     if (!this.loaded) throw new NoModelError();
     return this.loaded;
+  }
+
+  private evalModel(): EvalModel {
+    const loaded = this.needLoaded();
+    return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, backend: this.need().status.backend };
+  }
+
+  /** A finished training's faithfulness on the first windows of its own run (the summary says so). */
+  private async evalTrained(db: StoreDb, trainingId: string, runId: string): Promise<FaithfulnessSummary | null> {
+    if (!this.loaded?.weights) return null;
+    const files = await this.saes.files(db, trainingId);
+    const sae = loadSaeLens({ cfgJson: JSON.parse(files['cfg.json']), weights: files['sae_weights.safetensors'] });
+    if (sae.cfg.model_name !== this.loaded.id) return null;
+    return summarise(await this.evals.evaluate(db, this.evalModel(), sae, runId, runId, 8));
   }
 
   /** The loaded model as the feature pages use it (token strings, logit tables, hook activations of a prompt). */
@@ -147,6 +178,7 @@ export class LabEngine implements Engine {
     await this.model?.dispose();
     await this.harvestNet?.model.dispose();
     await this.generation.dispose();
+    await this.evals.dispose();
     this.model = null;
     this.harvestNet = null;
     this.loaded = null;
@@ -230,4 +262,10 @@ export function topTokens(logits: Float32Array, k: number, text: (id: number) =>
   for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
   const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, k);
   return order.map((id) => ({ id, token: text(id), prob: Math.exp(logits[id] - max) / z, logit: logits[id] }));
+}
+
+/** The figures a list or a summary shows (the full result has more). */
+function summarise(r: SaeEvalSummary): FaithfulnessSummary {
+  const { runId, runName, trainingRun, windows, predictions, ceClean, ceSae, ceZero, ceLossRecovered, klCleanSae, fvu, l0 } = r;
+  return { runId, runName, trainingRun, windows, predictions, ceClean, ceSae, ceZero, ceLossRecovered, klCleanSae, fvu, l0 };
 }

@@ -1,7 +1,7 @@
 // The typed message protocol between the page and the model worker (web-llm style):
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
 import type { Example } from '../analysis/contexts';
-import type { SaeInfo } from '../analysis/sae-registry';
+import type { FaithfulnessSummary, SaeInfo } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
 import type { SampleOptions } from '../model/generate';
 import type { FeatureSteer } from '../model/steering';
@@ -83,7 +83,7 @@ export type SaeSource =
   | { kind: 'files'; name: string; cfgJson: string; weights: Uint8Array }
   | { kind: 'hub'; repo: string; path: string; hubUrl?: string };
 
-export type { Example, SaeInfo };
+export type { Example, FaithfulnessSummary, SaeInfo };
 
 export interface FeatureStatsProgress {
   pass: number; //  1: counts, maxima, top rows · 2: histograms, band samples
@@ -207,6 +207,8 @@ export interface TrainSummary {
   inputScale: number;
   device: 'gpu' | 'cpu';
   seconds: number;
+  /** Faithfulness on the first windows of the training run (not held out); null when the run's model is not loaded. */
+  evals: FaithfulnessSummary | null;
 }
 
 /** Method name → [argument, result]. The engine and the worker client both implement this. */
@@ -240,6 +242,8 @@ export interface EngineApi {
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
   /** Streams tokens as progress; a newer generate call cancels one still running. */
   generate: [GenerateRequest, GenerateResult];
+  /** CE loss recovered, KL, FVU and L0 of an SAE on the first windows of a run; saved with the SAE. */
+  evaluateSae: [{ saeId: string; runId: string; windows?: number }, SaeInfo];
   cancelGenerate: [Record<string, never>, null];
 }
 
@@ -255,7 +259,8 @@ export type ProgressEvent =
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
-  | { phase: 'generate'; detail: { index: number; id: number; token: string } };
+  | { phase: 'generate'; detail: { index: number; id: number; token: string } }
+  | { phase: 'evaluate'; detail: { done: number; total: number } };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

@@ -200,6 +200,7 @@ export class SaeJobs {
         inputScale: result.inputScale,
         device: opts.device,
         seconds: elapsed() / 1000,
+        evals: null, // filled by the engine when the run's model is loaded
       };
     } finally {
       this.control = null;

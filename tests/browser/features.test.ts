@@ -42,6 +42,10 @@ afterAll(async () => {
 describe('feature dashboards', () => {
   it('registers the trained SAE and runs the statistics pass with progress', async () => {
     const { page } = app;
+    // The training summary carries the SAE's faithfulness on its own run.
+    const trained = page.getByTestId('train-panel').getByTestId('faithfulness');
+    await trained.waitFor({ timeout: 60_000 });
+    expect(await trained.textContent()).toMatch(/CE loss recovered -?[\d.]+ .* \(its training data, not held out\)/);
     await page.getByTestId('train-to-dashboards').click();
     await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
     saeId = await callInPage<string>(page, CHECK, 'onlySaeId');
@@ -49,6 +53,13 @@ describe('feature dashboards', () => {
     await page.getByTestId('compute-stats').click();
     await page.getByTestId('sae-stats').waitFor({ timeout: 300_000 });
     expect(await page.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens \([\d.]+ s on the GPU\)/);
+    await page.getByTestId('evaluate-sae').click();
+    const evals = page.getByTestId('saes-panel').getByTestId('faithfulness');
+    await evals.waitFor({ timeout: 120_000 });
+    const recovered = Number(await evals.getAttribute('data-ce-recovered'));
+    expect(Number.isFinite(recovered)).toBe(true);
+    expect(recovered).toBeLessThanOrEqual(1.05); // a trained SAE sits between zero-ablation (0) and the model (1)
+    expect(recovered).toBeGreaterThan(0);
   });
 
   it('browses, searches by token, and opens a feature page whose top examples are the run’s highest activations', async () => {

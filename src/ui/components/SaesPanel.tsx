@@ -1,14 +1,15 @@
 // The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
 // feature statistics pass over a run (with a progress bar), then its feature browser and text inspection.
 import { useEffect, useState } from 'react';
-import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, refreshSaes, useFeatures } from '../features-store';
+import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
+import { Faithfulness } from './Faithfulness';
 import { useHarvest } from '../harvest-store';
 import { browserHref, inspectHref } from '../route';
 import { useLab } from '../store';
 import { defaultDevice } from '../train-store';
 
 export function SaesPanel() {
-  const { saes, stats, error, adding } = useFeatures();
+  const { saes, stats, error, adding, evaluating } = useFeatures();
   const runs = useHarvest((s) => s.runs);
   const engine = useLab((s) => s.engine);
   const [runFor, setRunFor] = useState<Record<string, string>>({});
@@ -45,6 +46,7 @@ export function SaesPanel() {
                   ) : (
                     <span className="muted">no feature stats yet</span>
                   )}
+                  {s.evals && <Faithfulness e={s.evals} />}
                   {busy && (
                     <div className="progress" data-testid="stats-progress">
                       <progress value={p ? (p.pass - 1 + p.rows / Math.max(1, p.totalRows)) / p.passes : undefined} max={1} />
@@ -81,6 +83,9 @@ export function SaesPanel() {
                       </a>
                     </>
                   )}
+                  <button className="secondary" onClick={() => void evaluateSae(s.id, runId)} disabled={!runId || !!evaluating} data-testid="evaluate-sae">
+                    {evaluating === s.id ? 'Evaluating…' : 'Evaluate'}
+                  </button>
                   <button className="danger" onClick={() => void deleteSae(s.id)} data-testid="delete-sae">
                     Delete
                   </button>

@@ -4,6 +4,7 @@ import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
 import { defaultDevice, downloadSae, pauseTraining, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
+import { Faithfulness } from './Faithfulness';
 import { LineChart } from './LineChart';
 
 export function TrainPanel() {
@@ -118,6 +119,7 @@ export function TrainPanel() {
           {t.summary.aborted ? ' (stopped early)' : ''}.
         </p>
       )}
+      {t.summary?.evals && <Faithfulness e={t.summary.evals} />}
       {!t.training && unfinished.length > 0 && (
         <div data-testid="trainings">
           <h3>Interrupted trainings (checkpointed in this browser)</h3>
