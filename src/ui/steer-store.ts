@@ -15,12 +15,16 @@ export interface Continuation {
 }
 
 export interface SteerState {
+  /** The setup last shown on a steering page, so feature pages can add to it. */
+  last: { saeId: string; setup: SteerSetup } | null;
   clean: Continuation | null;
   steered: Continuation | null;
   error: string | null;
 }
 
-export const useSteer = create<SteerState>(() => ({ clean: null, steered: null, error: null }));
+export const useSteer = create<SteerState>(() => ({ last: null, clean: null, steered: null, error: null }));
+
+export const rememberSetup = (saeId: string, setup: SteerSetup) => set({ last: { saeId, setup } });
 const set = useSteer.setState;
 const get = useSteer.getState;
 

@@ -154,6 +154,11 @@ describe('feature dashboards', () => {
     expect(await page.getByTestId('steered-text').textContent()).not.toBe(clean);
     expect(await page.getByTestId('clean-text').textContent()).toBe(clean);
     expect(decodeURIComponent(await page.evaluate(() => window.location.hash))).toContain(`f=${hit!.feature}:add:10`);
+    // Another feature's page offers to join this steering: two sliders then.
+    const other = hit!.feature === 0 ? 1 : 0;
+    await page.evaluate(([id, f]) => (window.location.hash = `#/sae/${id}/feature/${f}`), [saeId, other] as const);
+    await page.getByTestId('steer-add-link').click();
+    await expect.poll(() => page.getByTestId('steer-feature').count(), { timeout: 30_000 }).toBe(2);
   });
 
   it('loads the same SAE from its SAELens files and lists it beside the trained one', async () => {

@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { loadPage, useFeatures } from '../features-store';
 import { browserHref, featureHref, steerHref } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
+import { useSteer } from '../steer-store';
 import { Histogram } from './Histogram';
 import { TokenStrip } from './TokenStrip';
 
@@ -27,6 +28,7 @@ function LogitTable({ title, rows, testId }: { title: string; rows: { token: str
 
 export function FeaturePage({ saeId, feature }: { saeId: string; feature: number }) {
   const { page, pageLoading, error } = useFeatures();
+  const last = useSteer((s) => s.last);
   useEffect(() => {
     void loadPage(saeId, feature);
   }, [saeId, feature]);
@@ -40,6 +42,11 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
         <a href={steerHref(saeId, encodeSetup({ ...DEFAULT_SETUP, features: [{ feature, mode: 'add', multiple: 4 }] }))} data-testid="steer-link">
           Steer with this feature
         </a>
+        {last?.saeId === saeId && last.setup.features.length > 0 && !last.setup.features.some((e) => e.feature === feature) && (
+          <a href={steerHref(saeId, encodeSetup({ ...last.setup, features: [...last.setup.features, { feature, mode: 'add', multiple: 4 }] }))} data-testid="steer-add-link">
+            Add to the steering of {last.setup.features.map((e) => `#${e.feature}`).join(', ')}
+          </a>
+        )}
       </div>
       <h2>
         Feature {feature} {p && <span className="muted">of {p.saeName} · {p.hook}</span>}

@@ -6,7 +6,7 @@ import type { FeatureSteer, SteerMode } from '../../model/steering';
 import { loadTable, useFeatures } from '../features-store';
 import { featureHref, steerHref } from '../route';
 import { type SteerSetup, decodeSetup, encodeSetup } from '../steer-preset';
-import { regenerate, useSteer } from '../steer-store';
+import { regenerate, rememberSetup, useSteer } from '../steer-store';
 import { useLab } from '../store';
 
 const DEBOUNCE_MS = 300;
@@ -27,6 +27,7 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
   // The address is the preset: keep it in step without adding history entries.
   useEffect(() => {
     window.history.replaceState(null, '', steerHref(saeId, encodeSetup(setup)));
+    rememberSetup(saeId, setup);
   }, [saeId, setup]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
