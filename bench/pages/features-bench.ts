@@ -3,6 +3,7 @@
 // the plain-loop encoder + the stats kernels' twins), in the same page.
 import { featureStatsCpu } from '../../src/analysis/feature-pass';
 import { featureStatsGpu } from '../../src/analysis/feature-stats-gpu';
+import { createOnnxEncoder } from '../../src/analysis/onnx-encoder';
 import { adapterName, requestDevice } from '../../src/gpu/device';
 import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { gaussian, mulberry32 } from '../../src/sae/train/rng';
@@ -19,7 +20,8 @@ export interface FeaturesBenchRequest {
 export interface FeaturesBenchResult {
   adapter: string;
   gpuMsPerRow: number;
-  cpuMsPerRow: number;
+  cpuMsPerRow: number; //     plain-JS encoder
+  onnxMsPerRow: number; //    encoder matmul on onnxruntime wasm (what the app's CPU pass uses)
   warmupMs: number;
 }
 
@@ -49,5 +51,11 @@ export async function benchFeatures(r: FeaturesBenchRequest): Promise<FeaturesBe
   t = performance.now();
   await featureStatsCpu(cpu.sae, cpu.batches);
   const cpuMsPerRow = (performance.now() - t) / r.cpuRows;
-  return { adapter: await adapterName(device), gpuMsPerRow, cpuMsPerRow, warmupMs };
+  const onnxRows = setup(r, r.rows);
+  const enc = await createOnnxEncoder(onnxRows.sae);
+  t = performance.now();
+  await featureStatsCpu(onnxRows.sae, onnxRows.batches, {}, undefined, undefined, (x, n) => enc.acts(x, n));
+  const onnxMsPerRow = (performance.now() - t) / r.rows;
+  await enc.dispose();
+  return { adapter: adapterName(device), gpuMsPerRow, cpuMsPerRow, onnxMsPerRow, warmupMs };
 }

@@ -3,7 +3,8 @@
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type Example, exampleStrips } from '../analysis/contexts';
-import { type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
+import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
+import { createOnnxEncoder } from '../analysis/onnx-encoder';
 import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
@@ -96,12 +97,12 @@ export class FeatureJobs {
         stats =
           device === 'gpu'
             ? await featureStatsGpu(await requestDevice({ label: 'feature-stats' }), encoder, batches, opts, progress, this.control.signal, STATS_BATCH)
-            : await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+            : await statsOnCpu(encoder, batches, opts, progress, this.control.signal);
       } catch (err) {
         // A BatchTopK batch too concentrated for the GPU's per-row candidates: the CPU pass selects exactly.
         if (!(err instanceof BatchTopkCapError)) throw err;
         used = 'cpu';
-        stats = await featureStatsCpu(encoder, batches, opts, progress, this.control.signal);
+        stats = await statsOnCpu(encoder, batches, opts, progress, this.control.signal);
       }
       const record: FeatureStatsRecord = {
         saeId: a.saeId,
@@ -254,6 +255,16 @@ export class FeatureJobs {
       return { id, text: model.tokenizer.tokenText(id), features: best.map((f) => ({ feature: f, act: row[f] })) };
     });
     return { saeId, tokens };
+  }
+}
+
+/** The CPU pass with the encoder matmul on onnxruntime's wasm backend (SIMD, threads), the activation in JS. */
+async function statsOnCpu(sae: EncoderSae, batches: Batches, opts: Partial<FeatureStatsOptions>, progress: (pass: number, rows: number) => void, signal: AbortSignal): Promise<FeatureStats> {
+  const enc = await createOnnxEncoder(sae);
+  try {
+    return await featureStatsCpu(sae, batches, opts, progress, signal, (x, n) => enc.acts(x, n));
+  } finally {
+    await enc.dispose();
   }
 }
 
