@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { toyForwardBackward } from '../../src/analysis/toy/cpu/toy_forward_backward';
 import { toyGradReduce } from '../../src/analysis/toy/cpu/toy_grad_reduce';
-import { trainToyCpu } from '../../src/analysis/toy/toy-model';
+import { featureNorms, planarGaps, trainToyCpu } from '../../src/analysis/toy/toy-model';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { decodeTensor } from './pages/kernels-data';
@@ -50,6 +50,19 @@ describe('toy model of superposition: WGSL kernels and GPU trainer vs CPU (Swift
     assertClose('  W', decodeTensor(r.outputs.W), cpu.W, REL_TOL);
     assertClose('  b', decodeTensor(r.outputs.b), cpu.b, REL_TOL);
     assertClose('  lossHistory', decodeTensor(r.outputs.lossHistory), cpu.lossHistory, REL_TOL);
+  });
+
+  it('trained on the GPU for 4000 steps at S = 0.97, five equal features form a regular pentagon', async () => {
+    const cfg = { n: 5, m: 2, sparsity: 0.97, importanceDecay: 1, batch: 512, steps: 4000, lr: 3e-3, seed: 1 };
+    const r = await callInPage<ToyRunResult>(p.page, MODULE, 'runToyTrainCase', { name: 'pentagon', cfg });
+    const W = decodeTensor(r.outputs.W);
+    const norms = Array.from(featureNorms(W, 5, 2));
+    const { gaps } = planarGaps(W, 5, 2);
+    console.log(`[toy-model] GPU pentagon in ${r.ms.toFixed(0)} ms: norms ${norms.map((v) => v.toFixed(3))} gaps ${gaps.map((g) => g.toFixed(1))}°`);
+    const mean = norms.reduce((a, b) => a + b, 0) / 5;
+    expect(mean).toBeGreaterThan(0.5);
+    for (const v of norms) expect(Math.abs(v - mean) / mean).toBeLessThan(0.1);
+    for (const g of gaps) expect(Math.abs(g - 72)).toBeLessThan(5);
   });
 
   it('no console errors or page errors', () => {
