@@ -14,8 +14,7 @@
 //
 // With no dead latents the AuxK kernels still run (the dead count lives on the GPU) and add exact zeros, which
 // is what the twin's skipping them amounts to.
-import { createBuffer, readBuffer } from '../../gpu/device';
-import { adam } from '../../gpu/kernels/adam';
+import { readBuffer } from '../../gpu/device';
 import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk, decodeBatchTopkResult } from '../../gpu/kernels/batch_topk';
 import { biasGrad } from '../../gpu/kernels/bias_grad';
 import { deadUpdate } from '../../gpu/kernels/dead_update';
@@ -29,11 +28,8 @@ import { reconGrad } from '../../gpu/kernels/recon_grad';
 import { sparseDecode } from '../../gpu/kernels/sparse_decode';
 import { sparseDot } from '../../gpu/kernels/sparse_dot';
 import { topkRows } from '../../gpu/kernels/topk_rows';
-import { adamScalars } from '../cpu/adam';
-import { checkLength } from '../cpu/matmul_bias';
+import { GpuTrainBuffers, type ParamBuffers } from './gpu-state';
 import {
-  PARAM_NAMES,
-  type ParamName,
   type SaeTrainConfig,
   type SaeTrainState,
   type StepStats,
@@ -43,7 +39,6 @@ import {
   slotsPerRow,
 } from './types';
 
-type ParamBuffers = Record<ParamName, GPUBuffer>;
 
 const F = 4; // bytes per f32 / u32
 
@@ -105,29 +100,9 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
   const { dIn, dSae, kAux } = cfg;
   const k = slotsPerRow(cfg);
   const batchtopk = cfg.architecture === 'batchtopk';
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`createGpuTrainer: maxBatch = ${maxBatch} must be a positive integer`);
-  checkLength('sinceFired', state.sinceFired, dSae);
-  const owned: GPUBuffer[] = [];
-  const make = (data: ArrayBufferView | number, label: string) => {
-    const b = createBuffer(device, data, undefined, label);
-    owned.push(b);
-    return b;
-  };
-  const shapes: Record<ParamName, number> = { W_enc: dIn * dSae, b_enc: dSae, W_dec: dSae * dIn, b_dec: dIn };
-  const upload = (t: Record<ParamName, Float32Array>, prefix: string) => {
-    const out = {} as ParamBuffers;
-    for (const n of PARAM_NAMES) {
-      checkLength(`${prefix}${n}`, t[n], shapes[n]);
-      out[n] = make(t[n], `${prefix}${n}`);
-    }
-    return out;
-  };
-  const params = upload(state.params, '');
-  const m = upload(state.m, 'adam_m.');
-  const v = upload(state.v, 'adam_v.');
-  const grads = {} as ParamBuffers;
-  for (const n of PARAM_NAMES) grads[n] = make(shapes[n] * F, `grad.${n}`);
-  const sinceFired = make(state.sinceFired, 'since_fired');
+  const buf = new GpuTrainBuffers(device, dIn, dSae, state, maxBatch, 'createGpuTrainer');
+  const make = (data: ArrayBufferView | number, label: string) => buf.make(data, label);
+  const { params, grads, sinceFired } = buf;
 
   const B = maxBatch;
   const s: Scratch = {
@@ -197,8 +172,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     deadUpdate(d, { M, dSae }, { bits: s.bits, sinceFired }, enc);
     decGradProject(d, { dSae, d: dIn }, { grad: grads.W_dec, wDec: p.W_dec }, enc);
     step += 1;
-    const sc = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
-    for (const n of PARAM_NAMES) adam(d, { n: shapes[n] }, sc, { param: p[n], grad: grads[n], m: m[n], v: v[n] }, enc);
+    buf.encodeAdam(enc, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
     decRenorm(d, { dSae, d: dIn }, { wDec: p.W_dec }, enc);
   }
 
@@ -216,20 +190,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     stats: s.stats,
     selection: s.sel,
     trainStep(x, lr, rows = maxBatch, encoder) {
-      if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
-      if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);
-      let xb: GPUBuffer;
-      if (x instanceof Float32Array) {
-        // queue.writeBuffer runs before the caller's submit: a second array step in the same encoder would
-        // overwrite the first step's batch before either ran.
-        if (encoder) throw new RangeError('trainStep: with an `encoder`, pass x as a GPUBuffer (an array upload would not be ordered with the encoded steps)');
-        checkLength('x', x, rows * dIn);
-        device.queue.writeBuffer(s.x, 0, x.buffer, x.byteOffset, x.byteLength);
-        xb = s.x;
-      } else {
-        if (x.size < rows * dIn * F) throw new RangeError(`trainStep: x buffer holds ${x.size} bytes, fewer than B · d_in · 4 = ${rows * dIn * F}`);
-        xb = x;
-      }
+      const xb = buf.stepInput(x, rows, lr, s.x, encoder);
       const enc = encoder ?? device.createCommandEncoder({ label: `sae-train-step-${step + 1}` });
       encodeStep(enc, xb, lr, rows);
       lastRows = rows;
@@ -247,24 +208,12 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
       return out;
     },
     async readState() {
-      const grab = async (bufs: ParamBuffers) => {
-        const out = {} as Record<ParamName, Float32Array>;
-        for (const n of PARAM_NAMES) out[n] = await read(bufs[n], shapes[n]);
-        return out;
-      };
-      const out: SaeTrainState = {
-        params: await grab(params),
-        m: await grab(m),
-        v: await grab(v),
-        step,
-        sinceFired: await readBuffer(device, sinceFired, dSae * F, 'u32'),
-      };
+      const out = await buf.readState(step);
       if (batchtopk) out.threshold = decodeBatchTopkResult(await readBuffer(device, s.sel, BATCH_TOPK_RESULT_LEN * F, 'u32')).threshold;
       return out;
     },
     destroy() {
-      for (const b of owned) b.destroy();
-      owned.length = 0;
+      buf.destroy();
     },
   };
 }

@@ -11,8 +11,7 @@
 //   update    adam ×4
 //
 // The dense intermediates are two [B, d_sae] buffers (acts, and dL/dacts turned into dL/dpre in place).
-import { createBuffer, readBuffer } from '../../gpu/device';
-import { adam } from '../../gpu/kernels/adam';
+import { readBuffer } from '../../gpu/device';
 import { colStats } from '../../gpu/kernels/col_stats';
 import { decNormGrad } from '../../gpu/kernels/dec_norm_grad';
 import { denseBiasGrad } from '../../gpu/kernels/dense_bias_grad';
@@ -22,8 +21,7 @@ import { reconGrad } from '../../gpu/kernels/recon_grad';
 import { reluGrad } from '../../gpu/kernels/relu_grad';
 import { rowNorms } from '../../gpu/kernels/row_norms';
 import { STANDARD_STAT, STANDARD_STATS_LEN, standardFinalize } from '../../gpu/kernels/standard_finalize';
-import { adamScalars } from '../cpu/adam';
-import { checkLength } from '../cpu/matmul_bias';
+import { GpuTrainBuffers, type ParamBuffers } from './gpu-state';
 import {
   type StandardStepStats,
   type StandardTrainConfig,
@@ -32,9 +30,8 @@ import {
   l1CoefficientAt,
 } from './standard-step';
 import { type StepperFactory, trainerStepper } from './trainer';
-import { PARAM_NAMES, type ParamName, type SaeTrainState } from './types';
+import type { SaeTrainState } from './types';
 
-type ParamBuffers = Record<ParamName, GPUBuffer>;
 
 const F = 4; // bytes per f32 / u32
 
@@ -82,29 +79,9 @@ export interface StandardGpuTrainer {
 export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainConfig, state: SaeTrainState, maxBatch: number): StandardGpuTrainer {
   checkStandardConfig(cfg);
   const { dIn, dSae } = cfg;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`createStandardGpuTrainer: maxBatch = ${maxBatch} must be a positive integer`);
-  checkLength('sinceFired', state.sinceFired, dSae);
-  const owned: GPUBuffer[] = [];
-  const make = (data: ArrayBufferView | number, label: string) => {
-    const b = createBuffer(device, data, undefined, label);
-    owned.push(b);
-    return b;
-  };
-  const shapes: Record<ParamName, number> = { W_enc: dIn * dSae, b_enc: dSae, W_dec: dSae * dIn, b_dec: dIn };
-  const upload = (t: Record<ParamName, Float32Array>, prefix: string) => {
-    const out = {} as ParamBuffers;
-    for (const n of PARAM_NAMES) {
-      checkLength(`${prefix}${n}`, t[n], shapes[n]);
-      out[n] = make(t[n], `${prefix}${n}`);
-    }
-    return out;
-  };
-  const params = upload(state.params, '');
-  const m = upload(state.m, 'adam_m.');
-  const v = upload(state.v, 'adam_v.');
-  const grads = {} as ParamBuffers;
-  for (const n of PARAM_NAMES) grads[n] = make(shapes[n] * F, `grad.${n}`);
-  const sinceFired = make(state.sinceFired, 'since_fired');
+  const buf = new GpuTrainBuffers(device, dIn, dSae, state, maxBatch, 'createStandardGpuTrainer');
+  const make = (data: ArrayBufferView | number, label: string) => buf.make(data, label);
+  const { params, grads, sinceFired } = buf;
 
   const B = maxBatch;
   const s: Scratch = {
@@ -153,8 +130,7 @@ export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainCo
     denseBiasGrad(d, { d: dIn, dSae }, { gSum: s.gSum, wEnc: p.W_enc, dbEnc: grads.b_enc, dbDec: grads.b_dec }, enc);
     // Update.
     step += 1;
-    const sc = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
-    for (const n of PARAM_NAMES) adam(d, { n: shapes[n] }, sc, { param: p[n], grad: grads[n], m: m[n], v: v[n] }, enc);
+    buf.encodeAdam(enc, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, step);
   }
 
   const read = async (b: GPUBuffer, n: number) => readBuffer(device, b, n * F);
@@ -170,20 +146,7 @@ export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainCo
     sinceFired,
     stats: s.stats,
     trainStep(x, lr, rows = maxBatch, encoder) {
-      if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
-      if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);
-      let xb: GPUBuffer;
-      if (x instanceof Float32Array) {
-        // queue.writeBuffer runs before the caller's submit: a second array step in the same encoder would
-        // overwrite the first step's batch before either ran.
-        if (encoder) throw new RangeError('trainStep: with an `encoder`, pass x as a GPUBuffer (an array upload would not be ordered with the encoded steps)');
-        checkLength('x', x, rows * dIn);
-        device.queue.writeBuffer(s.x, 0, x.buffer, x.byteOffset, x.byteLength);
-        xb = s.x;
-      } else {
-        if (x.size < rows * dIn * F) throw new RangeError(`trainStep: x buffer holds ${x.size} bytes, fewer than B · d_in · 4 = ${rows * dIn * F}`);
-        xb = x;
-      }
+      const xb = buf.stepInput(x, rows, lr, s.x, encoder);
       const enc = encoder ?? device.createCommandEncoder({ label: `standard-sae-train-step-${step + 1}` });
       encodeStep(enc, xb, lr, rows);
       if (!encoder) device.queue.submit([enc.finish()]);
@@ -202,23 +165,9 @@ export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainCo
         l1Coefficient: t[S.l1Coefficient],
       };
     },
-    async readState() {
-      const grab = async (bufs: ParamBuffers) => {
-        const out = {} as Record<ParamName, Float32Array>;
-        for (const n of PARAM_NAMES) out[n] = await read(bufs[n], shapes[n]);
-        return out;
-      };
-      return {
-        params: await grab(params),
-        m: await grab(m),
-        v: await grab(v),
-        step,
-        sinceFired: await readBuffer(device, sinceFired, dSae * F, 'u32'),
-      };
-    },
+    readState: () => buf.readState(step),
     destroy() {
-      for (const b of owned) b.destroy();
-      owned.length = 0;
+      buf.destroy();
     },
   };
 }

@@ -15,6 +15,7 @@ import { createStandardGpuTrainer } from '../../../src/sae/train/standard-gpu-st
 import { type EncodedTensor, encodeTensor } from './kernels-data';
 import { type StandardKernelCase, type StandardTrainCase, standardCaseConfig, standardCaseSetup, standardInputs } from './kernels-standard-data';
 import { device, withErrorScopes } from './kernels-train';
+import { trainAndDump } from './sae-train';
 
 export interface StandardCaseResult {
   outputs: Record<string, EncodedTensor>;
@@ -131,22 +132,6 @@ export async function runStandardTrainCase(c: StandardTrainCase): Promise<Standa
   const d = await device();
   return withErrorScopes(d, c.name, async () => {
     const { state, batches } = standardCaseSetup(c);
-    const trainer = createStandardGpuTrainer(d, standardCaseConfig(c), state, c.B);
-    try {
-      const t0 = performance.now();
-      const stats: StandardStepStats[] = [];
-      for (const x of batches) {
-        trainer.trainStep(x, c.lr);
-        stats.push(await trainer.readStats());
-      }
-      const s = await trainer.readState();
-      const tensors: Record<string, EncodedTensor> = { sinceFired: encodeTensor(s.sinceFired) };
-      for (const [name, t] of Object.entries(s.params)) tensors[name] = encodeTensor(t);
-      for (const [name, t] of Object.entries(s.m)) tensors[`m.${name}`] = encodeTensor(t);
-      for (const [name, t] of Object.entries(s.v)) tensors[`v.${name}`] = encodeTensor(t);
-      return { tensors, stats, step: s.step, ms: performance.now() - t0 };
-    } finally {
-      trainer.destroy();
-    }
+    return trainAndDump(createStandardGpuTrainer(d, standardCaseConfig(c), state, c.B), batches, c.lr);
   });
 }
