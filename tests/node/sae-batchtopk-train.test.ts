@@ -16,6 +16,7 @@ import { gaussian, mulberry32 } from '../../src/sae/train/rng';
 import { lrSchedule } from '../../src/sae/train/schedule';
 import { shuffledBatches, toSaeLens, trainSae } from '../../src/sae/train/trainer';
 import { type SaeTrainState, initTrainState, trainConfig } from '../../src/sae/train/types';
+import { bestCosines, plantedDictionary } from '../helpers/planted';
 
 const FEATURES = 48;
 const D = 32;
@@ -28,12 +29,7 @@ const B = 64;
 function plantedData(seed: number, scale = 1, offset = 0) {
   const rand = mulberry32(seed);
   const normal = gaussian(rand);
-  const dict = new Float64Array(FEATURES * D);
-  for (let f = 0; f < FEATURES; f++) {
-    let nn = 0;
-    for (let c = 0; c < D; c++) nn += (dict[f * D + c] = normal()) ** 2;
-    for (let c = 0; c < D; c++) dict[f * D + c] /= Math.sqrt(nn);
-  }
+  const dict = plantedDictionary(normal, FEATURES, D);
   const counts: number[] = [];
   const rows = (n: number): Float32Array => {
     const x = new Float32Array(n * D);
@@ -53,18 +49,6 @@ function plantedData(seed: number, scale = 1, offset = 0) {
     return x;
   };
   return { dict, rows, counts };
-}
-
-function bestCosines(dict: Float64Array, wDec: Float32Array, dSae: number): number[] {
-  return Array.from({ length: FEATURES }, (_, f) => {
-    let best = -1;
-    for (let l = 0; l < dSae; l++) {
-      let dot = 0;
-      for (let c = 0; c < D; c++) dot += dict[f * D + c] * wDec[l * D + c];
-      best = Math.max(best, dot);
-    }
-    return best;
-  });
 }
 
 describe('CPU BatchTopK SAE trainer', () => {
@@ -91,10 +75,10 @@ describe('CPU BatchTopK SAE trainer', () => {
   it('recovers ≥ 90% of 48 planted features at cosine ≥ 0.9, and beats TopK when rows hold 1 to 5 features', () => {
     const t0 = performance.now();
     const { cfg, state, fvu, capped, data } = plantedRun('batchtopk');
-    const cos = bestCosines(data.dict, state.params.W_dec, cfg.dSae);
+    const cos = bestCosines(data.dict, D, state.params.W_dec, cfg.dSae);
     const found = cos.filter((c) => c >= 0.9).length;
     const topk = plantedRun('topk');
-    const topkFound = bestCosines(topk.data.dict, topk.state.params.W_dec, cfg.dSae).filter((c) => c >= 0.9).length;
+    const topkFound = bestCosines(topk.data.dict, D, topk.state.params.W_dec, cfg.dSae).filter((c) => c >= 0.9).length;
     // Latents kept per row on a fresh batch, by the row's number of planted features.
     const n = 512;
     const x = data.rows(n);

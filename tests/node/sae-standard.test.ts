@@ -9,7 +9,7 @@
 //   most planted features at cosine ≥ 0.9.
 import { describe, expect, it } from 'vitest';
 import { estimateInputScale } from '../../src/sae/train/recipe';
-import { gaussian, mulberry32 } from '../../src/sae/train/rng';
+import { mulberry32 } from '../../src/sae/train/rng';
 import { lrSchedule } from '../../src/sae/train/schedule';
 import {
   STANDARD_INIT_DECODER_NORM,
@@ -23,6 +23,7 @@ import {
   standardTrainStep,
 } from '../../src/sae/train/standard-step';
 import { PARAM_NAMES, type SaeParams, initTrainState, trainConfig } from '../../src/sae/train/types';
+import { bestCosines, plantedData } from '../helpers/planted';
 import { assertClose } from '../reference/compare';
 
 type P64 = Record<(typeof PARAM_NAMES)[number], Float64Array>;
@@ -233,48 +234,6 @@ const D = 16;
 const ACTIVE = 3;
 const PB = 64;
 
-function plantedData(seed: number) {
-  const rand = mulberry32(seed);
-  const normal = gaussian(rand);
-  const dict = new Float64Array(FEATURES * D); // [features, D], unit rows
-  for (let f = 0; f < FEATURES; f++) {
-    let nn = 0;
-    for (let c = 0; c < D; c++) nn += (dict[f * D + c] = normal()) ** 2;
-    for (let c = 0; c < D; c++) dict[f * D + c] /= Math.sqrt(nn);
-  }
-  const batch = (): Float32Array => {
-    const x = new Float32Array(PB * D);
-    for (let b = 0; b < PB; b++) {
-      const chosen = new Set<number>();
-      while (chosen.size < ACTIVE) chosen.add(Math.floor(rand() * FEATURES));
-      for (const f of chosen) {
-        const a = 0.5 + rand();
-        for (let c = 0; c < D; c++) x[b * D + c] += a * dict[f * D + c];
-      }
-      for (let c = 0; c < D; c++) x[b * D + c] += 0.01 * normal();
-    }
-    return x;
-  };
-  return { dict, batch };
-}
-
-/** For each planted feature, the best cosine with any decoder row (rows are not unit norm here). */
-function bestCosines(dict: Float64Array, wDec: Float32Array, dSae: number): number[] {
-  return Array.from({ length: FEATURES }, (_, f) => {
-    let best = -1;
-    for (let l = 0; l < dSae; l++) {
-      let dot = 0;
-      let nn = 0;
-      for (let c = 0; c < D; c++) {
-        dot += dict[f * D + c] * wDec[l * D + c];
-        nn += wDec[l * D + c] ** 2;
-      }
-      if (nn > 0) best = Math.max(best, dot / Math.sqrt(nn));
-    }
-    return best;
-  });
-}
-
 describe('CPU standard SAE trainer on a planted dictionary', () => {
   // λ = 1, not the default 5: with only 3 active features in 16 dims each feature's magnitude on scaled inputs
   // is ≈ 2.3, and L1 shrinks every activation by about λ / 2; at λ = 5 nothing would survive. (Measured on this
@@ -284,7 +243,7 @@ describe('CPU standard SAE trainer on a planted dictionary', () => {
 
   it('L0 falls, FVU stays low, and ≥ 90% of 48 planted features are found at cosine ≥ 0.9', () => {
     const t0 = performance.now();
-    const data = plantedData(1234);
+    const data = plantedData(1234, { features: FEATURES, d: D, active: ACTIVE, batch: PB });
     const sample = new Float32Array(20 * PB * D);
     for (let i = 0; i < 20; i++) sample.set(data.batch(), i * PB * D);
     const scale = estimateInputScale(sample, D);
@@ -304,7 +263,7 @@ describe('CPU standard SAE trainer on a planted dictionary', () => {
     const l0Start = history[0].l0;
     const l0End = mean(last.map((s) => s.l0));
     const fvuEnd = mean(last.map((s) => s.fvu));
-    const cos = bestCosines(data.dict, state.params.W_dec, cfg.dSae);
+    const cos = bestCosines(data.dict, D, state.params.W_dec, cfg.dSae);
     const found = cos.filter((c) => c >= 0.9).length;
     console.log(
       `input scale ${scale.toFixed(3)}; L0 ${l0Start.toFixed(2)} → ${l0End.toFixed(2)}, FVU (last 100 steps) ${fvuEnd.toFixed(4)}; ` +

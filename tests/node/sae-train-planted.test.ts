@@ -5,42 +5,17 @@
 // least 90% of the planted features, a decoder row at cosine ≥ 0.9. Everything is seeded.
 import { describe, expect, it } from 'vitest';
 import { cpuTrainStep, initSaeParams } from '../../src/sae/train/cpu-step';
-import { gaussian, mulberry32 } from '../../src/sae/train/rng';
 import { lrSchedule } from '../../src/sae/train/schedule';
 import { type SaeTrainConfig, initTrainState, trainConfig } from '../../src/sae/train/types';
+import { bestCosines, plantedData } from '../helpers/planted';
 
 const FEATURES = 48;
 const D = 16;
 const ACTIVE = 3;
 const B = 64;
 
-function plantedData(seed: number) {
-  const rand = mulberry32(seed);
-  const normal = gaussian(rand);
-  const dict = new Float64Array(FEATURES * D); // [features, D], unit rows
-  for (let f = 0; f < FEATURES; f++) {
-    let nn = 0;
-    for (let c = 0; c < D; c++) nn += (dict[f * D + c] = normal()) ** 2;
-    for (let c = 0; c < D; c++) dict[f * D + c] /= Math.sqrt(nn);
-  }
-  const batch = (): Float32Array => {
-    const x = new Float32Array(B * D);
-    for (let b = 0; b < B; b++) {
-      const chosen = new Set<number>();
-      while (chosen.size < ACTIVE) chosen.add(Math.floor(rand() * FEATURES));
-      for (const f of chosen) {
-        const a = 0.5 + rand();
-        for (let c = 0; c < D; c++) x[b * D + c] += a * dict[f * D + c];
-      }
-      for (let c = 0; c < D; c++) x[b * D + c] += 0.01 * normal();
-    }
-    return x;
-  };
-  return { dict, batch };
-}
-
 function train(cfg: SaeTrainConfig, steps: number, lr: number) {
-  const data = plantedData(1234);
+  const data = plantedData(1234, { features: FEATURES, d: D, active: ACTIVE, batch: B });
   const state = initTrainState(initSaeParams(cfg, 7));
   const lrAt = lrSchedule({ lr, warmupSteps: 100, totalSteps: steps, decay: 'linear', decayStart: Math.floor(0.8 * steps) });
   const log: string[] = [];
@@ -52,26 +27,13 @@ function train(cfg: SaeTrainConfig, steps: number, lr: number) {
   return { state, dict: data.dict, log, last: last! };
 }
 
-/** For each planted feature, the best cosine with any decoder row (rows are unit norm). */
-function bestCosines(dict: Float64Array, wDec: Float32Array, dSae: number): number[] {
-  return Array.from({ length: FEATURES }, (_, f) => {
-    let best = -1;
-    for (let l = 0; l < dSae; l++) {
-      let dot = 0;
-      for (let c = 0; c < D; c++) dot += dict[f * D + c] * wDec[l * D + c];
-      best = Math.max(best, dot);
-    }
-    return best;
-  });
-}
-
 describe('CPU TopK SAE trainer on a planted dictionary', () => {
   const cfg = trainConfig({ dIn: D, dSae: 64, k: 3, deadTokens: 100 * B });
 
   it('recovers ≥ 90% of 48 planted features at cosine ≥ 0.9', () => {
     const t0 = performance.now();
     const { state, dict, log, last } = train(cfg, 3000, 4e-3);
-    const cos = bestCosines(dict, state.params.W_dec, cfg.dSae);
+    const cos = bestCosines(dict, D, state.params.W_dec, cfg.dSae);
     const found = cos.filter((c) => c >= 0.9).length;
     console.log(log.join('\n'));
     console.log(`recovered ${found}/${FEATURES} (min best cosine ${Math.min(...cos).toFixed(3)}) in ${(performance.now() - t0).toFixed(0)} ms`);
