@@ -1,0 +1,241 @@
+// Attribution of one prediction: for a prompt and a target next token, how much each SAE feature (at the SAE's
+// hook) and each MLP neuron (of every layer) contributes to the target's logit at the last position.
+//
+//   direct logit attribution (DLA)   the piece's write into the final residual read along the target's unembedding
+//                                     (./decompose.ts); features + SAE error + bias terms + the rest of the residual
+//                                     sum to the logit exactly (the completeness check)
+//   activation × gradient            a · ∂logit/∂a through everything downstream (./last-position.ts): the first-order
+//                                     total effect of removing the piece at the last position
+//
+// The per-feature work (encode the hook's activation, then two dot products per firing feature) runs on the GPU
+// (shaders/feature_attribution.wgsl, ./features-gpu.ts) or on its CPU twin; both implement FeatureAttributor.
+import type { Gpt2Config } from '../../core/config';
+import { LabError } from '../../core/errors';
+import type { Gpt2Weights } from '../../core/weights';
+import type { Gpt2Model } from '../../model/gpt2';
+import { encode } from '../../sae/sae';
+import type { SaeConfig, SaeWeights } from '../../sae/sae';
+import { featureAttribution } from '../cpu/feature_attribution';
+import { attributionHooks, dot, hookPath, hookReadout, outputReadout, readoutOf } from './decompose';
+import { gradientAt, lastPositionGradients } from './last-position';
+
+export interface AttributionSae {
+  cfg: SaeConfig;
+  weights: SaeWeights;
+}
+
+/** Encodes one activation x [d_in] and attributes every feature along dirs [2, d_in] (DLA, gradient). */
+export interface FeatureAttributor {
+  readonly device: 'gpu' | 'cpu';
+  attribute(x: Float32Array, dirs: Float32Array): Promise<{ acts: Float32Array; out: Float32Array }>; // [d_sae], [2, d_sae]
+  dispose(): void;
+}
+
+/** The CPU twin: the plain-loop encoder of src/sae/sae.ts, then src/analysis/cpu/feature_attribution.ts. */
+export function cpuFeatureAttributor(sae: AttributionSae): FeatureAttributor {
+  return {
+    device: 'cpu',
+    attribute: async (x, dirs) => {
+      const { acts } = encode(sae.weights, sae.cfg, x, 1);
+      return { acts, out: featureAttribution(sae.weights.W_dec, acts, dirs, sae.cfg.d_sae, sae.cfg.d_in) };
+    },
+    dispose: () => {},
+  };
+}
+
+export type TermKind = 'features' | 'error' | 'bias' | 'upstream' | 'component';
+
+/** One piece of the final residual: its direct contribution to the logit, and its activation × gradient. */
+export interface AttributionTerm {
+  name: string;
+  kind: TermKind;
+  dla: number;
+  grad: number | null; // null for constants (ln_f's bias)
+}
+
+export interface Attribution {
+  target: number;
+  position: number; //      the last position, T − 1
+  hook: string;
+  /** The model's own logit for the target (onnxruntime, float32). */
+  logit: number;
+  /** The same logit from the float64 single-position forward the gradients come from. */
+  recomputedLogit: number;
+  sigma: number; //         ln_f's scale of the final residual (frozen for DLA)
+  /** Every piece of the final residual; their DLA sums to `logit` (completeness). */
+  terms: AttributionTerm[];
+  dlaSum: number;
+  features: { acts: Float32Array; dla: Float32Array; grad: Float32Array }; // each [d_sae]
+  neurons: { nLayer: number; inner: number; acts: Float32Array; dla: Float32Array; grad: Float32Array }; // each [nLayer · inner]
+  device: 'gpu' | 'cpu';
+  ms: { forward: number; gradient: number; features: number; neurons: number };
+}
+
+export class AttributionError extends LabError {}
+
+/** How the attribution model must be built: the hooks it exposes, a KV cache (the gradient reuses it), last logits. */
+export function attributionModelOptions(saeHook: string, cfg: Pick<Gpt2Config, 'nLayer'>) {
+  return { hooks: attributionHooks(saeHook, cfg), steerAt: saeHook, kvCache: true, logits: 'last' as const };
+}
+
+/**
+ * Attributes logit[target] after `ids` (BOS first) to the SAE's features and to every MLP neuron. `model` must be
+ * built with attributionModelOptions(sae.cfg.hook_name, cfg); `w` are its weights.
+ */
+export async function attributePrediction(
+  model: Gpt2Model,
+  w: Gpt2Weights,
+  sae: AttributionSae,
+  ids: number[],
+  target: number,
+  features: FeatureAttributor,
+): Promise<Attribution> {
+  const cfg = model.cfg;
+  const hook = sae.cfg.hook_name;
+  const path = hookPath(hook, cfg);
+  if (sae.cfg.normalize_activations !== 'none') throw new AttributionError('this SAE expects rescaled inputs: fold its activation scale in first');
+  if (ids.length < 1) throw new AttributionError('attribution needs at least one token');
+  if (!(target >= 0 && target < cfg.vocabSize)) throw new AttributionError(`target token ${target} is outside the vocabulary (0…${cfg.vocabSize - 1})`);
+  const T = ids.length;
+  const t0 = performance.now();
+  const out = await model.forwardWithCache([ids], null);
+  const kv = await out.present.toHost();
+  out.present.dispose();
+  const logits = out.logitsLast?.data ?? lastRow(out.logits?.data, T, cfg.vocabSize);
+  const last = (name: string): Float32Array => {
+    const h = out.hooks[name];
+    if (!h) throw new AttributionError(`the attribution model does not expose ${name}: build it with attributionModelOptions`);
+    const dim = h.shape[2];
+    return h.data.subarray((T - 1) * dim, T * dim);
+  };
+  const t1 = performance.now();
+
+  const grads = lastPositionGradients(w, cfg, last('blocks.0.hook_resid_pre'), { keys: kv.keys, values: kv.values, length: T }, target);
+  const t2 = performance.now();
+
+  const readout = readoutOf(w, cfg, target, last(`blocks.${cfg.nLayer - 1}.hook_resid_post`));
+  const u = readout.u;
+  const uHook = hookReadout(w, cfg, path, u); //                         [d_in]
+  const gHook = gradientAt(grads, path.layer, path.point)!; //          [d_in]
+  const x = last(hook);
+  const dirs = new Float32Array(2 * sae.cfg.d_in);
+  dirs.set(uHook, 0);
+  dirs.set(gHook, sae.cfg.d_in);
+  const f = await features.attribute(x, dirs);
+  const dSae = sae.cfg.d_sae;
+  const dla = f.out.slice(0, dSae);
+  const grad = f.out.slice(dSae, 2 * dSae);
+  const t3 = performance.now();
+
+  const terms = residualTerms(w, sae, path, x, f.acts, dla, grad, uHook, gHook, u, grads, last, readout.bias);
+  const neurons = neuronAttribution(w, cfg, u, grads.mlpPost, (l) => last(`blocks.${l}.mlp.hook_post`));
+  const t4 = performance.now();
+  return {
+    target,
+    position: T - 1,
+    hook,
+    logit: logits[target],
+    recomputedLogit: grads.logit,
+    sigma: readout.sigma,
+    terms,
+    dlaSum: terms.reduce((s, t) => s + t.dla, 0),
+    features: { acts: f.acts, dla, grad },
+    neurons,
+    device: features.device,
+    ms: { forward: t1 - t0, gradient: t2 - t1, features: t3 - t2, neurons: t4 - t3 },
+  };
+}
+
+function lastRow(all: Float32Array | undefined, T: number, V: number): Float32Array {
+  if (!all) throw new AttributionError('the attribution model returns no logits');
+  return all.subarray((T - 1) * V, T * V);
+}
+
+/** Features (summed), the SAE's error and b_dec, the MLP output bias, the upstream residual, later components, ln_f's bias. */
+function residualTerms(
+  w: Gpt2Weights,
+  sae: AttributionSae,
+  path: ReturnType<typeof hookPath>,
+  x: Float32Array,
+  acts: Float32Array,
+  dla: Float32Array,
+  grad: Float32Array,
+  uHook: Float64Array,
+  gHook: Float64Array,
+  u: Float64Array,
+  grads: ReturnType<typeof lastPositionGradients>,
+  last: (name: string) => Float32Array,
+  lnBias: number,
+): AttributionTerm[] {
+  const dIn = sae.cfg.d_in;
+  // error = x − (Σ_f a_f W_dec[f] + b_dec), in float64 from the same activations the features used
+  const err = Float64Array.from(x);
+  const bDec = sae.weights.b_dec;
+  for (let c = 0; c < dIn; c++) err[c] -= bDec[c];
+  for (let j = 0; j < acts.length; j++) {
+    const a = acts[j];
+    if (a === 0) continue;
+    const row = sae.weights.W_dec.subarray(j * dIn, (j + 1) * dIn);
+    for (let c = 0; c < dIn; c++) err[c] -= a * row[c];
+  }
+  let sumDla = 0;
+  let sumGrad = 0;
+  for (let j = 0; j < dla.length; j++) {
+    sumDla += dla[j];
+    sumGrad += grad[j];
+  }
+  const terms: AttributionTerm[] = [
+    { name: `SAE features (${countNonZero(acts)} active)`, kind: 'features', dla: sumDla, grad: sumGrad },
+    { name: 'SAE error (x − x̂)', kind: 'error', dla: dot(err, uHook), grad: dot(err, gHook) },
+    { name: 'SAE b_dec', kind: 'bias', dla: dot(bDec, uHook), grad: dot(bDec, gHook) },
+  ];
+  if (path.throughMlpOut) {
+    const bOut = w.blocks[path.layer].mlpProjB;
+    terms.push({ name: `blocks.${path.layer}.mlp b_out`, kind: 'bias', dla: dot(bOut, u), grad: dot(bOut, grads.mlpOut[path.layer]) });
+  }
+  if (path.upstream) {
+    const r = last(path.upstream);
+    const g = gradientAt(grads, path.layer, path.upstream.split('.').slice(2).join('.'))!;
+    terms.push({ name: `${path.upstream} (residual before the hook writes)`, kind: 'upstream', dla: dot(r, u), grad: dot(r, g) });
+  }
+  for (const name of path.downstream) {
+    const layer = Number(name.split('.')[1]);
+    const c = last(name);
+    const g = name.endsWith('hook_attn_out') ? grads.attnOut[layer] : grads.mlpOut[layer];
+    terms.push({ name, kind: 'component', dla: dot(c, u), grad: dot(c, g) });
+  }
+  terms.push({ name: 'ln_final bias β·W_U', kind: 'bias', dla: lnBias, grad: null });
+  return terms;
+}
+
+function countNonZero(a: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) n++;
+  return n;
+}
+
+/** Every MLP neuron of every layer at the last position: act · (W_out[i]·u) and act · ∂logit/∂act. */
+function neuronAttribution(w: Gpt2Weights, cfg: Gpt2Config, u: Float64Array, gPost: Float64Array[], post: (l: number) => Float32Array): Attribution['neurons'] {
+  const inner = cfg.nInner;
+  const n = cfg.nLayer * inner;
+  const acts = new Float32Array(n);
+  const dla = new Float32Array(n);
+  const grad = new Float32Array(n);
+  for (let l = 0; l < cfg.nLayer; l++) {
+    const a = post(l);
+    const r = outputReadout(w, cfg, l, u);
+    for (let i = 0; i < inner; i++) {
+      acts[l * inner + i] = a[i];
+      dla[l * inner + i] = a[i] * r[i];
+      grad[l * inner + i] = a[i] * gPost[l][i];
+    }
+  }
+  return { nLayer: cfg.nLayer, inner, acts, dla, grad };
+}
+
+/** Indices of the `k` largest |values| (ties: lower index first). */
+export function topByMagnitude(values: Float32Array, k: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) idx.push(i);
+  return idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]) || a - b).slice(0, k);
+}

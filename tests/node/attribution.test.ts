@@ -1,0 +1,210 @@
+// Attribution of a prediction (src/analysis/attribution/), on the tiny model and on a random checkpoint of GPT-2
+// small's shape, run by onnxruntime-web's wasm backend:
+//   completeness   DLA of all features + SAE error + bias terms + the rest of the residual = the model's logit
+//                  (≤ 1e-4 relative), at every kind of hook an SAE can read
+//   gradients      activation × gradient of features vs central finite differences through the ONNX model, which
+//                  adds ±ε·W_dec[f] at the hook of the last position only (its steer input); and the float64
+//                  backward vs float64 finite differences of its own forward
+//   neurons        per layer, Σ_i neuron DLA + b_out·u = the MLP output's DLA
+//   twin           the feature attribution's CPU twin vs a plain recomputation from the definitions
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Gpt2Config } from '../../src/core/config';
+import type { Gpt2Weights } from '../../src/core/weights';
+import { type Gpt2Model, createGpt2Model } from '../../src/model/gpt2';
+import { loadGpt2FromDir } from '../../src/node/load-dir';
+import { type Attribution, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../../src/analysis/attribution/attribute';
+import { readoutOf } from '../../src/analysis/attribution/decompose';
+import { lastPositionGradients } from '../../src/analysis/attribution/last-position';
+import { type SaeConfig, initSae } from '../../src/sae/sae';
+import { TINY_DIR, gpt2SmallCheckpoint, pseudoIds } from '../helpers/checkpoints';
+
+const REL = 1e-4;
+
+function saeFor(hook: string, dIn: number, dSae: number, seed: number) {
+  const cfg: SaeConfig = {
+    architecture: 'topk',
+    d_in: dIn,
+    d_sae: dSae,
+    k: 16,
+    dtype: 'float32',
+    apply_b_dec_to_input: true,
+    normalize_activations: 'none',
+    hook_name: hook,
+    model_name: 'test',
+    context_size: 64,
+    prepend_bos: true,
+  };
+  const weights = initSae(cfg, seed);
+  // A non-zero b_dec and b_enc so every bias term is exercised.
+  for (let c = 0; c < dIn; c++) weights.b_dec[c] = 0.05 * Math.sin(c);
+  for (let j = 0; j < dSae; j++) weights.b_enc[j] = 0.01 * Math.cos(j);
+  return { cfg, weights };
+}
+
+async function attribute(weights: Gpt2Weights, cfg: Gpt2Config, hook: string, ids: number[], dSae: number) {
+  const dIn = hook.includes('mlp.hook_post') ? cfg.nInner : cfg.nEmbd;
+  const sae = saeFor(hook, dIn, dSae, 3);
+  const model = await createGpt2Model(weights, cfg, { backend: 'wasm', ...attributionModelOptions(hook, cfg) });
+  const probe = await model.forward([ids]);
+  const target = argmax(probe.logitsLast!.data);
+  const a = await attributePrediction(model, weights, sae, ids, target, cpuFeatureAttributor(sae));
+  return { a, sae, model, target };
+}
+
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+function expectComplete(a: Attribution) {
+  const err = Math.abs(a.dlaSum - a.logit) / Math.max(1, Math.abs(a.logit));
+  console.log(`${a.hook}: logit ${a.logit.toFixed(5)}, Σ DLA ${a.dlaSum.toFixed(5)}, rel err ${err.toExponential(2)}, float64 forward ${a.recomputedLogit.toFixed(5)}`);
+  expect(err).toBeLessThanOrEqual(REL);
+  expect(Math.abs(a.recomputedLogit - a.logit) / Math.max(1, Math.abs(a.logit))).toBeLessThanOrEqual(REL);
+}
+
+/** logit[target] with v [dim] added at the steered hook of the last position only. */
+async function logitWith(model: Gpt2Model, ids: number[], target: number, v: Float32Array): Promise<number> {
+  const T = ids.length;
+  const dim = v.length;
+  const steer = new Float32Array(T * dim);
+  steer.set(v, (T - 1) * dim);
+  const out = await model.forward([ids], { steer: { data: steer, shape: [1, T, dim] } });
+  return out.logitsLast!.data[target];
+}
+
+describe('attribution on the tiny model', () => {
+  let weights: Gpt2Weights;
+  let cfg: Gpt2Config;
+  let ids: number[];
+  beforeAll(() => {
+    const loaded = loadGpt2FromDir(TINY_DIR);
+    weights = loaded.weights;
+    cfg = loaded.cfg;
+    ids = [cfg.bosTokenId, ...loaded.tokenizer.encode('Call me Ishmael. Some years ago, never mind how long precisely, having little')];
+  });
+
+  for (const hook of ['blocks.2.hook_resid_post', 'blocks.1.mlp.hook_post', 'blocks.1.hook_attn_out', 'blocks.0.hook_resid_pre', 'blocks.3.hook_resid_mid', 'blocks.2.hook_mlp_out']) {
+    it(`is complete at ${hook}`, async () => {
+      const { a, model } = await attribute(weights, cfg, hook, ids, 512);
+      expectComplete(a);
+      expect(a.terms.find((t) => t.kind === 'features')!.dla).not.toBe(0);
+      await model.dispose();
+    });
+  }
+
+  it('activation × gradient of features equals finite differences through the ONNX model', async () => {
+    const hook = 'blocks.1.hook_resid_post';
+    const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512);
+    const dIn = sae.cfg.d_in;
+    const picks = topByMagnitude(a.features.grad, 4);
+    expect(picks.length).toBe(4);
+    for (const f of picks) {
+      const act = a.features.acts[f];
+      const eps = 0.05 * act; // a 5% change of the feature's activation
+      const row = sae.weights.W_dec.subarray(f * dIn, (f + 1) * dIn);
+      const plus = await logitWith(model, ids, target, row.map((v) => v * eps));
+      const minus = await logitWith(model, ids, target, row.map((v) => -v * eps));
+      const fd = (act * (plus - minus)) / (2 * eps);
+      const ag = a.features.grad[f];
+      console.log(`feature ${f}: a ${act.toFixed(4)}, a×g ${ag.toFixed(6)}, finite difference ${fd.toFixed(6)}, DLA ${a.features.dla[f].toFixed(6)}`);
+      expect(Math.abs(fd - ag)).toBeLessThanOrEqual(2e-2 * Math.abs(ag) + 2e-4);
+    }
+    await model.dispose();
+  });
+
+  it('the float64 backward matches float64 finite differences of its own forward', async () => {
+    const hook = 'blocks.0.hook_resid_pre';
+    const { model, target } = await attribute(weights, cfg, hook, ids, 64);
+    const out = await model.forwardWithCache([ids], null);
+    const kv = await out.present.toHost();
+    const T = ids.length;
+    const d = cfg.nEmbd;
+    const r0 = out.hooks[hook].data.slice((T - 1) * d, T * d);
+    const prefix = { keys: kv.keys, values: kv.values, length: T };
+    const g = lastPositionGradients(weights, cfg, r0, prefix, target);
+    // Along three pseudo-random directions: (f(r + h·v) − f(r − h·v)) / 2h vs g·v.
+    for (const seed of [1, 2, 3]) {
+      const v = pseudoDir(d, seed);
+      const h = 1e-5; // float64: truncation ~h², rounding ~1e-16/h
+      const fp = lastPositionGradients(weights, cfg, Float64Array.from(r0, (x, c) => x + h * v[c]), prefix, target).logit;
+      const fm = lastPositionGradients(weights, cfg, Float64Array.from(r0, (x, c) => x - h * v[c]), prefix, target).logit;
+      const fd = (fp - fm) / (2 * h);
+      let gv = 0;
+      for (let c = 0; c < d; c++) gv += g.residPre[0][c] * v[c];
+      console.log(`direction ${seed}: g·v ${gv.toFixed(8)}, finite difference ${fd.toFixed(8)}`);
+      expect(Math.abs(fd - gv)).toBeLessThanOrEqual(1e-7 * Math.max(1, Math.abs(gv)));
+    }
+    out.present.dispose();
+    await model.dispose();
+  });
+
+  it("neurons' direct attributions add up to their MLP output's", async () => {
+    const hook = 'blocks.0.hook_resid_post';
+    const { a, model } = await attribute(weights, cfg, hook, ids, 64);
+    const T = ids.length;
+    const d = cfg.nEmbd;
+    const final = (await model.forward([ids])).hooks[`blocks.${cfg.nLayer - 1}.hook_resid_post`].data.slice((T - 1) * d, T * d);
+    const { u } = readoutOf(weights, cfg, a.target, final);
+    for (let l = 1; l < cfg.nLayer; l++) {
+      const term = a.terms.find((t) => t.name === `blocks.${l}.hook_mlp_out`)!;
+      let s = 0;
+      for (let i = 0; i < cfg.nInner; i++) s += a.neurons.dla[l * cfg.nInner + i];
+      const b = weights.blocks[l].mlpProjB;
+      for (let c = 0; c < d; c++) s += b[c] * u[c];
+      console.log(`layer ${l}: Σ neurons + b_out ${s.toFixed(6)}, mlp_out DLA ${term.dla.toFixed(6)}`);
+      expect(Math.abs(s - term.dla)).toBeLessThanOrEqual(REL * Math.max(1, Math.abs(term.dla)));
+    }
+    await model.dispose();
+  });
+
+  it('the CPU twin of feature_attribution equals a recomputation from the definitions', () => {
+    const sae = saeFor('blocks.1.hook_resid_post', 48, 37, 9);
+    const x = Float32Array.from({ length: 48 }, (_, i) => Math.sin(i * 1.3) * 3);
+    const dirs = Float32Array.from({ length: 96 }, (_, i) => Math.cos(i * 0.7));
+    return cpuFeatureAttributor(sae).attribute(x, dirs).then(({ acts, out }) => {
+      let active = 0;
+      for (let f = 0; f < 37; f++) {
+        let s0 = 0;
+        let s1 = 0;
+        for (let c = 0; c < 48; c++) {
+          s0 += sae.weights.W_dec[f * 48 + c] * dirs[c];
+          s1 += sae.weights.W_dec[f * 48 + c] * dirs[48 + c];
+        }
+        if (acts[f] !== 0) active++;
+        expect(out[f]).toBeCloseTo(acts[f] * s0, 5);
+        expect(out[37 + f]).toBeCloseTo(acts[f] * s1, 5);
+      }
+      expect(active).toBe(16);
+    });
+  });
+});
+
+describe('attribution on a random checkpoint of GPT-2 small’s shape', () => {
+  it('is complete at blocks.6.hook_resid_post and its gradient matches finite differences', async () => {
+    const loaded = loadGpt2FromDir(gpt2SmallCheckpoint());
+    const ids = pseudoIds(24, loaded.cfg.vocabSize, 11);
+    const { a, sae, model, target } = await attribute(loaded.weights, loaded.cfg, 'blocks.6.hook_resid_post', ids, 1536);
+    expectComplete(a);
+    const f = topByMagnitude(a.features.grad, 1)[0];
+    const dIn = sae.cfg.d_in;
+    const act = a.features.acts[f];
+    const eps = 0.05 * act;
+    const row = sae.weights.W_dec.subarray(f * dIn, (f + 1) * dIn);
+    const fd = (act * ((await logitWith(model, ids, target, row.map((v) => v * eps))) - (await logitWith(model, ids, target, row.map((v) => -v * eps))))) / (2 * eps);
+    console.log(`GPT-2 small shape, feature ${f}: a×g ${a.features.grad[f].toFixed(6)}, finite difference ${fd.toFixed(6)}`);
+    expect(Math.abs(fd - a.features.grad[f])).toBeLessThanOrEqual(2e-2 * Math.abs(a.features.grad[f]) + 2e-4);
+    await model.dispose();
+  }, 300_000);
+});
+
+function pseudoDir(d: number, seed: number): Float64Array {
+  const v = new Float64Array(d);
+  let s = seed * 2654435761;
+  for (let c = 0; c < d; c++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    v[c] = s / 2147483648 - 0.5;
+  }
+  return v;
+}
