@@ -6,6 +6,7 @@
 //                  adds ±ε·W_dec[f] at the hook of the last position only (its steer input); and the float64
 //                  backward vs float64 finite differences of its own forward
 //   neurons        per layer, Σ_i neuron DLA + b_out·u = the MLP output's DLA
+//   interventions  ablating the top feature / neuron at the last position lowers the logit by ≈ a×g; adding 0 changes nothing
 //   twin           the feature attribution's CPU twin vs a plain recomputation from the definitions
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gpt2Config } from '../../src/core/config';
@@ -15,6 +16,7 @@ import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { type Attribution, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../../src/analysis/attribution/attribute';
 import { readoutOf } from '../../src/analysis/attribution/decompose';
 import { lastPositionGradients } from '../../src/analysis/attribution/last-position';
+import { intervene } from '../../src/analysis/attribution/intervene';
 import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { TINY_DIR, gpt2SmallCheckpoint, pseudoIds } from '../helpers/checkpoints';
 
@@ -157,6 +159,33 @@ describe('attribution on the tiny model', () => {
       expect(Math.abs(s - term.dla)).toBeLessThanOrEqual(REL * Math.max(1, Math.abs(term.dla)));
     }
     await model.dispose();
+  });
+
+  it('ablating the top feature or neuron at the last position moves the logit as activation × gradient predicts', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512);
+    const f = topByMagnitude(a.features.grad.map((g) => Math.max(g, 0)), 1)[0];
+    const ablated = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'ablate', positions: 'last' }, sae);
+    expect(ablated.before).toBeCloseTo(a.logit, 5);
+    expect(ablated.activation).toBeCloseTo(a.features.acts[f], 5);
+    const moved = ablated.after - ablated.before;
+    console.log(`ablate feature ${f}: logit ${ablated.before.toFixed(4)} → ${ablated.after.toFixed(4)} (Δ ${moved.toFixed(4)}; −a×g ${(-a.features.grad[f]).toFixed(4)})`);
+    expect(moved).toBeLessThan(0);
+    expect(Math.abs(moved + a.features.grad[f])).toBeLessThanOrEqual(0.5 * a.features.grad[f]);
+    const zero = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'add', value: 0, positions: 'all' }, sae);
+    expect(Array.from(zero.logitsAfter)).toEqual(Array.from(zero.logitsBefore));
+    await model.dispose();
+
+    const n = topByMagnitude(a.neurons.grad.map((g) => Math.max(g, 0)), 1)[0];
+    const layer = Math.floor(n / cfg.nInner);
+    const neuronModel = await createGpt2Model(weights, cfg, { backend: 'wasm', steerAt: `blocks.${layer}.mlp.hook_post`, hooks: [`blocks.${layer}.mlp.hook_post`], logits: 'last' });
+    const nAbl = await intervene(neuronModel, ids, target, { unit: { kind: 'neuron', layer, neuron: n % cfg.nInner }, mode: 'ablate', positions: 'last' }, null);
+    const nMoved = nAbl.after - nAbl.before;
+    console.log(`ablate neuron ${layer}.${n % cfg.nInner}: Δ ${nMoved.toFixed(4)}; −a×g ${(-a.neurons.grad[n]).toFixed(4)}`);
+    expect(nAbl.activation).toBeCloseTo(a.neurons.acts[n], 5);
+    expect(nMoved).toBeLessThan(0);
+    expect(Math.abs(nMoved + a.neurons.grad[n])).toBeLessThanOrEqual(0.5 * a.neurons.grad[n]);
+    await neuronModel.dispose();
   });
 
   it('the CPU twin of feature_attribution equals a recomputation from the definitions', () => {
