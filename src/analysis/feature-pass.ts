@@ -72,8 +72,23 @@ export async function featureStatsCpu(
   signal?: AbortSignal,
   acts: ActsOf = cpuActs(sae),
 ): Promise<FeatureStats> {
+  return unitStatsCpu({ dIn: sae.cfg.d_in, units: sae.cfg.d_sae }, batches, acts, opts, onProgress, signal);
+}
+
+/**
+ * The same two passes for any `units` functions of the rows: an SAE's features, or (acts the identity) the raw
+ * units of a hook — MLP neurons, residual dimensions. The result's d_sae is then the number of units.
+ */
+export async function unitStatsCpu(
+  dims: { dIn: number; units: number },
+  batches: Batches,
+  acts: ActsOf,
+  opts: Partial<FeatureStatsOptions> = {},
+  onProgress?: (pass: number, rows: number) => void,
+  signal?: AbortSignal,
+): Promise<FeatureStats> {
   const o = { ...DEFAULT_FEATURE_STATS, ...opts };
-  const d = sae.cfg.d_sae;
+  const d = dims.units;
   const p1 = newPass1State(d, o.topN);
   const p2 = newPass2State(d, o.nBins, o.nBands, o.bandSize);
   // Pass 2 needs the activations again: keep pass 1's non-zero ones while they fit, instead of encoding twice.
@@ -84,7 +99,7 @@ export async function featureStatsCpu(
     featureHistUpdate(a, p1.maxAct, { M: n, dSae: d, firstRow, nBins: o.nBins, nBands: o.nBands, bandSize: o.bandSize }, p2);
   for await (const b of batches()) {
     if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
-    const n = b.rows.length / sae.cfg.d_in;
+    const n = b.rows.length / dims.dIn;
     const a = await acts(b.rows, n); // [n, d_sae]
     featureStatsUpdate(a, n, d, b.firstRow, o.topN, p1);
     if (cached <= CACHE_ENTRIES) {
@@ -106,7 +121,7 @@ export async function featureStatsCpu(
   } else {
     for await (const b of batches()) {
       if (signal?.aborted) throw new StatsCancelledError('the feature statistics pass was cancelled');
-      const n = b.rows.length / sae.cfg.d_in;
+      const n = b.rows.length / dims.dIn;
       pass2(await acts(b.rows, n), n, b.firstRow);
       onProgress?.(2, (done += n));
     }

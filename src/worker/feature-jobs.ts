@@ -1,9 +1,12 @@
-// Feature dashboards inside the engine: registering SAEs, the statistics pass over a run (GPU or CPU twin, saved
-// with the SAE), the feature table for the browser, token search, feature pages, and per-token inspection of text.
+// Feature dashboards inside the engine: registering SAEs, the statistics pass over a run (GPU or CPU twin,
+// saved with the SAE), the feature table for the browser, token search, feature pages, and per-token inspection of
+// text. A hook's raw units (neurons) are a second kind of unit set: the same pass with the identity as encoder, kept
+// in the same store under a run-and-hook key, served by the same table, search and page code.
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
-import { type Example, exampleStrips } from '../analysis/contexts';
-import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList } from '../analysis/feature-pass';
+import { type UnitActivations, exampleStrips } from '../analysis/contexts';
+import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
+import { featuresOnUnit, identityActs, isNeuronSetKey, neuronSetKey, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../analysis/neurons';
 import { createOnnxEncoder } from '../analysis/onnx-encoder';
 import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
@@ -14,12 +17,13 @@ import { encode } from '../sae/sae';
 import { loadSaeLensFromHub } from '../sae/saelens';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type FeatureStatsRecord, type StoreDb } from '../store/schema';
-import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeSource } from './protocol';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, NeuronPageData, NeuronTable, SaeSource } from './protocol';
 
 export class NoFeatureStatsError extends LabError {}
 
 const STATS_BATCH = 256;
 const SEARCH_LIMIT = 200;
+const LOADINGS_SHOWN = 12;
 
 /** The model the pages need: token strings, and for logit tables the embedding and ln_f's scale. */
 export interface TextModel {
@@ -72,56 +76,86 @@ export class FeatureJobs {
     model: TextModel | null,
     onProgress: (p: FeatureStatsProgress) => void,
   ): Promise<SaeInfo> {
-    if (this.control) throw new LabError('a feature statistics pass is already running: cancel it first');
     const sae = await openSae(db, a.saeId);
     const reader = await RunReader.open(db, a.runId);
     const hook = sae.cfg.hook_name;
     const dim = reader.run.hooks.find((h) => h.name === hook)?.dim;
     if (dim === undefined) throw new LabError(`run ${reader.run.name} did not store ${hook}, the hook this SAE reads; harvest a run with it`);
     if (dim !== sae.cfg.d_in) throw new LabError(`run ${reader.run.name} stores ${hook} with ${dim} dimensions but the SAE expects d_in = ${sae.cfg.d_in}`);
+    const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
+    const encoder = { cfg: sae.cfg, weights: sae.weights };
+    await this.runPass(db, { key: a.saeId, hook }, reader, model, onProgress, async (batches, progress, signal) => {
+      // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
+      if (a.device === 'gpu' && gpuStatsSupported(encoder)) {
+        try {
+          const device = await requestDevice({ label: 'feature-stats' });
+          return { stats: await featureStatsGpu(device, encoder, batches, opts, progress, signal, STATS_BATCH), device: 'gpu' };
+        } catch (err) {
+          // A BatchTopK batch too concentrated for the GPU's per-row candidates: the CPU pass selects exactly.
+          if (!(err instanceof BatchTopkCapError)) throw err;
+        }
+      }
+      return { stats: await statsOnCpu(encoder, batches, opts, progress, signal), device: 'cpu' };
+    });
+    return (await listSaes(db)).find((s) => s.id === a.saeId)!;
+  }
+
+  /** The statistics pass over a run's raw units of `hook` (a unit's activation is its stored value), on the CPU. */
+  async computeNeuronStats(db: StoreDb, a: { runId: string; hook: string; topN?: number }, model: TextModel | null, onProgress: (p: FeatureStatsProgress) => void): Promise<NeuronTable> {
+    const reader = await RunReader.open(db, a.runId);
+    const dim = reader.run.hooks.find((h) => h.name === a.hook)?.dim;
+    if (dim === undefined) throw new LabError(`run ${reader.run.name} did not store ${a.hook}; it stores ${reader.run.hooks.map((h) => h.name).join(', ')}`);
+    const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
+    await this.runPass(db, { key: neuronSetKey(a.runId, a.hook), hook: a.hook }, reader, model, onProgress, async (batches, progress, signal) => ({
+      stats: await unitStatsCpu({ dIn: dim, units: dim }, batches, identityActs, opts, progress, signal),
+      device: 'cpu',
+    }));
+    return (await this.neuronTable(db, a.runId, a.hook, model))!;
+  }
+
+  /** Runs one statistics pass (one at a time, cancellable) and saves it under `at.key` with its top tokens. */
+  private async runPass(
+    db: StoreDb,
+    at: { key: string; hook: string },
+    reader: RunReader,
+    model: TextModel | null,
+    onProgress: (p: FeatureStatsProgress) => void,
+    pass: (batches: Batches, progress: (pass: number, rows: number) => void, signal: AbortSignal) => Promise<{ stats: FeatureStats; device: 'gpu' | 'cpu' }>,
+  ): Promise<void> {
+    if (this.control) throw new LabError('a feature statistics pass is already running: cancel it first');
     const rows = reader.run.committedRows;
     const batches = async function* () {
-      for await (const b of reader.batches(hook, STATS_BATCH)) yield { rows: b.rows, firstRow: b.rowIndex[0] };
+      for await (const b of reader.batches(at.hook, STATS_BATCH)) yield { rows: b.rows, firstRow: b.rowIndex[0] };
     };
-    const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
     this.control = new AbortController();
     const t0 = performance.now();
     try {
       const progress = (pass: number, done: number) => onProgress({ pass, passes: 2, rows: done, totalRows: rows });
-      const encoder = { cfg: sae.cfg, weights: sae.weights };
-      // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
-      const device = a.device === 'gpu' && gpuStatsSupported(encoder) ? 'gpu' : 'cpu';
-      let used: 'gpu' | 'cpu' = device;
-      let stats: FeatureStats;
-      try {
-        stats =
-          device === 'gpu'
-            ? await featureStatsGpu(await requestDevice({ label: 'feature-stats' }), encoder, batches, opts, progress, this.control.signal, STATS_BATCH)
-            : await statsOnCpu(encoder, batches, opts, progress, this.control.signal);
-      } catch (err) {
-        // A BatchTopK batch too concentrated for the GPU's per-row candidates: the CPU pass selects exactly.
-        if (!(err instanceof BatchTopkCapError)) throw err;
-        used = 'cpu';
-        stats = await statsOnCpu(encoder, batches, opts, progress, this.control.signal);
-      }
+      const { stats, device } = await pass(batches, progress, this.control.signal);
       const record: FeatureStatsRecord = {
-        saeId: a.saeId,
+        saeId: at.key,
         appVersion: APP_VERSION,
-        runId: a.runId,
-        hook,
+        runId: reader.run.id,
+        hook: at.hook,
         stats,
         topTokens: await reader.tokenIds(stats.top.rows),
         vocab: model && model.id === reader.run.modelId ? vocabOf(model) : null,
         seconds: (performance.now() - t0) / 1000,
-        device: used,
+        device,
         createdAt: Date.now(),
       };
       await db.put('featureStats', record);
-      this.statsCache.set(a.saeId, record);
-      return (await listSaes(db)).find((s) => s.id === a.saeId)!;
+      this.statsCache.set(at.key, record);
     } finally {
       this.control = null;
     }
+  }
+
+  /** Drops the neuron statistics of a deleted run. */
+  async forgetRun(db: StoreDb, runId: string): Promise<void> {
+    const prefix = neuronSetKey(runId, '');
+    for (const key of this.statsCache.keys()) if (key.startsWith(prefix)) this.statsCache.delete(key);
+    await db.delete('featureStats', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
   }
 
   cancel(): void {
@@ -148,94 +182,83 @@ export class FeatureJobs {
     return featureUnit(sae, feature);
   }
 
-  private async stats(db: StoreDb, saeId: string): Promise<FeatureStatsRecord> {
-    let rec = this.statsCache.get(saeId);
+  private async stats(db: StoreDb, key: string): Promise<FeatureStatsRecord> {
+    const rec = await this.statsOrNull(db, key);
+    if (rec) return rec;
+    if (isNeuronSetKey(key)) throw new NoFeatureStatsError('these neurons have no statistics yet: compute them in the neuron browser');
+    throw new NoFeatureStatsError('this SAE has no feature statistics yet: run the statistics pass over a run first');
+  }
+
+  private async statsOrNull(db: StoreDb, key: string): Promise<FeatureStatsRecord | null> {
+    let rec = this.statsCache.get(key);
     if (!rec) {
-      rec = await db.get('featureStats', saeId);
-      if (!rec) throw new NoFeatureStatsError('this SAE has no feature statistics yet: run the statistics pass over a run first');
-      this.statsCache.set(saeId, rec);
+      rec = await db.get('featureStats', key);
+      if (!rec) return null;
+      this.statsCache.set(key, rec);
     }
     return rec;
   }
 
   /** Per-feature columns for the browser, and the token of each feature's best example. */
   async table(db: StoreDb, saeId: string, model: TextModel | null): Promise<FeatureTable> {
-    const rec = await this.stats(db, saeId);
-    const s = rec.stats as FeatureStats;
-    const n = s.count.length;
-    const text = tokenTexts(rec, model);
-    const N = s.topN;
-    const topToken: string[] = new Array(n);
-    for (let f = 0; f < n; f++) {
-      const id = rec.topTokens[f * N];
-      topToken[f] = id < 0 ? '' : text(id);
-    }
-    const mean = new Float32Array(n);
-    for (let f = 0; f < n; f++) mean[f] = s.count[f] ? s.sumAct[f] / s.count[f] : 0;
-    return { saeId, runId: rec.runId, rows: s.rows, count: s.count, maxAct: s.maxAct, meanAct: mean, topToken };
+    return { saeId, ...unitColumns(await this.stats(db, saeId), model) };
+  }
+
+  /** Per-neuron columns of a run's hook; null before its statistics pass. */
+  async neuronTable(db: StoreDb, runId: string, hook: string, model: TextModel | null): Promise<NeuronTable | null> {
+    const rec = await this.statsOrNull(db, neuronSetKey(runId, hook));
+    return rec && { hook, seconds: rec.seconds, ...unitColumns(rec, model) };
   }
 
   /** Features whose top examples' tokens contain `query` (case-insensitive), most matching examples first. */
   async search(db: StoreDb, saeId: string, query: string, model: TextModel): Promise<number[]> {
-    const rec = await this.stats(db, saeId);
-    const s = rec.stats as FeatureStats;
-    const q = query.toLowerCase();
-    const memo = new Map<number, boolean>();
-    const hit = (id: number) => {
-      let m = memo.get(id);
-      if (m === undefined) memo.set(id, (m = id >= 0 && model.tokenizer.tokenText(id).toLowerCase().includes(q)));
-      return m;
-    };
-    const scored: [number, number][] = [];
-    for (let f = 0; f < s.count.length; f++) {
-      let c = 0;
-      for (let j = 0; j < s.topN; j++) if (hit(rec.topTokens[f * s.topN + j])) c++;
-      if (c > 0) scored.push([f, c]);
-    }
-    return scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, SEARCH_LIMIT).map(([f]) => f);
+    return searchUnits(await this.stats(db, saeId), query, model);
+  }
+
+  async searchNeurons(db: StoreDb, runId: string, hook: string, query: string, model: TextModel): Promise<number[]> {
+    return searchUnits(await this.stats(db, neuronSetKey(runId, hook)), query, model);
   }
 
   async page(db: StoreDb, saeId: string, feature: number, radius: number, model: TextModel | null): Promise<FeaturePageData> {
     const sae = await openSae(db, saeId);
     const rec = await this.stats(db, saeId);
-    const s = rec.stats as FeatureStats;
     const d = sae.cfg.d_sae;
+    const dIn = sae.cfg.d_in;
     if (!Number.isInteger(feature) || feature < 0 || feature >= d) throw new LabError(`feature ${feature} does not exist: this SAE has features 0…${d - 1}`);
     const reader = await RunReader.open(db, rec.runId);
     const text = tokenTexts(rec, model);
-    const unit = await this.unitFor(sae, feature);
-    const top = slotList(s.top.rows, s.top.acts, feature * s.topN, s.topN);
-    const bands: FeaturePageData['bands'] = [];
-    const max = s.maxAct[feature];
-    for (let b = s.nBands - 1; b >= 0; b--) {
-      const off = (feature * s.nBands + b) * s.bandSize;
-      const ex = slotList(s.bands.rows, s.bands.acts, off, s.bandSize);
-      bands.push({ lo: (max * b) / s.nBands, hi: (max * (b + 1)) / s.nBands, count: s.bandCount[feature * s.nBands + b], examples: await exampleStrips(reader, rec.hook, ex, radius, unit, text) });
-    }
-    const strips: Example[] = await exampleStrips(reader, rec.hook, top, radius, unit, text);
-    let logits: FeaturePageData['logits'] = null;
-    if (model?.weights && model.id === sae.cfg.model_name) {
-      const dIn = sae.cfg.d_in;
-      const e = topEffects(logitEffect(sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn), model.weights.lnFW, model.weights.wte, dIn), 10);
-      const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: text(x.id) }));
-      logits = { positive: named(e.positive), negative: named(e.negative) };
-    }
+    const core = await unitPage(reader, rec, feature, radius, await this.unitFor(sae, feature), text);
+    const out = model?.weights && model.id === sae.cfg.model_name ? residualDirection(model.weights, sae.cfg.hook_name, sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn)) : null;
     return {
       saeId,
       saeName: sae.record.name,
       feature,
       dSae: d,
-      hook: rec.hook,
-      runId: rec.runId,
-      rows: s.rows,
-      count: s.count[feature],
-      maxAct: max,
-      meanAct: s.count[feature] ? s.sumAct[feature] / s.count[feature] : 0,
-      hist: Array.from(s.hist.subarray(feature * s.nBins, (feature + 1) * s.nBins)),
-      top: strips,
-      bands,
-      logits,
-      logitsNote: logits ? null : model ? `the loaded model (${model.id}) is not this SAE's (${sae.cfg.model_name})` : 'load the model to see its logit effects',
+      ...core,
+      logits: out?.dir ? logitTable(out.dir, model!.weights!, text) : null,
+      logitsNote: out ? (out.dir ? null : out.note) : model ? `the loaded model (${model.id}) is not this SAE's (${sae.cfg.model_name})` : 'load the model to see its logit effects',
+      neurons: unitsOfFeature(sae.weights.W_dec, dIn, feature, LOADINGS_SHOWN),
+    };
+  }
+
+  /** A raw unit's page: the feature page's figures, its output direction's logit effects, and the SAE features on it. */
+  async neuronPage(db: StoreDb, a: { runId: string; hook: string; neuron: number; radius: number; saeId?: string }, model: TextModel | null): Promise<NeuronPageData> {
+    const rec = await this.stats(db, neuronSetKey(a.runId, a.hook));
+    const dim = (rec.stats as FeatureStats).dSae;
+    if (!Number.isInteger(a.neuron) || a.neuron < 0 || a.neuron >= dim) throw new LabError(`neuron ${a.neuron} does not exist: ${a.hook} has units 0…${dim - 1}`);
+    const reader = await RunReader.open(db, a.runId);
+    const text = tokenTexts(rec, model);
+    const core = await unitPage(reader, rec, a.neuron, a.radius, unitColumn(dim, a.neuron), text);
+    const out = model?.weights && model.id === reader.run.modelId ? outputDirection(model.weights, a.hook, a.neuron) : null;
+    const logitsNote = !model ? 'load the model to see its logit effects' : !out ? `the loaded model (${model.id}) is not this run's (${reader.run.modelId})` : out.dir ? null : out.note;
+    return {
+      neuron: a.neuron,
+      dim,
+      ...core,
+      logits: out?.dir ? logitTable(out.dir, model!.weights!, text) : null,
+      logitsNote,
+      logitsVia: out?.dir ? out.via : null,
+      ...(await loadingsOn(db, a.hook, dim, a.neuron, a.saeId)),
     };
   }
 
@@ -290,4 +313,80 @@ function featureUnit(sae: OpenedSae, feature: number) {
     const d = sae.cfg.d_sae;
     return Float32Array.from({ length: n }, (_, r) => acts[r * d + feature]);
   };
+}
+
+/** Per-unit columns of a statistics record for a browser: frequency, max, mean when firing, best example's token. */
+function unitColumns(rec: FeatureStatsRecord, model: TextModel | null): Omit<FeatureTable, 'saeId'> {
+  const s = rec.stats as FeatureStats;
+  const n = s.count.length;
+  const text = tokenTexts(rec, model);
+  const topToken: string[] = new Array(n);
+  for (let f = 0; f < n; f++) {
+    const id = rec.topTokens[f * s.topN];
+    topToken[f] = id < 0 ? '' : text(id);
+  }
+  const mean = new Float32Array(n);
+  for (let f = 0; f < n; f++) mean[f] = s.count[f] ? s.sumAct[f] / s.count[f] : 0;
+  return { runId: rec.runId, rows: s.rows, count: s.count, maxAct: s.maxAct, meanAct: mean, topToken };
+}
+
+/** Units whose top examples' tokens contain `query` (case-insensitive), most matching examples first. */
+function searchUnits(rec: FeatureStatsRecord, query: string, model: TextModel): number[] {
+  const s = rec.stats as FeatureStats;
+  const q = query.toLowerCase();
+  const memo = new Map<number, boolean>();
+  const hit = (id: number) => {
+    let m = memo.get(id);
+    if (m === undefined) memo.set(id, (m = id >= 0 && model.tokenizer.tokenText(id).toLowerCase().includes(q)));
+    return m;
+  };
+  const scored: [number, number][] = [];
+  for (let f = 0; f < s.count.length; f++) {
+    let c = 0;
+    for (let j = 0; j < s.topN; j++) if (hit(rec.topTokens[f * s.topN + j])) c++;
+    if (c > 0) scored.push([f, c]);
+  }
+  return scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, SEARCH_LIMIT).map(([f]) => f);
+}
+
+type UnitPageCore = Pick<FeaturePageData, 'hook' | 'runId' | 'rows' | 'count' | 'maxAct' | 'meanAct' | 'hist' | 'top' | 'bands'>;
+
+/** The figures and example strips of unit `i` of a statistics record (a feature or a neuron alike). */
+async function unitPage(reader: RunReader, rec: FeatureStatsRecord, i: number, radius: number, unit: UnitActivations, text: (id: number) => string): Promise<UnitPageCore> {
+  const s = rec.stats as FeatureStats;
+  const max = s.maxAct[i];
+  const bands: FeaturePageData['bands'] = [];
+  for (let b = s.nBands - 1; b >= 0; b--) {
+    const ex = slotList(s.bands.rows, s.bands.acts, (i * s.nBands + b) * s.bandSize, s.bandSize);
+    bands.push({ lo: (max * b) / s.nBands, hi: (max * (b + 1)) / s.nBands, count: s.bandCount[i * s.nBands + b], examples: await exampleStrips(reader, rec.hook, ex, radius, unit, text) });
+  }
+  const top = slotList(s.top.rows, s.top.acts, i * s.topN, s.topN);
+  return {
+    hook: rec.hook,
+    runId: rec.runId,
+    rows: s.rows,
+    count: s.count[i],
+    maxAct: max,
+    meanAct: s.count[i] ? s.sumAct[i] / s.count[i] : 0,
+    hist: Array.from(s.hist.subarray(i * s.nBins, (i + 1) * s.nBins)),
+    top: await exampleStrips(reader, rec.hook, top, radius, unit, text),
+    bands,
+  };
+}
+
+/** The ± logit tables of a residual direction [d]. */
+function logitTable(dir: Float32Array, weights: Gpt2Weights, text: (id: number) => string): NonNullable<FeaturePageData['logits']> {
+  const e = topEffects(logitEffect(dir, weights.lnFW, weights.wte, dir.length), 10);
+  const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: text(x.id) }));
+  return { positive: named(e.positive), negative: named(e.negative) };
+}
+
+/** The features of an SAE reading `hook` (the one asked for, else the first registered) that load most on unit `i`. */
+async function loadingsOn(db: StoreDb, hook: string, dim: number, i: number, saeId?: string): Promise<Pick<NeuronPageData, 'features' | 'featuresNote'>> {
+  const saes = await listSaes(db);
+  const pick = saeId ? saes.find((s) => s.id === saeId) : saes.find((s) => s.hook === hook && s.dIn === dim);
+  if (!pick) return { features: null, featuresNote: saeId ? `SAE ${saeId} is not in this browser` : `no registered SAE reads ${hook}: add or train one to see the features on this unit` };
+  if (pick.hook !== hook || pick.dIn !== dim) return { features: null, featuresNote: `${pick.name} reads ${pick.hook} (d_in ${pick.dIn}), not ${hook}: its decoder rows live in another basis` };
+  const sae = await openSae(db, pick.id);
+  return { features: { saeId: pick.id, saeName: pick.name, loadings: featuresOnUnit(sae.weights.W_dec, dim, i, LOADINGS_SHOWN) }, featuresNote: null };
 }

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
+import { neuronsHref } from '../route';
 import { useLab } from '../store';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
@@ -42,7 +43,16 @@ export function RunsPanel() {
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
                   <td>{run.name}</td>
                   <td>{run.modelId}</td>
-                  <td>{run.hooks.map((h) => h.name).join(', ')}</td>
+                  <td>
+                    {run.hooks.map((h, i) => (
+                      <span key={h.name}>
+                        {i > 0 && ', '}
+                        <a href={neuronsHref(run.id, h.name)} title={`the ${h.dim} raw units of ${h.name}: neuron pages`} data-testid="run-hook-link" data-hook={h.name}>
+                          {h.name}
+                        </a>
+                      </span>
+                    ))}
+                  </td>
                   <td className="num" data-testid="run-rows">
                     {run.committedRows.toLocaleString('en-US')} / {run.totalRows.toLocaleString('en-US')}
                   </td>
