@@ -2,7 +2,8 @@
 // three dispatches are encoded: toy_forward_backward (per row), toy_grad_reduce (batch sums, loss into the
 // step's slot of a loss-history buffer) and adam on the packed parameters (W then b). The parameters and the
 // loss history are read back once, at the end. Same initialisation, batches and Adam scalars as trainToyCpu,
-// which is its CPU twin.
+// which is its CPU twin. With hooks, the parameters are also read back every `every` steps (a live view, and
+// a point where a cancel can arrive) and an abort stops training after the current step.
 import { createBuffer, readBuffer } from '../../gpu/device';
 import { compileKernel } from '../../gpu/kernel';
 import { adam, adamKernel } from '../../gpu/kernels/adam';
@@ -13,7 +14,16 @@ import { type ToyConfig, type ToyResult, adamHyper, checkToyConfig, initToyParam
 
 const F = 4;
 
-export async function trainToyGpu(device: GPUDevice, cfg: ToyConfig): Promise<ToyResult> {
+export interface ToyTrainHooks {
+  /** Steps between snapshots (the last step always gets one). */
+  every: number;
+  /** params: packed W [m, n] then b [n]; loss: the batch loss before step `step`'s update. */
+  onSnapshot(step: number, params: Float32Array, loss: number): void;
+  /** Aborting stops after the current step; the result then holds the steps trained so far. */
+  signal?: AbortSignal;
+}
+
+export async function trainToyGpu(device: GPUDevice, cfg: ToyConfig, hooks?: ToyTrainHooks): Promise<ToyResult> {
   checkToyConfig(cfg);
   const { n, m, batch: B, steps } = cfg;
   const params = initToyParams(cfg);
@@ -42,7 +52,9 @@ export async function trainToyGpu(device: GPUDevice, cfg: ToyConfig): Promise<To
     await Promise.all([toyForwardBackwardKernel(fb), toyGradReduceKernel({ ...fb, lossSlot: 0 }), adamKernel({ n: P })].map((k) => compileKernel(device, k)));
     const next = toyBatches(cfg);
     const hyper = adamHyper(cfg);
+    let done = 0;
     for (let t = 1; t <= steps; t++) {
+      if (hooks?.signal?.aborted) break;
       const x = next();
       device.queue.writeBuffer(b.x, 0, x.buffer, x.byteOffset, x.byteLength);
       const enc = device.createCommandEncoder({ label: `toy-step-${t}` });
@@ -50,9 +62,14 @@ export async function trainToyGpu(device: GPUDevice, cfg: ToyConfig): Promise<To
       toyGradReduce(device, { ...fb, lossSlot: t - 1 }, { x: b.x, h: b.h, dy: b.dy, dh: b.dh, rowLoss: b.rowLoss, grad: b.grad, lossOut: b.lossOut }, enc);
       adam(device, { n: P }, adamScalars(hyper, t), { param: b.params, grad: b.grad, m: b.m, v: b.v }, enc);
       device.queue.submit([enc.finish()]);
+      done = t;
+      if (hooks && (t % hooks.every === 0 || t === steps)) {
+        const [snap, lossSoFar] = await Promise.all([readBuffer(device, b.params, P * F), readBuffer(device, b.lossOut, t * F)]);
+        hooks.onSnapshot(t, snap, lossSoFar[t - 1]);
+      }
     }
     const trained = await readBuffer(device, b.params, P * F);
-    const losses = steps > 0 ? await readBuffer(device, b.lossOut, steps * F) : new Float32Array(0);
+    const losses = done > 0 ? await readBuffer(device, b.lossOut, done * F) : new Float32Array(0);
     return { ...splitToyParams(trained, n, m), lossHistory: Float64Array.from(losses) };
   } finally {
     for (const o of owned) o.destroy();

@@ -119,7 +119,11 @@ export function splitToyParams(params: Float32Array, n: number, m: number): { W:
   return { W: params.slice(0, m * n), b: params.slice(m * n, m * n + n) };
 }
 
-export function trainToyCpu(cfg: ToyConfig): ToyResult {
+/**
+ * The CPU trainer one step at a time, so a caller can look at the parameters or yield between steps:
+ * step(t) (t = 1, 2, …) trains on the next batch and returns its loss before the update.
+ */
+export function toyCpuTrainer(cfg: ToyConfig): { params: Float32Array; step(t: number): number } {
   checkToyConfig(cfg);
   const { n, m } = cfg;
   const params = initToyParams(cfg);
@@ -130,14 +134,22 @@ export function trainToyCpu(cfg: ToyConfig): ToyResult {
   const importance = toyImportance(cfg);
   const next = toyBatches(cfg);
   const hyper = adamHyper(cfg);
+  return {
+    params,
+    step(t) {
+      const { loss, grad } = toyLossAndGrad(params, next(), importance, n, m);
+      grad32.set(grad);
+      adamStep(params, grad32, mom, vel, adamScalars(hyper, t));
+      return loss;
+    },
+  };
+}
+
+export function trainToyCpu(cfg: ToyConfig): ToyResult {
+  const trainer = toyCpuTrainer(cfg);
   const lossHistory = new Float64Array(cfg.steps);
-  for (let t = 1; t <= cfg.steps; t++) {
-    const { loss, grad } = toyLossAndGrad(params, next(), importance, n, m);
-    lossHistory[t - 1] = loss;
-    grad32.set(grad);
-    adamStep(params, grad32, mom, vel, adamScalars(hyper, t));
-  }
-  return { ...splitToyParams(params, n, m), lossHistory };
+  for (let t = 1; t <= cfg.steps; t++) lossHistory[t - 1] = trainer.step(t);
+  return { ...splitToyParams(trainer.params, cfg.n, cfg.m), lossHistory };
 }
 
 /** Column i of W [m, n]: the m-dimensional direction feature i is written along (not normalised). */
@@ -176,4 +188,21 @@ export function planarGaps(W: ArrayLike<number>, n: number, m: number): { positi
     .sort((a, b) => a - b);
   const gaps = positions.map((p, i) => (i + 1 < n ? positions[i + 1] - p : positions[0] + 360 - p));
   return { positions, gaps };
+}
+
+/**
+ * For m = 2, the features the model represents (norm ≥ rel × the largest norm) in order of polar angle, and the
+ * gap in degrees from each to the next (the last wraps round to the first). Unrepresented features sit near the
+ * origin at arbitrary angles (dense inputs), so planarGaps over all n would only add noise there.
+ */
+export function representedGaps(W: ArrayLike<number>, n: number, m: number, rel = 0.1): { order: number[]; gaps: number[] } {
+  if (m !== 2) throw new ToyConfigError(`representedGaps: needs m = 2 hidden dimensions, got m = ${m}`);
+  const norms = featureNorms(W, n, m);
+  const cut = rel * Math.max(0, ...norms);
+  const angle = (i: number) => ((Math.atan2(W[n + i], W[i]) * 180) / Math.PI + 360) % 360;
+  const order = Array.from({ length: n }, (_, i) => i)
+    .filter((i) => norms[i] > 0 && norms[i] >= cut)
+    .sort((a, b) => angle(a) - angle(b));
+  const gaps = order.map((f, i) => (i + 1 < order.length ? angle(order[i + 1]) - angle(f) : angle(order[0]) + 360 - angle(f)));
+  return { order, gaps };
 }
