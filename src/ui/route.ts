@@ -4,6 +4,10 @@
 //   #/sae/<id>/feature/<n>     one feature's page
 //   #/sae/<id>/inspect         per-token features of a text
 //   #/sae/<id>/steer?…         the steering page; its query is the whole setup (a shareable preset)
+//   #/sae/<id>/attribute?prompt=…&target=…   attribution of a prediction to the SAE's features and the MLP neurons
+//   #/neurons/<run>/<hook>[?sae=<id>]             the raw units (neurons) of a run's stored hook
+//   #/neurons/<run>/<hook>/neuron/<n>[?sae=<id>]  one neuron's page (sae: whose features to relate it to)
+//   #/toy                      the toy model of superposition (no GPT-2 needed)
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -11,23 +15,51 @@ export type Route =
   | { page: 'browser'; saeId: string }
   | { page: 'feature'; saeId: string; feature: number }
   | { page: 'inspect'; saeId: string }
-  | { page: 'steer'; saeId: string; query: string };
+  | { page: 'steer'; saeId: string; query: string }
+  | { page: 'attribute'; saeId: string; prompt: string; target: string | null }
+  | { page: 'neurons'; runId: string; hook: string; saeId: string | null }
+  | { page: 'neuron'; runId: string; hook: string; neuron: number; saeId: string | null }
+  | { page: 'toy' };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'neurons' && parts[1] && parts[2]) return neuronRoute(parts, query);
+  if (parts[0] === 'toy') return { page: 'toy' };
   if (parts[0] !== 'sae' || !parts[1]) return { page: 'lab' };
   const saeId = parts[1];
   if (parts[2] === 'feature' && /^\d+$/.test(parts[3] ?? '')) return { page: 'feature', saeId, feature: Number(parts[3]) };
   if (parts[2] === 'inspect') return { page: 'inspect', saeId };
   if (parts[2] === 'steer') return { page: 'steer', saeId, query };
+  if (parts[2] === 'attribute') {
+    const q = new URLSearchParams(query);
+    return { page: 'attribute', saeId, prompt: q.get('prompt') ?? '', target: q.get('target') };
+  }
   return { page: 'browser', saeId };
 }
 
+function neuronRoute(parts: string[], query: string): Route {
+  const [, runId, hook] = parts;
+  const saeId = new URLSearchParams(query).get('sae');
+  if (parts[3] === 'neuron' && /^\d+$/.test(parts[4] ?? '')) return { page: 'neuron', runId, hook, neuron: Number(parts[4]), saeId };
+  return { page: 'neurons', runId, hook, saeId };
+}
+
+export const toyHref = '#/toy';
 export const browserHref = (saeId: string) => `#/sae/${encodeURIComponent(saeId)}`;
 export const featureHref = (saeId: string, f: number) => `#/sae/${encodeURIComponent(saeId)}/feature/${f}`;
 export const inspectHref = (saeId: string) => `#/sae/${encodeURIComponent(saeId)}/inspect`;
 export const steerHref = (saeId: string, query: string) => `#/sae/${encodeURIComponent(saeId)}/steer?${query}`;
+/** target: a token id; absent: the model's top prediction. */
+export const attributeHref = (saeId: string, prompt = '', target: number | null = null) => {
+  const q = new URLSearchParams({ prompt });
+  if (target !== null) q.set('target', String(target));
+  return `#/sae/${encodeURIComponent(saeId)}/attribute?${q}`;
+};
+const saeQuery = (saeId: string | null | undefined) => (saeId ? `?sae=${encodeURIComponent(saeId)}` : '');
+export const neuronsHref = (runId: string, hook: string, saeId?: string | null) => `#/neurons/${encodeURIComponent(runId)}/${encodeURIComponent(hook)}${saeQuery(saeId)}`;
+export const neuronHref = (runId: string, hook: string, n: number, saeId?: string | null) =>
+  `#/neurons/${encodeURIComponent(runId)}/${encodeURIComponent(hook)}/neuron/${n}${saeQuery(saeId)}`;
 
 const subscribe = (cb: () => void) => {
   window.addEventListener('hashchange', cb);

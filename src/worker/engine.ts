@@ -20,9 +20,11 @@ import type { FaithfulnessSummary } from '../analysis/sae-registry';
 import { loadSaeLens } from '../sae/saelens';
 import type { StoreDb } from '../store/schema';
 import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
+import { AttributionJobs, type AttributionModel } from './attribution-jobs';
 import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
+import { ToyJobs } from './toy-jobs';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -42,6 +44,8 @@ export class LabEngine implements Engine {
   private readonly features = new FeatureJobs();
   private readonly generation = new GenerateJobs();
   private readonly evals = new EvalJobs();
+  private readonly attribution = new AttributionJobs();
+  private readonly toy = new ToyJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -67,6 +71,7 @@ export class LabEngine implements Engine {
       listRuns: () => this.store.list(),
       deleteRun: async (a) => {
         await this.store.delete(a.runId);
+        await this.features.forgetRun(await this.store.db(), a.runId);
         return null;
       },
       rowContext: (a) => this.store.context(a.runId, a.row, this.loaded?.tokenizer ?? null),
@@ -117,11 +122,23 @@ export class LabEngine implements Engine {
         const model = { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
         return this.generation.generate(await this.store.db(), model, a, (index, id, token) => onProgress?.({ phase: 'generate', detail: { index, id, token } }));
       },
+      attribute: async (a) => this.attribution.attribute(await this.store.db(), this.attributionModel(), a),
+      intervene: async (a) => this.attribution.intervene(await this.store.db(), this.attributionModel(), a),
       cancelGenerate: async () => {
         this.generation.cancel();
         return null;
       },
+      trainToy: (a) => this.toy.train(a, (detail) => onProgress?.({ phase: 'toy', detail })),
+      toySae: (a) => this.toy.sae(a, (detail) => onProgress?.({ phase: 'toy', detail })),
+      cancelToy: async () => {
+        this.toy.cancel();
+        return null;
+      },
       inspectText: async (a) => this.features.inspect(await this.store.db(), a.saeId, a.text, a.topK ?? 5, this.needTextModel()),
+      neuronStats: async (a) => this.features.computeNeuronStats(await this.store.db(), a, this.textModel(), (detail) => onProgress?.({ phase: 'features', detail })),
+      neuronTable: async (a) => this.features.neuronTable(await this.store.db(), a.runId, a.hook, this.textModel()),
+      searchNeurons: async (a) => this.features.searchNeurons(await this.store.db(), a.runId, a.hook, a.query, this.needTextModel()),
+      neuronPage: async (a) => this.features.neuronPage(await this.store.db(), { ...a, radius: a.radius ?? 8 }, this.textModel()),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
   }
@@ -139,6 +156,11 @@ export class LabEngine implements Engine {
   private evalModel(): EvalModel {
     const loaded = this.needLoaded();
     return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, backend: this.need().status.backend };
+  }
+
+  private attributionModel(): AttributionModel {
+    const loaded = this.needLoaded();
+    return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
   }
 
   /** A finished training's faithfulness on the first windows of its own run (the summary says so). */
@@ -179,6 +201,7 @@ export class LabEngine implements Engine {
     await this.harvestNet?.model.dispose();
     await this.generation.dispose();
     await this.evals.dispose();
+    await this.attribution.dispose();
     this.model = null;
     this.harvestNet = null;
     this.loaded = null;

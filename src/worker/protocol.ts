@@ -2,6 +2,9 @@
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
 import type { Example } from '../analysis/contexts';
 import type { FaithfulnessSummary, SaeInfo } from '../analysis/sae-registry';
+import type { AttributionTerm } from '../analysis/attribution/attribute';
+import type { InterventionUnit } from '../analysis/attribution/intervene';
+import type { UnitLoading } from '../analysis/neurons';
 import type { Gpt2Config } from '../core/config';
 import type { SampleOptions } from '../model/generate';
 import type { FeatureSteer } from '../model/steering';
@@ -13,6 +16,8 @@ import type { HarvestProgress } from '../store/harvest';
 import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
+import type { ToyConfig } from '../analysis/toy/toy-model';
+import type { ToySaeResult } from '../analysis/toy/toy-sae';
 
 export type ModelSource =
   | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
@@ -83,7 +88,7 @@ export type SaeSource =
   | { kind: 'files'; name: string; cfgJson: string; weights: Uint8Array }
   | { kind: 'hub'; repo: string; path: string; hubUrl?: string };
 
-export type { Example, FaithfulnessSummary, SaeInfo };
+export type { Example, FaithfulnessSummary, SaeInfo, UnitLoading };
 
 export interface FeatureStatsProgress {
   pass: number; //  1: counts, maxima, top rows · 2: histograms, band samples
@@ -122,11 +127,88 @@ export interface FeaturePageData {
   logits: { positive: { id: number; token: string; value: number }[]; negative: { id: number; token: string; value: number }[] } | null;
   /** Why there is no logit table. */
   logitsNote: string | null;
+  /** The units of the SAE's hook its decoder row loads most on (largest |W_dec[f, i]|): the neurons it is made of. */
+  neurons: UnitLoading[];
+}
+
+/** A stored hook's raw units (MLP neurons, residual dimensions) as the neuron browser lists them. */
+export interface NeuronTable extends Omit<FeatureTable, 'saeId'> {
+  hook: string;
+  seconds: number;
+}
+
+/** A neuron's page: the feature page's figures for one raw unit, and the features that load most on it. */
+export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'feature' | 'dSae' | 'neurons'> {
+  neuron: number;
+  dim: number;
+  /** What the logit table reads the unit through (its output weight row, or a basis vector). */
+  logitsVia: string | null;
+  /** An SAE of this hook and its features with the largest |W_dec[f, neuron]|. */
+  features: { saeId: string; saeName: string; loadings: UnitLoading[] } | null;
+  featuresNote: string | null;
 }
 
 export interface InspectResult {
   saeId: string;
   tokens: { id: number; text: string; features: { feature: number; act: number }[] }[];
+}
+
+/** Attribution of the prediction after a prompt to an SAE's features and the model's MLP neurons (last position). */
+export interface AttributionRequest {
+  saeId: string;
+  prompt: string; //                     BOS is prepended
+  target?: number | string | null; //   a token id, a text of one token, or null: the model's top prediction
+  topK?: number; //                      rows per table: the top k by |DLA| and the top k by |a×g| (default 20)
+  device?: 'gpu' | 'cpu' | 'auto'; //   the per-feature pass; 'auto': the GPU unless the adapter is software
+}
+
+/** One unit's attribution: its activation at the last position, direct logit attribution, activation × gradient. */
+export interface AttributionRow {
+  index: number; // feature index, or layer · d_mlp + neuron
+  act: number;
+  dla: number;
+  grad: number;
+}
+
+export interface AttributionView {
+  saeId: string;
+  saeName: string;
+  hook: string;
+  /** The run of the SAE's feature statistics (neuron pages live under a run); null when none was computed. */
+  runId: string | null;
+  ids: number[];
+  tokens: string[];
+  target: { id: number; token: string };
+  predictions: TokenPrediction[];
+  logit: number; //            the model's
+  recomputedLogit: number; //  the float64 forward the gradients come from
+  dlaSum: number; //           Σ of every term's DLA: equals logit (completeness)
+  sigma: number;
+  terms: AttributionTerm[];
+  activeFeatures: number;
+  features: AttributionRow[];
+  neurons: (AttributionRow & { layer: number; neuron: number })[];
+  device: 'gpu' | 'cpu';
+  ms: { forward: number; gradient: number; features: number; neurons: number };
+}
+
+export interface InterventionRequest {
+  saeId: string;
+  prompt: string;
+  target: number;
+  unit: InterventionUnit;
+  mode: 'ablate' | 'add';
+  value?: number;
+  positions: 'last' | 'all';
+}
+
+export interface InterventionView {
+  target: number;
+  before: number;
+  after: number;
+  activation: number; // the unit's clean activation at the last position
+  predictionsBefore: TokenPrediction[];
+  predictionsAfter: TokenPrediction[];
 }
 
 /** One generation: the prompt's continuation, optionally steered with SAE features at the SAE's hook. */
@@ -211,6 +293,39 @@ export interface TrainSummary {
   evals: FaithfulnessSummary | null;
 }
 
+/** The toy model of superposition (src/analysis/toy/): on the WGSL kernels ('gpu', the CPU twin without WebGPU) or the twin. */
+export type ToyRequest = ToyConfig & { device: 'gpu' | 'cpu'; snapshotEvery?: number };
+
+export interface ToySummary {
+  W: Float32Array; // [m, n]
+  b: Float32Array; // [n]
+  steps: number; // trained (fewer than asked when cancelled)
+  finalLoss: number | null;
+  aborted: boolean;
+  device: 'gpu' | 'cpu';
+  seconds: number;
+  note: string | null; // why it ran on the CPU twin when the GPU was asked for
+}
+
+/** An SAE on a toy model's hidden layer; 'auto': the GPU unless the adapter is a software one. */
+export interface ToySaeRequest {
+  W: Float32Array; // [m, n]
+  n: number;
+  m: number;
+  sparsity: number;
+  dSae: number;
+  k: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  device: 'gpu' | 'cpu' | 'auto';
+}
+
+export type ToySaeSummary = ToySaeResult & { seconds: number; note: string | null };
+
+export type ToyProgress = { stage: 'model'; step: number; steps: number; loss: number; W: Float32Array } | { stage: 'sae'; step: number; steps: number; fvu: number };
+
 /** Method name → [argument, result]. The engine and the worker client both implement this. */
 export interface EngineApi {
   load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
@@ -240,11 +355,28 @@ export interface EngineApi {
   searchFeatures: [{ saeId: string; query: string }, number[]];
   featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
+  /** The statistics pass over a run's raw units of `hook` (cancelled by cancelFeatureStats); progress as 'features'. */
+  neuronStats: [{ runId: string; hook: string; topN?: number }, NeuronTable];
+  /** null: no neuron statistics for this run and hook yet. */
+  neuronTable: [{ runId: string; hook: string }, NeuronTable | null];
+  searchNeurons: [{ runId: string; hook: string; query: string }, number[]];
+  /** saeId: the SAE whose loadings to show (default: the first registered SAE of this hook). */
+  neuronPage: [{ runId: string; hook: string; neuron: number; radius?: number; saeId?: string }, NeuronPageData];
+  /** Ranks features and neurons by their contribution to a target logit (DLA with completeness, activation × gradient). */
+  attribute: [AttributionRequest, AttributionView];
+  /** Ablates or adds one feature or neuron and reruns the prompt: the target logit before and after. */
+  intervene: [InterventionRequest, InterventionView];
   /** Streams tokens as progress; a newer generate call cancels one still running. */
   generate: [GenerateRequest, GenerateResult];
   /** CE loss recovered, KL, FVU and L0 of an SAE on the first windows of a run; saved with the SAE. */
   evaluateSae: [{ saeId: string; runId: string; windows?: number }, SaeInfo];
   cancelGenerate: [Record<string, never>, null];
+  /** Trains the toy model of superposition; snapshots of W stream as 'toy' progress. */
+  trainToy: [ToyRequest, ToySummary];
+  /** Trains an SAE on a toy model's hidden layer and matches its decoder rows to the true feature directions. */
+  toySae: [ToySaeRequest, ToySaeSummary];
+  /** Stops the toy model's (or its SAE's) training after the current step. */
+  cancelToy: [Record<string, never>, null];
 }
 
 export type Method = keyof EngineApi;
@@ -260,7 +392,8 @@ export type ProgressEvent =
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
   | { phase: 'generate'; detail: { index: number; id: number; token: string } }
-  | { phase: 'evaluate'; detail: { done: number; total: number } };
+  | { phase: 'evaluate'; detail: { done: number; total: number } }
+  | { phase: 'toy'; detail: ToyProgress };
 
 export interface WorkerRequest<M extends Method = Method> {
   id: number;

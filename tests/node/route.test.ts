@@ -1,6 +1,6 @@
 // Feature URLs (src/ui/route.ts): every page has a hash route that parses back to itself.
 import { describe, expect, it } from 'vitest';
-import { browserHref, featureHref, inspectHref, parseRoute } from '../../src/ui/route';
+import { attributeHref, browserHref, featureHref, inspectHref, neuronHref, neuronsHref, parseRoute, toyHref } from '../../src/ui/route';
 
 describe('hash routes', () => {
   it('round-trip the browser, feature and inspect pages, and fall back to the lab', () => {
@@ -12,6 +12,25 @@ describe('hash routes', () => {
   });
 });
 
+describe('neuron routes', () => {
+  it('round-trip the neuron browser and neuron pages, with and without an SAE', () => {
+    expect(parseRoute(neuronsHref('run-1', 'blocks.1.mlp.hook_post'))).toEqual({ page: 'neurons', runId: 'run-1', hook: 'blocks.1.mlp.hook_post', saeId: null });
+    expect(parseRoute(neuronsHref('run 1/x', 'hook_embed', 'sae a&b'))).toEqual({ page: 'neurons', runId: 'run 1/x', hook: 'hook_embed', saeId: 'sae a&b' });
+    expect(parseRoute(neuronHref('r', 'blocks.0.hook_resid_post', 77, 'sae-1'))).toEqual({ page: 'neuron', runId: 'r', hook: 'blocks.0.hook_resid_post', neuron: 77, saeId: 'sae-1' });
+    expect(parseRoute(neuronHref('r', 'ln_final.hook_normalized', 0))).toEqual({ page: 'neuron', runId: 'r', hook: 'ln_final.hook_normalized', neuron: 0, saeId: null });
+    expect(parseRoute('#/neurons/r/h/neuron/x')).toEqual({ page: 'neurons', runId: 'r', hook: 'h', saeId: null });
+    for (const h of ['#/neurons', '#/neurons/r', '#/neurons//h']) expect(parseRoute(h)).toEqual({ page: 'lab' });
+  });
+});
+
+describe('attribution routes', () => {
+  it('round-trip the prompt (any text) and the target token', () => {
+    const prompt = 'Call me Ishmael & #1 = "whale"? 100%';
+    expect(parseRoute(attributeHref('sae/1', prompt, 42))).toEqual({ page: 'attribute', saeId: 'sae/1', prompt, target: '42' });
+    expect(parseRoute(attributeHref('s'))).toEqual({ page: 'attribute', saeId: 's', prompt: '', target: null });
+  });
+});
+
 describe('steering presets', () => {
   it('round-trip through the URL, and ignore malformed feature entries', async () => {
     const { decodeSetup, encodeSetup } = await import('../../src/ui/steer-preset');
@@ -20,5 +39,13 @@ describe('steering presets', () => {
     expect(route.page).toBe('steer');
     expect(decodeSetup((route as { query: string }).query)).toEqual(setup);
     expect(decodeSetup('f=1:add:2,x:add:1,2:boost:1,3:ablate:0').features).toEqual([{ feature: 1, mode: 'add', multiple: 2 }, { feature: 3, mode: 'ablate', multiple: 0 }]);
+  });
+});
+
+describe('toy model route', () => {
+  it('parses #/toy (with or without a trailing slash) to the toy page', () => {
+    expect(parseRoute(toyHref)).toEqual({ page: 'toy' });
+    expect(parseRoute('#/toy/')).toEqual({ page: 'toy' });
+    expect(parseRoute('#/toys')).toEqual({ page: 'lab' });
   });
 });

@@ -3,7 +3,7 @@
 import { useEffect, useMemo } from 'react';
 import { loadTable, searchFeatures, useFeatures } from '../features-store';
 import { useHarvest } from '../harvest-store';
-import { featureHref, inspectHref } from '../route';
+import { attributeHref, featureHref, inspectHref } from '../route';
 import { densityHistogram } from '../../sae/train/density';
 import { DensityChart } from './DensityChart';
 import { NeuronPanel } from './NeuronBrowser';
@@ -26,6 +26,7 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
       <div className="row">
         <a href="#/">← lab</a>
         <a href={inspectHref(saeId)}>inspect text</a>
+        <a href={attributeHref(saeId)}>attribute a prediction</a>
       </div>
       <div className="unit-columns">
         <div>

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
 import { useHarvest } from '../harvest-store';
-import { browserHref, inspectHref } from '../route';
+import { attributeHref, browserHref, inspectHref } from '../route';
 import { useLab } from '../store';
 import { defaultDevice } from '../train-store';
 
@@ -83,6 +83,9 @@ export function SaesPanel() {
                       </a>
                     </>
                   )}
+                  <a href={attributeHref(s.id)} data-testid="attribute-link">
+                    Attribute a prediction
+                  </a>{' '}
                   <button className="secondary" onClick={() => void evaluateSae(s.id, runId)} disabled={!runId || !!evaluating} data-testid="evaluate-sae">
                     {evaluating === s.id ? 'Evaluating…' : 'Evaluate'}
                   </button>

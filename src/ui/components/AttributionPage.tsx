@@ -1,0 +1,215 @@
+// Attribution of one prediction: a prompt, a target next token, and the SAE's features and the MLP neurons ranked by
+// their contribution to the target's logit. The terms table shows the completeness check (Σ DLA = the logit). Each
+// row links to its page and has one-click interventions whose effect on the logit appears in the row.
+import { useEffect, useState } from 'react';
+import type { AttributionRow, AttributionView, InterventionRequest } from '../../worker/protocol';
+import { type Effect, attribute, effectKey, runIntervention, useAttribution } from '../attribution-store';
+import { attributeHref, browserHref, featureHref, neuronHref } from '../route';
+import { useLab } from '../store';
+import { ContributionBars } from './ContributionBars';
+
+type Sort = 'dla' | 'grad';
+type Positions = InterventionRequest['positions'];
+type NeuronRow = AttributionView['neurons'][number];
+
+const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+
+export function AttributionPage({ saeId, prompt, target }: { saeId: string; prompt: string; target: string | null }) {
+  const model = useLab((s) => s.model);
+  const { view, busy, error } = useAttribution();
+  const [text, setText] = useState(prompt || 'Call me Ishmael. Some years ago');
+  const [other, setOther] = useState('');
+  const [sort, setSort] = useState<Sort>('dla');
+  const [positions, setPositions] = useState<Positions>('last');
+  const targetId = target !== null && /^\d+$/.test(target) ? Number(target) : null;
+
+  useEffect(() => {
+    if (model && prompt) void attribute(saeId, prompt, targetId);
+  }, [model, saeId, prompt, targetId]);
+
+  const go = (t: number | null) => {
+    const href = attributeHref(saeId, text, t);
+    if (window.location.hash === href) void attribute(saeId, text, t);
+    else window.location.hash = href;
+  };
+  const v = view?.saeId === saeId ? view : null;
+  return (
+    <section className="panel wide" data-testid="attribution-page">
+      <div className="row">
+        <a href={browserHref(saeId)}>← all features</a>
+      </div>
+      <h2>Attribution of a prediction</h2>
+      {!model && <p className="muted">Load the SAE's model first (the lab's Model panel).</p>}
+      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} data-testid="attr-prompt" />
+      <div className="row">
+        <button onClick={() => go(null)} disabled={!model || busy || !text.trim()} data-testid="attr-run">
+          Attribute the top prediction
+        </button>
+        <input value={other} onChange={(e) => setOther(e.target.value)} placeholder="or a token, e.g. ' whale'" data-testid="attr-target-text" />
+        <button onClick={() => void attribute(saeId, text, other)} disabled={!model || busy || !other} data-testid="attr-run-token">
+          Attribute this token
+        </button>
+        {busy && <span className="muted">attributing…</span>}
+      </div>
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
+      {v && <Result v={v} sort={sort} setSort={setSort} positions={positions} setPositions={setPositions} onTarget={go} prompt={text} />}
+    </section>
+  );
+}
+
+function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void; positions: Positions; setPositions: (x: Positions) => void; onTarget: (t: number) => void; prompt: string }) {
+  const { v, sort } = p;
+  const rel = Math.abs(v.dlaSum - v.logit) / Math.max(1, Math.abs(v.logit));
+  const order = (rows: AttributionRow[]) => [...rows].sort((a, b) => (sort === 'dla' ? b.dla - a.dla : b.grad - a.grad) || a.index - b.index);
+  const features = order(v.features);
+  const neurons = order(v.neurons);
+  return (
+    <>
+      <div className="row">
+        <span>
+          Target after “<span className="tok">{v.tokens.slice(1).join('')}</span>”: <b className="tok">{JSON.stringify(v.target.token)}</b>
+        </span>
+        <span data-testid="attr-logit" data-value={v.logit}>
+          logit {v.logit.toFixed(4)}
+        </span>
+        <span className="muted" data-testid="attr-sum" data-value={v.dlaSum}>
+          Σ DLA of all terms {v.dlaSum.toFixed(4)} ({rel <= 1e-4 ? '✓' : '✗'} complete, rel. diff {rel.toExponential(1)})
+        </span>
+      </div>
+      <div className="row tight muted">
+        Other targets:
+        {v.predictions.map((t) => (
+          <button key={t.id} className="link" onClick={() => p.onTarget(t.id)} data-testid="attr-prediction">
+            {JSON.stringify(t.token)} {(t.prob * 100).toFixed(1)}%
+          </button>
+        ))}
+      </div>
+      <p className="muted">
+        At {v.hook}, last position; ln_f scale σ = {v.sigma.toFixed(3)} frozen for DLA. {v.activeFeatures} features active. Features on the {v.device.toUpperCase()}; forward{' '}
+        {v.ms.forward.toFixed(0)} ms, gradient {v.ms.gradient.toFixed(0)} ms, features {v.ms.features.toFixed(0)} ms, neurons {v.ms.neurons.toFixed(0)} ms.
+      </p>
+      <details>
+        <summary>Every term of the final residual (completeness)</summary>
+        <table className="table" data-testid="attr-terms">
+          <thead>
+            <tr>
+              <th>term</th>
+              <th>DLA</th>
+              <th>act × grad</th>
+            </tr>
+          </thead>
+          <tbody>
+            {v.terms.map((t) => (
+              <tr key={t.name}>
+                <td>{t.name}</td>
+                <td>{fmt(t.dla)}</td>
+                <td>{t.grad === null ? '—' : fmt(t.grad)}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>
+                <b>sum</b>
+              </td>
+              <td>
+                <b>{fmt(v.dlaSum)}</b>
+              </td>
+              <td />
+            </tr>
+          </tbody>
+        </table>
+      </details>
+      <div className="row">
+        Sort by
+        <select value={sort} onChange={(e) => p.setSort(e.target.value as Sort)} data-testid="attr-sort">
+          <option value="dla">direct logit attribution</option>
+          <option value="grad">activation × gradient</option>
+        </select>
+        Interventions at
+        <select value={p.positions} onChange={(e) => p.setPositions(e.target.value as Positions)} data-testid="attr-positions">
+          <option value="last">the last position</option>
+          <option value="all">every position</option>
+        </select>
+      </div>
+      <ContributionBars rows={features.slice(0, 12).map((r) => ({ label: `#${r.index}`, dla: r.dla, grad: r.grad }))} title="Top features" testId="attr-feature-bars" />
+      <h3>SAE features</h3>
+      <UnitTable v={v} rows={features} kind="feature" positions={p.positions} prompt={p.prompt} />
+      <h3>MLP neurons (every layer, direct effect through W_out)</h3>
+      <UnitTable v={v} rows={neurons} kind="neuron" positions={p.positions} prompt={p.prompt} />
+    </>
+  );
+}
+
+function UnitTable({ v, rows, kind, positions, prompt }: { v: AttributionView; rows: AttributionRow[]; kind: 'feature' | 'neuron'; positions: Positions; prompt: string }) {
+  const effects = useAttribution((s) => s.effects);
+  const neuron = (r: AttributionRow) => r as NeuronRow;
+  const unitOf = (r: AttributionRow): InterventionRequest['unit'] => (kind === 'feature' ? { kind, feature: r.index } : { kind, layer: neuron(r).layer, neuron: neuron(r).neuron });
+  const labelOf = (r: AttributionRow) => (kind === 'feature' ? `#${r.index}` : `L${neuron(r).layer}.${neuron(r).neuron}`);
+  const hrefOf = (r: AttributionRow) => {
+    if (kind === 'feature') return featureHref(v.saeId, r.index);
+    return v.runId ? neuronHref(v.runId, `blocks.${neuron(r).layer}.mlp.hook_post`, neuron(r).neuron, v.saeId) : null;
+  };
+  const run = (r: AttributionRow, mode: 'ablate' | 'add') =>
+    void runIntervention({ saeId: v.saeId, prompt, target: v.target.id, unit: unitOf(r), mode, value: mode === 'add' ? r.act : undefined, positions });
+  return (
+    <table className="table" data-testid={`attr-${kind}s`}>
+      <thead>
+        <tr>
+          <th>{kind}</th>
+          <th>activation</th>
+          <th>DLA</th>
+          <th>act × grad</th>
+          <th>intervene</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const href = hrefOf(r);
+          return (
+            <tr key={r.index} data-testid={`attr-${kind}-row`} data-index={r.index}>
+              <td>{href ? <a href={href} data-testid={`attr-${kind}-link`}>{labelOf(r)}</a> : labelOf(r)}</td>
+              <td>{fmt(r.act)}</td>
+              <td>{fmt(r.dla)}</td>
+              <td>{fmt(r.grad)}</td>
+              <td>
+                <button onClick={() => run(r, 'ablate')} data-testid={`attr-${kind}-ablate`} title="Remove it (steer by −activation) and rerun">
+                  ablate
+                </button>{' '}
+                <button onClick={() => run(r, 'add')} data-testid={`attr-${kind}-double`} title="Add its own activation again (double it) and rerun">
+                  ×2
+                </button>{' '}
+                <Effects effects={[effects[effectKey(unitOf(r), 'ablate', positions)], effects[effectKey(unitOf(r), 'add', positions)]]} />
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function Effects({ effects }: { effects: (Effect | undefined)[] }) {
+  return (
+    <>
+      {effects.map((e, i) =>
+        !e ? null : e.state === 'running' ? (
+          <span key={i} className="muted">
+            …
+          </span>
+        ) : e.state === 'error' ? (
+          <span key={i} className="error">
+            {e.message}
+          </span>
+        ) : (
+          <span key={i} className="effect" data-testid="attr-effect" data-before={e.view.before} data-after={e.view.after} data-mode={i === 0 ? 'ablate' : 'add'}>
+            {i === 0 ? 'ablated' : '×2'}: {e.view.before.toFixed(3)} → {e.view.after.toFixed(3)} ({e.view.after - e.view.before >= 0 ? '+' : ''}
+            {(e.view.after - e.view.before).toFixed(3)}){' '}
+          </span>
+        ),
+      )}
+    </>
+  );
+}

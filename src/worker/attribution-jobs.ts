@@ -1,0 +1,160 @@
+// Attribution in the engine: a prompt and a target token → the SAE's features and the model's MLP neurons ranked by
+// their contribution to the target's logit (src/analysis/attribution/), and one-click interventions that check it.
+// The attribution model (hooks for the decomposition, steering at the SAE's hook, a KV cache) and, for neuron
+// interventions, a model steering at that neuron's layer are built on demand and kept while they are reused.
+import { LabError } from '../core/errors';
+import type { Gpt2Config } from '../core/config';
+import type { Gpt2Weights } from '../core/weights';
+import { type Attribution, type AttributionSae, type FeatureAttributor, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../analysis/attribution/attribute';
+import { GpuFeatureAttributor, gpuAttributionSupported } from '../analysis/attribution/features-gpu';
+import { intervene } from '../analysis/attribution/intervene';
+import { type OpenedSae, openSae } from '../analysis/sae-registry';
+import { adapterName, requestDevice } from '../gpu/device';
+import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
+import type { Backend } from '../model/runtime';
+import type { Gpt2Tokenizer } from '../model/tokenizer';
+import type { StoreDb } from '../store/schema';
+import { topTokens } from './engine';
+import type { AttributionRequest, AttributionRow, AttributionView, InterventionRequest, InterventionView } from './protocol';
+
+export interface AttributionModel {
+  id: string;
+  cfg: Gpt2Config;
+  weights: Gpt2Weights | null;
+  tokenizer: Gpt2Tokenizer;
+  backend: Backend;
+}
+
+const DEFAULT_TOP = 20;
+
+export class AttributionJobs {
+  private net: { key: string; model: Gpt2Model } | null = null;
+  private neuronNet: { key: string; model: Gpt2Model } | null = null;
+  private attributor: { key: string; a: FeatureAttributor } | null = null;
+
+  async attribute(db: StoreDb, m: AttributionModel, req: AttributionRequest): Promise<AttributionView> {
+    const sae = await this.saeFor(db, m, req.saeId);
+    const ids = promptIds(m, req.prompt);
+    const model = await this.model(m, sae.cfg.hook_name);
+    const logits = (await model.forward([ids])).logitsLast!.data; // [vocab] the clean prediction
+    const target = req.target === undefined || req.target === null ? argmax(logits) : targetId(m, req.target);
+    const a = await attributePrediction(model, m.weights!, sae, ids, target, await this.featureAttributor(sae, req.device ?? 'auto'));
+    const stats = await db.get('featureStats', req.saeId);
+    return view(a, m, sae, ids, req.topK ?? DEFAULT_TOP, stats?.runId ?? null, logits);
+  }
+
+  async intervene(db: StoreDb, m: AttributionModel, req: InterventionRequest): Promise<InterventionView> {
+    const sae = await this.saeFor(db, m, req.saeId);
+    const ids = promptIds(m, req.prompt);
+    const target = targetId(m, req.target);
+    const model = req.unit.kind === 'feature' ? await this.model(m, sae.cfg.hook_name) : await this.neuronModel(m, `blocks.${req.unit.layer}.mlp.hook_post`);
+    const r = await intervene(model, ids, target, { unit: req.unit, mode: req.mode, value: req.value, positions: req.positions }, sae);
+    const text = (id: number) => m.tokenizer.tokenText(id);
+    return { target, before: r.before, after: r.after, activation: r.activation, predictionsBefore: topTokens(r.logitsBefore, 5, text), predictionsAfter: topTokens(r.logitsAfter, 5, text) };
+  }
+
+  private async saeFor(db: StoreDb, m: AttributionModel, saeId: string): Promise<OpenedSae> {
+    const sae = await openSae(db, saeId);
+    if (!m.weights) throw new LabError('attribution needs a model loaded from safetensors (it reads the weights)');
+    if (sae.cfg.model_name !== m.id) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
+    return sae;
+  }
+
+  private async model(m: AttributionModel, hook: string): Promise<Gpt2Model> {
+    const key = `${m.id}|${hook}|${m.backend}`;
+    if (this.net?.key === key) return this.net.model;
+    await this.net?.model.dispose();
+    this.net = null;
+    const model = await createGpt2Model(m.weights!, m.cfg, { backend: m.backend, modelId: m.id, ...attributionModelOptions(hook, m.cfg) });
+    this.net = { key, model };
+    return model;
+  }
+
+  private async neuronModel(m: AttributionModel, hook: string): Promise<Gpt2Model> {
+    const key = `${m.id}|${hook}|${m.backend}`;
+    if (this.neuronNet?.key === key) return this.neuronNet.model;
+    await this.neuronNet?.model.dispose();
+    this.neuronNet = null;
+    const model = await createGpt2Model(m.weights!, m.cfg, { backend: m.backend, modelId: m.id, steerAt: hook, hooks: [hook], logits: 'last' });
+    this.neuronNet = { key, model };
+    return model;
+  }
+
+  /** The GPU attributor unless asked for the CPU, the SAE cannot be encoded there, or the adapter is software. */
+  private async featureAttributor(sae: OpenedSae, device: 'gpu' | 'cpu' | 'auto'): Promise<FeatureAttributor> {
+    const key = `${sae.record.id}|${device}`;
+    if (this.attributor?.key === key) return this.attributor.a;
+    this.attributor?.a.dispose();
+    this.attributor = null;
+    let a: FeatureAttributor = cpuFeatureAttributor(sae);
+    if (device !== 'cpu' && gpuAttributionSupported(sae)) {
+      try {
+        const gpu = await requestDevice({ label: 'attribution' });
+        // SwiftShader emulates the GPU on the CPU, slower than the plain loops: 'auto' keeps to those there.
+        if (device === 'gpu' || !/swiftshader|software/i.test(adapterName(gpu))) a = new GpuFeatureAttributor(gpu, sae);
+      } catch (err) {
+        if (device === 'gpu') throw err;
+      }
+    }
+    this.attributor = { key, a };
+    return a;
+  }
+
+  async dispose(): Promise<void> {
+    await this.net?.model.dispose();
+    await this.neuronNet?.model.dispose();
+    this.attributor?.a.dispose();
+    this.net = this.neuronNet = this.attributor = null;
+  }
+}
+
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+/** BOS, then the prompt's tokens (the last nPositions of them). */
+function promptIds(m: AttributionModel, prompt: string): number[] {
+  const ids = [m.cfg.bosTokenId, ...m.tokenizer.encode(prompt)];
+  return ids.length > m.cfg.nPositions ? [m.cfg.bosTokenId, ...ids.slice(-(m.cfg.nPositions - 1))] : ids;
+}
+
+/** A token id, or a text that must be exactly one token (e.g. " whale"). */
+function targetId(m: AttributionModel, target: number | string): number {
+  if (typeof target === 'number') {
+    if (!(Number.isInteger(target) && target >= 0 && target < m.cfg.vocabSize)) throw new LabError(`target token ${target} is outside the vocabulary (0…${m.cfg.vocabSize - 1})`);
+    return target;
+  }
+  const ids = m.tokenizer.encode(target);
+  if (ids.length !== 1) throw new LabError(`the target "${target}" is ${ids.length} tokens (${ids.map((i) => JSON.stringify(m.tokenizer.tokenText(i))).join(' ')}); pick a single token`);
+  return ids[0];
+}
+
+function view(a: Attribution, m: AttributionModel, sae: OpenedSae, ids: number[], k: number, runId: string | null, logits: Float32Array): AttributionView {
+  const text = (id: number) => m.tokenizer.tokenText(id);
+  const rows = (acts: Float32Array, dla: Float32Array, grad: Float32Array) => {
+    const picked = new Set([...topByMagnitude(dla, k), ...topByMagnitude(grad, k)]);
+    return [...picked].sort((x, y) => dla[y] - dla[x] || x - y).map((i): AttributionRow => ({ index: i, act: acts[i], dla: dla[i], grad: grad[i] }));
+  };
+  return {
+    saeId: sae.record.id,
+    saeName: sae.record.name,
+    hook: a.hook,
+    runId,
+    ids,
+    tokens: ids.map(text),
+    target: { id: a.target, token: text(a.target) },
+    predictions: topTokens(logits, 10, text),
+    logit: a.logit,
+    recomputedLogit: a.recomputedLogit,
+    dlaSum: a.dlaSum,
+    sigma: a.sigma,
+    terms: a.terms,
+    activeFeatures: a.features.acts.reduce((n, x) => n + (x !== 0 ? 1 : 0), 0),
+    features: rows(a.features.acts, a.features.dla, a.features.grad),
+    neurons: rows(a.neurons.acts, a.neurons.dla, a.neurons.grad).map((r) => ({ ...r, layer: Math.floor(r.index / a.neurons.inner), neuron: r.index % a.neurons.inner })),
+    device: a.device,
+    ms: a.ms,
+  };
+}
