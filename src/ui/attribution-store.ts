@@ -20,15 +20,18 @@ const set = useAttribution.setState;
 export const effectKey = (unit: InterventionRequest['unit'], mode: InterventionRequest['mode'], positions: InterventionRequest['positions']) =>
   `${unit.kind === 'feature' ? `f${unit.feature}` : `n${unit.layer}.${unit.neuron}`}|${mode}|${positions}`;
 
-export async function attribute(saeId: string, prompt: string, target: number | string | null): Promise<void> {
+/** Attributes the prediction; the view on success, null on an error (shown in the store). */
+export async function attribute(saeId: string, prompt: string, target: number | string | null): Promise<AttributionView | null> {
   const engine = useLab.getState().engine;
-  if (!engine) return;
+  if (!engine) return null;
   set({ busy: true, error: null });
   try {
     const view = await engine.call('attribute', { saeId, prompt, target });
     set({ view, effects: {} });
+    return view;
   } catch (err) {
     set({ error: describeError(err) });
+    return null;
   } finally {
     set({ busy: false });
   }

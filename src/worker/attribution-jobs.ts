@@ -13,6 +13,7 @@ import { adapterName, requestDevice } from '../gpu/device';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Backend } from '../model/runtime';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { listRuns } from '../store/runs';
 import type { StoreDb } from '../store/schema';
 import { topTokens } from './engine';
 import type { AttributionRequest, AttributionRow, AttributionView, InterventionRequest, InterventionView } from './protocol';
@@ -36,11 +37,10 @@ export class AttributionJobs {
     const sae = await this.saeFor(db, m, req.saeId);
     const ids = promptIds(m, req.prompt);
     const model = await this.model(m, sae.cfg.hook_name);
-    const logits = (await model.forward([ids])).logitsLast!.data; // [vocab] the clean prediction
-    const target = req.target === undefined || req.target === null ? argmax(logits) : targetId(m, req.target);
+    const target = req.target === undefined || req.target === null ? null : targetId(m, req.target);
     const a = await attributePrediction(model, m.weights!, sae, ids, target, await this.featureAttributor(sae, req.device ?? 'auto'));
     const stats = await db.get('featureStats', req.saeId);
-    return view(a, m, sae, ids, req.topK ?? DEFAULT_TOP, stats?.runId ?? null, logits);
+    return view(a, m, sae, req.prompt, ids, req.topK ?? DEFAULT_TOP, await neuronRuns(db, m, stats?.runId ?? null));
   }
 
   async intervene(db: StoreDb, m: AttributionModel, req: InterventionRequest): Promise<InterventionView> {
@@ -108,10 +108,10 @@ export class AttributionJobs {
   }
 }
 
-function argmax(x: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
+/** Per layer, a run of this model storing blocks.{l}.mlp.hook_post: the SAE's statistics run first, then any other. */
+async function neuronRuns(db: StoreDb, m: AttributionModel, preferred: string | null): Promise<(string | null)[]> {
+  const runs = (await listRuns(db)).filter((r) => r.modelId === m.id).sort((a, b) => Number(b.id === preferred) - Number(a.id === preferred));
+  return Array.from({ length: m.cfg.nLayer }, (_, l) => runs.find((r) => r.hooks.some((h) => h.name === `blocks.${l}.mlp.hook_post`))?.id ?? null);
 }
 
 /** BOS, then the prompt's tokens (the last nPositions of them). */
@@ -131,21 +131,22 @@ function targetId(m: AttributionModel, target: number | string): number {
   return ids[0];
 }
 
-function view(a: Attribution, m: AttributionModel, sae: OpenedSae, ids: number[], k: number, runId: string | null, logits: Float32Array): AttributionView {
+function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: string, ids: number[], k: number, neuronRunIds: (string | null)[]): AttributionView {
   const text = (id: number) => m.tokenizer.tokenText(id);
   const rows = (acts: Float32Array, dla: Float32Array, grad: Float32Array) => {
     const picked = new Set([...topByMagnitude(dla, k), ...topByMagnitude(grad, k)]);
-    return [...picked].sort((x, y) => dla[y] - dla[x] || x - y).map((i): AttributionRow => ({ index: i, act: acts[i], dla: dla[i], grad: grad[i] }));
+    return [...picked].map((i): AttributionRow => ({ index: i, act: acts[i], dla: dla[i], grad: grad[i] }));
   };
   return {
     saeId: sae.record.id,
     saeName: sae.record.name,
     hook: a.hook,
-    runId,
+    prompt,
     ids,
     tokens: ids.map(text),
     target: { id: a.target, token: text(a.target) },
-    predictions: topTokens(logits, 10, text),
+    predictions: topTokens(a.logits, 10, text),
+    neuronRuns: neuronRunIds,
     logit: a.logit,
     recomputedLogit: a.recomputedLogit,
     dlaSum: a.dlaSum,

@@ -174,12 +174,13 @@ export interface AttributionView {
   saeId: string;
   saeName: string;
   hook: string;
-  /** The run of the SAE's feature statistics (neuron pages live under a run); null when none was computed. */
-  runId: string | null;
   ids: number[];
   tokens: string[];
+  prompt: string;
   target: { id: number; token: string };
   predictions: TokenPrediction[];
+  /** Per layer, a run of this model that stores blocks.{l}.mlp.hook_post (its neuron pages live there), or null. */
+  neuronRuns: (string | null)[];
   logit: number; //            the model's
   recomputedLogit: number; //  the float64 forward the gradients come from
   dlaSum: number; //           Σ of every term's DLA: equals logit (completeness)
@@ -197,8 +198,8 @@ export interface InterventionRequest {
   prompt: string;
   target: number;
   unit: InterventionUnit;
-  mode: 'ablate' | 'add';
-  value?: number;
+  mode: 'ablate' | 'scale' | 'add';
+  value?: number; // 'scale': the factor (2 doubles the unit at each position); 'add': activation units
   positions: 'last' | 'all';
 }
 

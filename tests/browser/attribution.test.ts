@@ -54,6 +54,9 @@ describe('attribution of a prediction', () => {
     expect(await page.getByTestId('attr-feature-row').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('attr-neuron-row').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('attr-feature-bars').locator('rect').count()).toBeGreaterThan(0);
+    // No run stores blocks.*.mlp.hook_post here: neurons are not linked to pages that could not be computed.
+    expect(await page.getByTestId('attr-neuron-link').count()).toBe(0);
+    expect(await page.getByTestId('attr-neuron-row').first().locator('span[title]').getAttribute('title')).toMatch(/harvest it to open neuron pages/);
   });
 
   it('links the top feature to its page and reopens the attribution from its URL', async () => {

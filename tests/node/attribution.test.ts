@@ -2,11 +2,13 @@
 // small's shape, run by onnxruntime-web's wasm backend:
 //   completeness   DLA of all features + SAE error + bias terms + the rest of the residual = the model's logit
 //                  (≤ 1e-4 relative), at every kind of hook an SAE can read
-//   gradients      activation × gradient of features vs central finite differences through the ONNX model, which
+//   gradients      activation × gradient of features at five kinds of hook vs central finite differences through the ONNX model, which
 //                  adds ±ε·W_dec[f] at the hook of the last position only (its steer input); and the float64
 //                  backward vs float64 finite differences of its own forward
 //   neurons        per layer, Σ_i neuron DLA + b_out·u = the MLP output's DLA
-//   interventions  ablating the top feature / neuron at the last position lowers the logit by ≈ a×g; adding 0 changes nothing
+//   interventions  ablating the top feature / neuron at the last position lowers the logit by ≈ a×g; adding 0 or
+//                  scaling by 1 changes nothing; scaling by 0 is ablating
+//   guards         no target → the top prediction; weights or a KV cache that are not the model's are refused
 //   twin           the feature attribution's CPU twin vs a plain recomputation from the definitions
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gpt2Config } from '../../src/core/config';
@@ -96,23 +98,40 @@ describe('attribution on the tiny model', () => {
     });
   }
 
-  it('activation × gradient of features equals finite differences through the ONNX model', async () => {
-    const hook = 'blocks.1.hook_resid_post';
-    const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512);
-    const dIn = sae.cfg.d_in;
-    const picks = topByMagnitude(a.features.grad, 4);
-    expect(picks.length).toBe(4);
-    for (const f of picks) {
-      const act = a.features.acts[f];
-      const eps = 0.05 * act; // a 5% change of the feature's activation
-      const row = sae.weights.W_dec.subarray(f * dIn, (f + 1) * dIn);
-      const plus = await logitWith(model, ids, target, row.map((v) => v * eps));
-      const minus = await logitWith(model, ids, target, row.map((v) => -v * eps));
-      const fd = (act * (plus - minus)) / (2 * eps);
-      const ag = a.features.grad[f];
-      console.log(`feature ${f}: a ${act.toFixed(4)}, a×g ${ag.toFixed(6)}, finite difference ${fd.toFixed(6)}, DLA ${a.features.dla[f].toFixed(6)}`);
-      expect(Math.abs(fd - ag)).toBeLessThanOrEqual(2e-2 * Math.abs(ag) + 2e-4);
-    }
+  for (const hook of ['blocks.1.hook_resid_post', 'blocks.1.mlp.hook_post', 'blocks.1.hook_attn_out', 'blocks.3.hook_resid_mid', 'blocks.0.hook_resid_pre']) {
+    it(`activation × gradient of features at ${hook} equals finite differences through the ONNX model`, async () => {
+      const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512);
+      const dIn = sae.cfg.d_in;
+      const picks = topByMagnitude(a.features.grad, 3);
+      expect(picks.length).toBe(3);
+      for (const f of picks) {
+        const act = a.features.acts[f];
+        const eps = 0.05 * act; // a 5% change of the feature's activation
+        const row = sae.weights.W_dec.subarray(f * dIn, (f + 1) * dIn);
+        const plus = await logitWith(model, ids, target, row.map((v) => v * eps));
+        const minus = await logitWith(model, ids, target, row.map((v) => -v * eps));
+        const fd = (act * (plus - minus)) / (2 * eps);
+        const ag = a.features.grad[f];
+        console.log(`${hook} feature ${f}: a ${act.toFixed(4)}, a×g ${ag.toFixed(6)}, finite difference ${fd.toFixed(6)}, DLA ${a.features.dla[f].toFixed(6)}`);
+        expect(Math.abs(fd - ag)).toBeLessThanOrEqual(2e-2 * Math.abs(ag) + 2e-4);
+      }
+      await model.dispose();
+    });
+  }
+
+  it('attributes the top prediction when no target is given, and refuses gradients that are not the model’s', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 64);
+    const top = await attributePrediction(model, weights, sae, ids, null, cpuFeatureAttributor(sae));
+    expect(top.target).toBe(target);
+    expect(top.logit).toBe(a.logit);
+    // Weights that are not the model's: the float64 forward no longer reproduces its logit.
+    const other = { ...weights, lnFB: weights.lnFB.map((b) => b + 0.5) };
+    await expect(attributePrediction(model, other, sae, ids, target, cpuFeatureAttributor(sae))).rejects.toThrow(/float64 forward gives logit/);
+    const out = await model.forwardWithCache([ids], null);
+    const kv = await out.present.toHost();
+    out.present.dispose();
+    expect(() => lastPositionGradients(weights, cfg, new Float32Array(cfg.nEmbd), { keys: kv.keys, values: kv.values, length: ids.length + 1 }, target)).toThrow(/KV cache does not hold/);
     await model.dispose();
   });
 
@@ -174,6 +193,11 @@ describe('attribution on the tiny model', () => {
     expect(Math.abs(moved + a.features.grad[f])).toBeLessThanOrEqual(0.5 * a.features.grad[f]);
     const zero = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'add', value: 0, positions: 'all' }, sae);
     expect(Array.from(zero.logitsAfter)).toEqual(Array.from(zero.logitsBefore));
+    const same = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'scale', value: 1, positions: 'all' }, sae);
+    expect(Array.from(same.logitsAfter)).toEqual(Array.from(same.logitsBefore));
+    const scaledToZero = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'scale', value: 0, positions: 'all' }, sae);
+    const ablatedAll = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'ablate', positions: 'all' }, sae);
+    expect(scaledToZero.after).toBe(ablatedAll.after);
     await model.dispose();
 
     const n = topByMagnitude(a.neurons.grad.map((g) => Math.max(g, 0)), 1)[0];

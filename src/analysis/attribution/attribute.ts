@@ -61,7 +61,9 @@ export interface Attribution {
   logit: number;
   /** The same logit from the float64 single-position forward the gradients come from. */
   recomputedLogit: number;
-  sigma: number; //         ln_f's scale of the final residual (frozen for DLA)
+  sigma: number; //         ln_f's scale σ of the final residual (frozen for DLA)
+  /** The model's logits after the prompt [vocab] (the target's rivals). */
+  logits: Float32Array;
   /** Every piece of the final residual; their DLA sums to `logit` (completeness). */
   terms: AttributionTerm[];
   dlaSum: number;
@@ -73,21 +75,32 @@ export interface Attribution {
 
 export class AttributionError extends LabError {}
 
+/** How far the float64 forward may sit from onnxruntime's float32 logit (tests see ~1e-6). */
+const RECOMPUTE_TOL = 1e-3;
+
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
 /** How the attribution model must be built: the hooks it exposes, a KV cache (the gradient reuses it), last logits. */
 export function attributionModelOptions(saeHook: string, cfg: Pick<Gpt2Config, 'nLayer'>) {
   return { hooks: attributionHooks(saeHook, cfg), steerAt: saeHook, kvCache: true, logits: 'last' as const };
 }
 
 /**
- * Attributes logit[target] after `ids` (BOS first) to the SAE's features and to every MLP neuron. `model` must be
- * built with attributionModelOptions(sae.cfg.hook_name, cfg); `w` are its weights.
+ * Attributes logit[target] after `ids` (BOS first) to the SAE's features and to every MLP neuron; target null: the
+ * model's top prediction. `model` must be built with attributionModelOptions(sae.cfg.hook_name, cfg); `w` are its
+ * weights. Throws AttributionError if the float64 forward behind the gradients does not reproduce the model's logit
+ * (the KV cache or the weights are not the model's).
  */
 export async function attributePrediction(
   model: Gpt2Model,
   w: Gpt2Weights,
   sae: AttributionSae,
   ids: number[],
-  target: number,
+  targetOrTop: number | null,
   features: FeatureAttributor,
 ): Promise<Attribution> {
   const cfg = model.cfg;
@@ -95,7 +108,6 @@ export async function attributePrediction(
   const path = hookPath(hook, cfg);
   if (sae.cfg.normalize_activations !== 'none') throw new AttributionError('this SAE expects rescaled inputs: fold its activation scale in first');
   if (ids.length < 1) throw new AttributionError('attribution needs at least one token');
-  if (!(target >= 0 && target < cfg.vocabSize)) throw new AttributionError(`target token ${target} is outside the vocabulary (0…${cfg.vocabSize - 1})`);
   const T = ids.length;
   const t0 = performance.now();
   const out = await model.forwardWithCache([ids], null);
@@ -108,9 +120,13 @@ export async function attributePrediction(
     const dim = h.shape[2];
     return h.data.subarray((T - 1) * dim, T * dim);
   };
+  const target = targetOrTop ?? argmax(logits);
   const t1 = performance.now();
 
   const grads = lastPositionGradients(w, cfg, last('blocks.0.hook_resid_pre'), { keys: kv.keys, values: kv.values, length: T }, target);
+  if (Math.abs(grads.logit - logits[target]) > RECOMPUTE_TOL * Math.max(1, Math.abs(logits[target]))) {
+    throw new AttributionError(`the float64 forward gives logit ${grads.logit.toFixed(5)} where the model gives ${logits[target].toFixed(5)}: the gradients would not be the model's`);
+  }
   const t2 = performance.now();
 
   const readout = readoutOf(w, cfg, target, last(`blocks.${cfg.nLayer - 1}.hook_resid_post`));
@@ -127,7 +143,7 @@ export async function attributePrediction(
   const grad = f.out.slice(dSae, 2 * dSae);
   const t3 = performance.now();
 
-  const terms = residualTerms(w, sae, path, x, f.acts, dla, grad, uHook, gHook, u, grads, last, readout.bias);
+  const terms = residualTerms({ w, sae, path, x, acts: f.acts, dla, grad, uHook, gHook, u, grads, last, lnBias: readout.bias });
   const neurons = neuronAttribution(w, cfg, u, grads.mlpPost, (l) => last(`blocks.${l}.mlp.hook_post`));
   const t4 = performance.now();
   return {
@@ -137,6 +153,7 @@ export async function attributePrediction(
     logit: logits[target],
     recomputedLogit: grads.logit,
     sigma: readout.sigma,
+    logits: Float32Array.from(logits),
     terms,
     dlaSum: terms.reduce((s, t) => s + t.dla, 0),
     features: { acts: f.acts, dla, grad },
@@ -151,22 +168,25 @@ function lastRow(all: Float32Array | undefined, T: number, V: number): Float32Ar
   return all.subarray((T - 1) * V, T * V);
 }
 
+/** What residualTerms reads: the SAE's activations and attributions, both readout directions, the model's hooks. */
+interface TermsInput {
+  w: Gpt2Weights;
+  sae: AttributionSae;
+  path: ReturnType<typeof hookPath>;
+  x: Float32Array; //        [d_in] the hook's activation at the last position
+  acts: Float32Array; //     [d_sae]
+  dla: Float32Array; //      [d_sae]
+  grad: Float32Array; //     [d_sae]
+  uHook: Float64Array; //    [d_in] the readout in the hook's space
+  gHook: Float64Array; //    [d_in] the gradient at the hook
+  u: Float64Array; //        [d] the readout in the residual stream
+  grads: ReturnType<typeof lastPositionGradients>;
+  last: (name: string) => Float32Array;
+  lnBias: number;
+}
+
 /** Features (summed), the SAE's error and b_dec, the MLP output bias, the upstream residual, later components, ln_f's bias. */
-function residualTerms(
-  w: Gpt2Weights,
-  sae: AttributionSae,
-  path: ReturnType<typeof hookPath>,
-  x: Float32Array,
-  acts: Float32Array,
-  dla: Float32Array,
-  grad: Float32Array,
-  uHook: Float64Array,
-  gHook: Float64Array,
-  u: Float64Array,
-  grads: ReturnType<typeof lastPositionGradients>,
-  last: (name: string) => Float32Array,
-  lnBias: number,
-): AttributionTerm[] {
+function residualTerms({ w, sae, path, x, acts, dla, grad, uHook, gHook, u, grads, last, lnBias }: TermsInput): AttributionTerm[] {
   const dIn = sae.cfg.d_in;
   // error = x − (Σ_f a_f W_dec[f] + b_dec), in float64 from the same activations the features used
   const err = Float64Array.from(x);

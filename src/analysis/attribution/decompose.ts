@@ -17,6 +17,7 @@ import type { Gpt2Config } from '../../core/config';
 import { LabError } from '../../core/errors';
 import { parseHook } from '../../core/hooks';
 import type { Gpt2Weights } from '../../core/weights';
+import { matVec } from './last-position';
 
 export class AttributionHookError extends LabError {}
 
@@ -98,13 +99,5 @@ export function hookReadout(w: Gpt2Weights, cfg: Gpt2Config, path: HookPath, u: 
 
 /** W_out[l] [inner, d] · u [d]: each MLP neuron's output row read along u ([inner]). */
 export function outputReadout(w: Gpt2Weights, cfg: Gpt2Config, layer: number, u: Float64Array): Float64Array {
-  const d = cfg.nEmbd;
-  const W = w.blocks[layer].mlpProjW;
-  const out = new Float64Array(cfg.nInner);
-  for (let i = 0; i < cfg.nInner; i++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += W[i * d + c] * u[c];
-    out[i] = s;
-  }
-  return out;
+  return matVec(w.blocks[layer].mlpProjW, u, cfg.nInner, cfg.nEmbd);
 }

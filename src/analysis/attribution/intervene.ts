@@ -2,8 +2,8 @@
 // model again, and read the target's logit. Both go through the model's steering input at the unit's hook, which
 // the graph adds before exposing the hook:
 //
-//   feature f   steer[t] = −a_f(t)·W_dec[f]  (ablate)   or  +value·W_dec[f]  (add)     at the SAE's hook
-//   neuron i    steer[t] = −post_i(t)·e_i    (ablate)   or  +value·e_i        (add)     at blocks.l.mlp.hook_post
+//   feature f   steer[t] = −a_f(t)·W_dec[f]  (ablate)   (value − 1)·a_f(t)·W_dec[f]  (scale)   value·W_dec[f]  (add)
+//   neuron i    the same with e_i in place of W_dec[f], at blocks.l.mlp.hook_post
 //
 // a_f(t) and post_i(t) come from a clean pass of the same model (steer 0). `positions` says where: the last
 // position only (what the attribution describes: a×g is the first-order estimate of this ablation), or all.
@@ -16,8 +16,8 @@ export type InterventionUnit = { kind: 'feature'; feature: number } | { kind: 'n
 
 export interface InterventionSpec {
   unit: InterventionUnit;
-  mode: 'ablate' | 'add';
-  /** For 'add': how much of the unit's direction, in activation units. */
+  mode: 'ablate' | 'scale' | 'add';
+  /** 'scale': the factor on the unit's activation at each position (2 doubles it); 'add': activation units added. */
   value?: number;
   positions: 'last' | 'all';
 }
@@ -47,7 +47,7 @@ export async function intervene(model: Gpt2Model, ids: number[], target: number,
   const { direction, acts } = unitOf(spec.unit, sae, h.data, T, dim);
   const steer = new Float32Array(T * dim);
   for (let t = spec.positions === 'last' ? T - 1 : 0; t < T; t++) {
-    const s = spec.mode === 'ablate' ? -acts[t] : (spec.value ?? 0);
+    const s = spec.mode === 'ablate' ? -acts[t] : spec.mode === 'scale' ? ((spec.value ?? 1) - 1) * acts[t] : (spec.value ?? 0);
     if (s === 0) continue;
     for (let c = 0; c < dim; c++) steer[t * dim + c] = s * direction[c];
   }

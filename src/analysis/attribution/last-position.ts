@@ -33,8 +33,6 @@ export interface LastPositionGrads {
   mlpPost: Float64Array[]; //  [nLayer][inner]
   mlpOut: Float64Array[]; //   [nLayer][d]      = residPost
   residPost: Float64Array[]; //[nLayer][d]
-  /** The last position's residual after every block, from the float64 forward: [nLayer][d]. */
-  forwardResidPost: Float64Array[];
 }
 
 /** One block's forward at the last position, kept for its backward. */
@@ -65,6 +63,10 @@ interface LnTape {
 export function lastPositionGradients(w: Gpt2Weights, cfg: Gpt2Config, residPre0: Float32Array | Float64Array, prefix: KvPrefix, target: number): LastPositionGrads {
   const d = cfg.nEmbd;
   if (residPre0.length !== d) throw new LabError(`lastPositionGradients: residual of length ${residPre0.length}, the model has d = ${d}`);
+  const perLayer = cfg.nHead * prefix.length * headDim(cfg);
+  if (prefix.keys.length !== cfg.nLayer || [...prefix.keys, ...prefix.values].some((t) => t.length !== perLayer)) {
+    throw new LabError(`the KV cache does not hold [1, ${cfg.nHead}, ${prefix.length}, ${headDim(cfg)}] per layer for ${cfg.nLayer} layers: it cannot be the model's present.* of this prompt`);
+  }
   if (!(target >= 0 && target < cfg.vocabSize)) throw new LabError(`target token ${target} is outside the vocabulary (0…${cfg.vocabSize - 1})`);
   const tapes: BlockTape[] = [];
   let r: Float64Array = Float64Array.from(residPre0);
@@ -78,7 +80,7 @@ export function lastPositionGradients(w: Gpt2Weights, cfg: Gpt2Config, residPre0
   let logit = 0;
   for (let c = 0; c < d; c++) logit += lnF.y[c] * wU[c];
 
-  const grads: LastPositionGrads = { logit, residPre: [], attnOut: [], residMid: [], mlpPre: [], mlpPost: [], mlpOut: [], residPost: [], forwardResidPost: tapes.map((t) => t.out) };
+  const grads: LastPositionGrads = { logit, residPre: [], attnOut: [], residMid: [], mlpPre: [], mlpPost: [], mlpOut: [], residPost: [] };
   let g = layerNormBackward(lnF, w.lnFW, Float64Array.from(wU)); // d logit / d resid_post of the last block
   for (let l = cfg.nLayer - 1; l >= 0; l--) {
     const b = blockBackward(w.blocks[l], cfg, tapes[l], prefix, l, g);
@@ -237,8 +239,8 @@ function vecMat(x: Float64Array, W: Float32Array, m: number, bias: Float32Array)
   return out;
 }
 
-/** W [n, m] · g [m] → [n]: the backward of vecMat. */
-function matVec(W: Float32Array, g: Float64Array, n: number, m: number): Float64Array {
+/** W [n, m] · g [m] → [n]: the backward of vecMat (and an MLP's W_out rows read along a direction). */
+export function matVec(W: Float32Array, g: Float64Array, n: number, m: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;

@@ -12,6 +12,13 @@ type Sort = 'dla' | 'grad';
 type Positions = InterventionRequest['positions'];
 type NeuronRow = AttributionView['neurons'][number];
 
+/** The 12 rows with the largest |DLA| or |a×g|, in the table's (signed) order. */
+const largest = (rows: AttributionRow[], sort: Sort) => {
+  const key = (r: AttributionRow) => Math.abs(sort === 'dla' ? r.dla : r.grad);
+  const keep = new Set([...rows].sort((a, b) => key(b) - key(a) || a.index - b.index).slice(0, 12));
+  return rows.filter((r) => keep.has(r));
+};
+
 const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
 export function AttributionPage({ saeId, prompt, target }: { saeId: string; prompt: string; target: string | null }) {
@@ -24,8 +31,16 @@ export function AttributionPage({ saeId, prompt, target }: { saeId: string; prom
   const targetId = target !== null && /^\d+$/.test(target) ? Number(target) : null;
 
   useEffect(() => {
+    // Coming back to a URL already attributed (e.g. from a feature page) shows the result kept in the store.
+    const kept = useAttribution.getState().view;
+    if (kept && kept.saeId === saeId && kept.prompt === prompt && (targetId === null || kept.target.id === targetId)) return;
     if (model && prompt) void attribute(saeId, prompt, targetId);
   }, [model, saeId, prompt, targetId]);
+
+  const attributeToken = async () => {
+    const v = await attribute(saeId, text, other);
+    if (v) window.location.hash = attributeHref(saeId, text, v.target.id);
+  };
 
   const go = (t: number | null) => {
     const href = attributeHref(saeId, text, t);
@@ -46,7 +61,7 @@ export function AttributionPage({ saeId, prompt, target }: { saeId: string; prom
           Attribute the top prediction
         </button>
         <input value={other} onChange={(e) => setOther(e.target.value)} placeholder="or a token, e.g. ' whale'" data-testid="attr-target-text" />
-        <button onClick={() => void attribute(saeId, text, other)} disabled={!model || busy || !other} data-testid="attr-run-token">
+        <button onClick={() => void attributeToken()} disabled={!model || busy || !other} data-testid="attr-run-token">
           Attribute this token
         </button>
         {busy && <span className="muted">attributing…</span>}
@@ -77,7 +92,7 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
           logit {v.logit.toFixed(4)}
         </span>
         <span className="muted" data-testid="attr-sum" data-value={v.dlaSum}>
-          Σ DLA of all terms {v.dlaSum.toFixed(4)} ({rel <= 1e-4 ? '✓' : '✗'} complete, rel. diff {rel.toExponential(1)})
+          Σ DLA of all terms {v.dlaSum.toFixed(4)} ({rel <= 1e-4 ? '✓' : '✗'} complete, rel. diff {rel.toExponential(1)}) · float64 forward behind the gradients {v.recomputedLogit.toFixed(4)}
         </span>
       </div>
       <div className="row tight muted">
@@ -134,7 +149,7 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
           <option value="all">every position</option>
         </select>
       </div>
-      <ContributionBars rows={features.slice(0, 12).map((r) => ({ label: `#${r.index}`, dla: r.dla, grad: r.grad }))} title="Top features" testId="attr-feature-bars" />
+      <ContributionBars rows={largest(features, sort).map((r) => ({ label: `#${r.index}`, dla: r.dla, grad: r.grad }))} title="Largest features (|value|)" testId="attr-feature-bars" />
       <h3>SAE features</h3>
       <UnitTable v={v} rows={features} kind="feature" positions={p.positions} prompt={p.prompt} />
       <h3>MLP neurons (every layer, direct effect through W_out)</h3>
@@ -150,10 +165,10 @@ function UnitTable({ v, rows, kind, positions, prompt }: { v: AttributionView; r
   const labelOf = (r: AttributionRow) => (kind === 'feature' ? `#${r.index}` : `L${neuron(r).layer}.${neuron(r).neuron}`);
   const hrefOf = (r: AttributionRow) => {
     if (kind === 'feature') return featureHref(v.saeId, r.index);
-    return v.runId ? neuronHref(v.runId, `blocks.${neuron(r).layer}.mlp.hook_post`, neuron(r).neuron, v.saeId) : null;
+    const run = v.neuronRuns[neuron(r).layer];
+    return run ? neuronHref(run, `blocks.${neuron(r).layer}.mlp.hook_post`, neuron(r).neuron) : null;
   };
-  const run = (r: AttributionRow, mode: 'ablate' | 'add') =>
-    void runIntervention({ saeId: v.saeId, prompt, target: v.target.id, unit: unitOf(r), mode, value: mode === 'add' ? r.act : undefined, positions });
+  const run = (r: AttributionRow, mode: 'ablate' | 'scale') => void runIntervention({ saeId: v.saeId, prompt, target: v.target.id, unit: unitOf(r), mode, value: mode === 'scale' ? 2 : undefined, positions });
   return (
     <table className="table" data-testid={`attr-${kind}s`}>
       <thead>
@@ -170,7 +185,15 @@ function UnitTable({ v, rows, kind, positions, prompt }: { v: AttributionView; r
           const href = hrefOf(r);
           return (
             <tr key={r.index} data-testid={`attr-${kind}-row`} data-index={r.index}>
-              <td>{href ? <a href={href} data-testid={`attr-${kind}-link`}>{labelOf(r)}</a> : labelOf(r)}</td>
+              <td>
+                {href ? (
+                  <a href={href} data-testid={`attr-${kind}-link`}>
+                    {labelOf(r)}
+                  </a>
+                ) : (
+                  <span title={`no run of this model stores blocks.${neuron(r).layer}.mlp.hook_post: harvest it to open neuron pages`}>{labelOf(r)}</span>
+                )}
+              </td>
               <td>{fmt(r.act)}</td>
               <td>{fmt(r.dla)}</td>
               <td>{fmt(r.grad)}</td>
@@ -178,10 +201,10 @@ function UnitTable({ v, rows, kind, positions, prompt }: { v: AttributionView; r
                 <button onClick={() => run(r, 'ablate')} data-testid={`attr-${kind}-ablate`} title="Remove it (steer by −activation) and rerun">
                   ablate
                 </button>{' '}
-                <button onClick={() => run(r, 'add')} data-testid={`attr-${kind}-double`} title="Add its own activation again (double it) and rerun">
+                <button onClick={() => run(r, 'scale')} data-testid={`attr-${kind}-double`} title="Double its activation at each intervened position and rerun">
                   ×2
                 </button>{' '}
-                <Effects effects={[effects[effectKey(unitOf(r), 'ablate', positions)], effects[effectKey(unitOf(r), 'add', positions)]]} />
+                <Effects effects={[effects[effectKey(unitOf(r), 'ablate', positions)], effects[effectKey(unitOf(r), 'scale', positions)]]} />
               </td>
             </tr>
           );
@@ -204,7 +227,7 @@ function Effects({ effects }: { effects: (Effect | undefined)[] }) {
             {e.message}
           </span>
         ) : (
-          <span key={i} className="effect" data-testid="attr-effect" data-before={e.view.before} data-after={e.view.after} data-mode={i === 0 ? 'ablate' : 'add'}>
+          <span key={i} className="effect" data-testid="attr-effect" data-before={e.view.before} data-after={e.view.after} data-mode={i === 0 ? 'ablate' : 'scale'}>
             {i === 0 ? 'ablated' : '×2'}: {e.view.before.toFixed(3)} → {e.view.after.toFixed(3)} ({e.view.after - e.view.before >= 0 ? '+' : ''}
             {(e.view.after - e.view.before).toFixed(3)}){' '}
           </span>
