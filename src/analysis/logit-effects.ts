@@ -1,11 +1,12 @@
 // A feature's direct effect on the output tokens (SAEDashboard's logit tables): the decoder row W_dec[f] written
-// into the residual stream, read out by the unembedding through the final layer norm's scale,
+// into the residual stream, read out by the unembedding through the final layer norm with its scale σ frozen,
 //
-//   effect[t] = Σ_c W_dec[f, c] · γ_c · W_U[c, t]        W_U = wteᵀ (GPT-2 ties lm_head to the embedding)
+//   effect[t] = Σ_c (dir_c − mean(dir)) · γ_c · W_U[c, t]        W_U = wteᵀ (GPT-2 ties lm_head to the embedding)
 //
-// γ is ln_f's weight. The normalisation itself (centring, 1/σ) depends on the whole residual, not on the feature,
-// so — as SAEDashboard with TransformerLens' fold_ln — only the scale is folded in. The same function serves
-// neurons: pass the neuron's output weight row instead of a decoder row.
+// γ is ln_f's weight and σ its scale (TransformerLens' ln_final.hook_scale). Centring is linear and acts on each
+// direction by itself, so it belongs to the direct effect (as in TransformerLens' centred writing weights and the
+// attribution page's readout); 1/σ depends on the whole residual, not on the direction, so it is left out: the
+// values are in units of σ. The same function serves neurons: pass the neuron's output weight row.
 
 export interface TokenEffect {
   id: number;
@@ -17,13 +18,16 @@ export interface LogitEffects {
   negative: TokenEffect[]; // most negative first
 }
 
-/** effect [vocab] of one direction `dir` [d] through γ [d] and the tied unembedding wte [vocab, d]. */
+/** effect [vocab] of one direction `dir` [d], centred, through γ [d] and the tied unembedding wte [vocab, d]. */
 export function logitEffect(dir: Float32Array, gamma: Float32Array, wte: Float32Array, d: number): Float32Array {
   if (dir.length !== d || gamma.length !== d || wte.length % d !== 0) {
     throw new RangeError(`logitEffect: direction [${dir.length}], γ [${gamma.length}] and wte [${wte.length}] do not share d = ${d}`);
   }
-  const scaled = new Float64Array(d);
-  for (let c = 0; c < d; c++) scaled[c] = dir[c] * gamma[c];
+  let mean = 0;
+  for (let c = 0; c < d; c++) mean += dir[c];
+  mean /= d;
+  const scaled = new Float64Array(d); // [d]  (dir − mean) ⊙ γ
+  for (let c = 0; c < d; c++) scaled[c] = (dir[c] - mean) * gamma[c];
   const vocab = wte.length / d;
   const out = new Float32Array(vocab);
   for (let t = 0; t < vocab; t++) {

@@ -6,7 +6,7 @@ import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type UnitActivations, exampleStrips } from '../analysis/contexts';
 import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
-import { featuresOnUnit, identityActs, isNeuronSetKey, neuronSetKey, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../analysis/neurons';
+import { decoderNormsSq, featuresOnUnit, identityActs, isNeuronSetKey, neuronSetKey, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../analysis/neurons';
 import { createOnnxEncoder } from '../analysis/onnx-encoder';
 import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
@@ -25,7 +25,7 @@ const STATS_BATCH = 256;
 const SEARCH_LIMIT = 200;
 const LOADINGS_SHOWN = 12;
 
-/** The model the pages need: token strings, and for logit tables the embedding and ln_f's scale. */
+/** The model the pages need: token strings, and for logit tables the embedding and ln_f's weight γ. */
 export interface TextModel {
   id: string;
   tokenizer: Gpt2Tokenizer;
@@ -41,6 +41,8 @@ export class FeatureJobs {
   private statsCache = new Map<string, FeatureStatsRecord>();
   /** The open SAE's encoder on the GPU (feature pages re-encode their context tokens), when WebGPU is there. */
   private gpuEncoder: { saeId: string; encoder: GpuEncoder } | null = null;
+  /** ‖W_dec[f]‖² [d_sae] of the SAE whose loadings neuron pages last showed: every page of a hook needs them all. */
+  private decoderNorms: { saeId: string; normsSq: Float64Array } | null = null;
 
   async add(db: StoreDb, source: SaeSource, exportTrained: (trainingId: string) => Promise<{ 'cfg.json': string; 'sae_weights.safetensors': Uint8Array; name: string }>): Promise<SaeInfo> {
     let id: string;
@@ -62,6 +64,7 @@ export class FeatureJobs {
 
   async delete(db: StoreDb, saeId: string): Promise<void> {
     this.statsCache.delete(saeId);
+    if (this.decoderNorms?.saeId === saeId) this.decoderNorms = null;
     if (this.gpuEncoder?.saeId === saeId) {
       this.gpuEncoder.encoder.destroy();
       this.gpuEncoder = null;
@@ -258,8 +261,19 @@ export class FeatureJobs {
       logits: out?.dir ? logitTable(out.dir, model!.weights!, text) : null,
       logitsNote,
       logitsVia: out?.dir ? out.via : null,
-      ...(await loadingsOn(db, a.hook, dim, a.neuron, a.saeId)),
+      ...(await this.loadingsOn(db, a.hook, dim, a.neuron, a.saeId)),
     };
+  }
+
+  /** The features of an SAE reading `hook` (the one asked for, else the most recently registered) that load most on unit `i`. */
+  private async loadingsOn(db: StoreDb, hook: string, dim: number, i: number, saeId?: string): Promise<Pick<NeuronPageData, 'features' | 'featuresNote'>> {
+    const saes = await listSaes(db); // newest first
+    const pick = saeId ? saes.find((s) => s.id === saeId) : saes.find((s) => s.hook === hook && s.dIn === dim);
+    if (!pick) return { features: null, featuresNote: saeId ? `SAE ${saeId} is not in this browser` : `no registered SAE reads ${hook}: add or train one to see the features on this unit` };
+    if (pick.hook !== hook || pick.dIn !== dim) return { features: null, featuresNote: `${pick.name} reads ${pick.hook} (d_in ${pick.dIn}), not ${hook}: its decoder rows live in another basis` };
+    const sae = await openSae(db, pick.id);
+    if (this.decoderNorms?.saeId !== pick.id) this.decoderNorms = { saeId: pick.id, normsSq: decoderNormsSq(sae.weights.W_dec, dim) };
+    return { features: { saeId: pick.id, saeName: pick.name, loadings: featuresOnUnit(sae.weights.W_dec, dim, i, LOADINGS_SHOWN, this.decoderNorms.normsSq) }, featuresNote: null };
   }
 
   /** Per token of `text`, the SAE's most active features on it. */
@@ -379,14 +393,4 @@ function logitTable(dir: Float32Array, weights: Gpt2Weights, text: (id: number) 
   const e = topEffects(logitEffect(dir, weights.lnFW, weights.wte, dir.length), 10);
   const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: text(x.id) }));
   return { positive: named(e.positive), negative: named(e.negative) };
-}
-
-/** The features of an SAE reading `hook` (the one asked for, else the first registered) that load most on unit `i`. */
-async function loadingsOn(db: StoreDb, hook: string, dim: number, i: number, saeId?: string): Promise<Pick<NeuronPageData, 'features' | 'featuresNote'>> {
-  const saes = await listSaes(db);
-  const pick = saeId ? saes.find((s) => s.id === saeId) : saes.find((s) => s.hook === hook && s.dIn === dim);
-  if (!pick) return { features: null, featuresNote: saeId ? `SAE ${saeId} is not in this browser` : `no registered SAE reads ${hook}: add or train one to see the features on this unit` };
-  if (pick.hook !== hook || pick.dIn !== dim) return { features: null, featuresNote: `${pick.name} reads ${pick.hook} (d_in ${pick.dIn}), not ${hook}: its decoder rows live in another basis` };
-  const sae = await openSae(db, pick.id);
-  return { features: { saeId: pick.id, saeName: pick.name, loadings: featuresOnUnit(sae.weights.W_dec, dim, i, LOADINGS_SHOWN) }, featuresNote: null };
 }

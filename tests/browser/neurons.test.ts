@@ -1,7 +1,7 @@
 // Neuron pages from the page: harvest a small corpus storing an MLP hook and a residual hook, register an SAE of
 // the MLP hook from SAELens files, compute neuron statistics (from the runs panel and from the SAE's browser), and
 // check a neuron page against independent recomputations: its top examples against every stored row of the hook
-// ranked in the page, its logit table against a plain loop over the checkpoint's W_out row, γ and W_U, and the
+// ranked in the page, its logit table against a plain loop over the checkpoint's centred W_out row, γ and W_U, and the
 // loadings both ways (neuron → features, feature → neurons) against the SAE's W_dec as written.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,13 +29,14 @@ let app: OpenedPage;
 let runId = '';
 let saeId = '';
 
-/** effect[t] = Σ_c dir[c] γ_c W_U[c, t] by plain loops; the k largest as {id, value}. */
+/** effect[t] = Σ_c (dir[c] − mean dir) γ_c W_U[c, t] by plain loops (ln_f centres); the k largest as {id, value}. */
 function topLogits(dir: ArrayLike<number>, k: number): { id: number; value: number }[] {
   const { wte, lnFW } = tiny.weights;
+  const mean = Array.from(dir).reduce((a, x) => a + x, 0) / d;
   const out: { id: number; value: number }[] = [];
   for (let t = 0; t < wte.length / d; t++) {
     let s = 0;
-    for (let c = 0; c < d; c++) s += dir[c] * lnFW[c] * wte[t * d + c];
+    for (let c = 0; c < d; c++) s += (dir[c] - mean) * lnFW[c] * wte[t * d + c];
     out.push({ id: t, value: s });
   }
   return out.sort((a, b) => b.value - a.value || a.id - b.id).slice(0, k);
@@ -100,7 +101,7 @@ afterAll(async () => {
 });
 
 describe('neuron pages', () => {
-  it('lists a residual hook’s dimensions from the runs panel; a dimension’s logit table is e_i through γ and W_U', async () => {
+  it('lists a residual hook’s dimensions from the runs panel; a dimension’s logit table is e_i, centred, through γ and W_U', async () => {
     const { page } = app;
     await page.locator(`[data-testid="run-hook-link"][data-hook="${RESID}"]`).click();
     expect(await page.evaluate(() => window.location.hash)).toBe(`#/neurons/${runId}/${RESID}`);

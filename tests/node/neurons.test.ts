@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { featureStatsCpu, slotList, unitStatsCpu } from '../../src/analysis/feature-pass';
 import { logitEffect } from '../../src/analysis/logit-effects';
-import { featuresOnUnit, identityActs, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../../src/analysis/neurons';
+import { decoderNormsSq, featuresOnUnit, identityActs, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../../src/analysis/neurons';
 import type { Gpt2Weights } from '../../src/core/weights';
 import type { SaeConfig, SaeWeights } from '../../src/sae/sae';
 import { gaussian, mulberry32 } from '../../src/sae/train/rng';
@@ -83,13 +83,16 @@ describe('output directions', () => {
     expect(residualDirection(weights, 'blocks.0.hook_resid_pre', v).dir).toBeNull(); // wrong width
   });
 
-  it('the neuron’s logit effect is Σ_c W_out[i, c] γ_c W_U[c, t]', () => {
+  it('the neuron’s logit effect is Σ_c (W_out[i, c] − mean W_out[i]) γ_c W_U[c, t]', () => {
     const i = 3;
     const dir = outputDirection(weights, 'blocks.0.mlp.hook_post', i).dir!;
     const effect = logitEffect(dir, weights.lnFW, weights.wte, d);
+    const row = Array.from(weights.blocks[0].mlpProjW.subarray(i * d, (i + 1) * d));
+    const mean = row.reduce((a, x) => a + x, 0) / d;
+    expect(Math.abs(mean)).toBeGreaterThan(1e-3); // else centring would go untested
     for (let t = 0; t < vocab; t++) {
       let s = 0;
-      for (let c = 0; c < d; c++) s += weights.blocks[0].mlpProjW[i * d + c] * weights.lnFW[c] * weights.wte[t * d + c];
+      for (let c = 0; c < d; c++) s += (row[c] - mean) * weights.lnFW[c] * weights.wte[t * d + c];
       expect(effect[t]).toBeCloseTo(s, 5);
     }
   });
@@ -111,6 +114,10 @@ describe('decoder loadings', () => {
     expect(on1[1].fraction).toBeCloseTo(0.25, 6);
     expect(on1[2].fraction).toBeCloseTo(0.04 / 0.05, 6);
     expect(featuresOnUnit(wDec, 4, 3, 1).map((l) => l.index)).toEqual([1]);
+    const norms = decoderNormsSq(wDec, 4);
+    Array.from(norms).forEach((n, f) => expect(n).toBeCloseTo([0.91, 1, 0.05][f], 6));
+    expect(featuresOnUnit(wDec, 4, 1, 3, norms)).toEqual(on1);
+    expect(() => featuresOnUnit(wDec, 4, 1, 3, norms.subarray(1))).toThrow(/2 row norms for 3 decoder rows/);
   });
 
   it('units of a feature: its row’s largest |entries|, ties by index', () => {

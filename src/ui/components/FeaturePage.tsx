@@ -1,6 +1,7 @@
-// One feature's page (SAEDashboard's layout, ./UnitDashboard.tsx), the neurons its decoder row is made of, and
-// links to steer with it.
+// One feature's page (SAEDashboard's layout, ./UnitDashboard.tsx), the units of its hook (MLP neurons or residual
+// dimensions) its decoder row is made of, and links to steer with it.
 import { useEffect } from 'react';
+import { READOUT, unitNoun } from '../../analysis/neurons';
 import { loadPage, useFeatures } from '../features-store';
 import { browserHref, featureHref, neuronHref, steerHref } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
@@ -42,10 +43,11 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
         <UnitDashboard
           kind="feature"
           p={p}
+          logitsCaption={p.hook.endsWith('mlp.hook_post') ? `its decoder row through W_out of ${p.hook.replace('.hook_post', '')}, then ${READOUT}` : `its decoder row ${READOUT}`}
           aside={
             <LoadingTable
-              title={`neurons it is made of: the units of ${p.hook} its decoder row loads most on`}
-              unit="neuron"
+              title={`${unitNoun(p.hook).many} it is made of: the units of ${p.hook} its decoder row loads most on (largest |W_dec[${feature}, i]|)`}
+              unit={unitNoun(p.hook).one}
               rows={p.neurons}
               href={(i) => neuronHref(p.runId, p.hook, i, saeId)}
               testId="feature-neurons"

@@ -1,6 +1,7 @@
 // One raw unit's page (an MLP neuron, a residual dimension): the feature page's layout (./UnitDashboard.tsx) with
 // the logit effects of the unit's output direction, and the SAE features whose decoder rows load most on it.
 import { useEffect } from 'react';
+import { unitNoun } from '../../analysis/neurons';
 import { loadNeuronPage, useNeurons } from '../neurons-store';
 import { featureHref, neuronHref, neuronsHref } from '../route';
 import { NEURON_SIGN_NOTE } from './NeuronBrowser';
@@ -38,7 +39,7 @@ export function NeuronPage({ runId, hook, neuron, saeId }: { runId: string; hook
           aside={
             p.features ? (
               <LoadingTable
-                title={`features of ${p.features.saeName} that load most on this neuron (largest |W_dec[f, ${neuron}]|)`}
+                title={`features of ${p.features.saeName} that load most on this ${unitNoun(hook).one} (largest |W_dec[f, ${neuron}]|)`}
                 unit="feature"
                 rows={p.features.loadings}
                 href={(f) => featureHref(sae!, f)}

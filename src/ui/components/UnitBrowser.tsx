@@ -1,6 +1,7 @@
 // A set of dashboard units (an SAE's features, or a hook's neurons) in one virtualised list (only the rows in view
 // are rendered), sortable by frequency, max activation or index, searchable by index or by a token in the units'
-// top examples; units that never fired marked dead.
+// top examples; features that never fired marked dead, raw units that were never positive marked so (a neuron or
+// residual dimension can carry information while negative, so it is not dead).
 import { useMemo, useState } from 'react';
 import type { FeatureTable } from '../../worker/protocol';
 
@@ -80,7 +81,7 @@ export function UnitBrowser({ kind, t, href, search, onSearch, height = VIEW }: 
               {...{ [`data-${kind}`]: f }}
             >
               <span className="num">#{f}</span>
-              <span className="num">{t.count[f] === 0 ? 'dead' : `${((100 * t.count[f]) / t.rows).toFixed(3)}%`}</span>
+              <span className="num">{t.count[f] === 0 ? (kind === 'feature' ? 'dead' : 'never positive') : `${((100 * t.count[f]) / t.rows).toFixed(3)}%`}</span>
               <span className="num">{t.maxAct[f].toFixed(3)}</span>
               <span className="tok">{t.topToken[f]}</span>
             </a>

@@ -62,7 +62,11 @@ export function UnitDashboard({ kind, p, logitsCaption, aside }: { kind: UnitKin
           </p>
         )}
       </div>
-      {p.logits && logitsCaption && <p className="muted">logit effects of {logitsCaption}</p>}
+      {p.logits && logitsCaption && (
+        <p className="muted" data-testid="logits-caption">
+          direct logit effects of {logitsCaption}; per unit of ln_f's scale σ, which depends on the whole residual and is held fixed
+        </p>
+      )}
       {aside}
       <h3>Top activations</h3>
       <div className="strips">
