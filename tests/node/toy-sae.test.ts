@@ -21,10 +21,24 @@ describe('toy model page core', () => {
     expect(m[2].cosine).toBeCloseTo((3 + 2.9) / (Math.SQRT2 * Math.hypot(3, 2.9)), 6);
   });
 
-  it('toyHiddenRows gives h = W x with no all-zero rows', () => {
+  it('toyHiddenRows gives h = W x for the sparse inputs a reseeded RNG draws, skipping all-zero x', () => {
     const W = Float32Array.of(1, 0, 2, 0, 1, -1); // [2, 3]
-    const h = toyHiddenRows(W, 3, 2, 0.9, 500, mulberry32(3));
-    for (let r = 0; r < 500; r++) expect(Math.abs(h[2 * r]) + Math.abs(h[2 * r + 1])).toBeGreaterThan(0);
+    const rows = 500;
+    const h = toyHiddenRows(W, 3, 2, 0.9, rows, mulberry32(3));
+    // Replay the draws: feature i is present with probability 1 − sparsity, then uniform in [0, 1).
+    const rand = mulberry32(3);
+    let skipped = 0;
+    for (let r = 0; r < rows; ) {
+      const x = Array.from({ length: 3 }, () => (rand() >= 0.9 ? rand() : 0));
+      if (x.every((v) => v === 0)) {
+        skipped++;
+        continue;
+      }
+      expect(h[2 * r]).toBeCloseTo(x[0] + 2 * x[2], 6);
+      expect(h[2 * r + 1]).toBeCloseTo(x[1] - x[2], 6);
+      r++;
+    }
+    expect(skipped).toBeGreaterThan(rows); // at 90% sparsity most inputs are empty: the skip was exercised
   });
 
   it('toyCpuTrainer steps exactly as trainToyCpu', () => {
