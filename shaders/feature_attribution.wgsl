@@ -2,9 +2,10 @@
 // hook's space at once (direct logit attribution and activation × gradient):
 //   out[k, f] = acts[f] · Σ_c W_dec[f, c] · dirs[k, c]          k ∈ {0, 1}
 // dirs[0] is the unembedding readout of the target (after ln_f's frozen scale), dirs[1] the gradient of the
-// target logit at the hook. One workgroup per feature (grid split over x·y); each thread sums columns lid,
-// lid + WG_X, ... (coalesced), then a tree (WG_X a power of 2). A feature that does not fire reads nothing of its
-// decoder row: with a sparse SAE almost every row is skipped. CPU twin: src/analysis/cpu/feature_attribution.ts.
+// target logit at the hook. One thread per feature (flat over a 2-D grid): a sparse SAE fires a few dozen of
+// its features on a token, so almost every thread writes two zeros and leaves without reading its decoder row,
+// and a workgroup-per-feature reduction would spend its time on barriers of idle workgroups. The sums are fma
+// chains over c in order. CPU twin: src/analysis/cpu/feature_attribution.ts.
 
 struct Params {
   dSae: u32,
@@ -21,41 +22,27 @@ override WG_Z: u32 = 1u;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;     // [2, dSae]
 @group(0) @binding(4) var<uniform> p: Params;
 
-var<workgroup> sA: array<f32, WG_X>;
-var<workgroup> sB: array<f32, WG_X>;
-
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let f = wid.y * nwg.x + wid.x;
+  let f = (wid.y * nwg.x + wid.x) * WG_X + lid;
   if (f >= p.dSae) {
     return;
   }
   let a = acts[f];
-  let cols = select(p.dIn, 0u, a == 0.0);
-  let o = f * p.dIn;
   var s0 = 0.0;
   var s1 = 0.0;
-  for (var c = lid; c < cols; c += WG_X) {
-    let wv = wDec[o + c];
-    s0 = fma(wv, dirs[c], s0);
-    s1 = fma(wv, dirs[p.dIn + c], s1);
-  }
-  sA[lid] = s0;
-  sB[lid] = s1;
-  workgroupBarrier();
-  for (var h = WG_X / 2u; h > 0u; h >>= 1u) {
-    if (lid < h) {
-      sA[lid] += sA[lid + h];
-      sB[lid] += sB[lid + h];
+  if (a != 0.0) {
+    let o = f * p.dIn;
+    for (var c = 0u; c < p.dIn; c++) {
+      let wv = wDec[o + c];
+      s0 = fma(wv, dirs[c], s0);
+      s1 = fma(wv, dirs[p.dIn + c], s1);
     }
-    workgroupBarrier();
   }
-  if (lid == 0u) {
-    out[f] = a * sA[0];
-    out[p.dSae + f] = a * sB[0];
-  }
+  out[f] = a * s0;
+  out[p.dSae + f] = a * s1;
 }

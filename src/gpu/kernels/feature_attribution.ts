@@ -2,7 +2,7 @@
 // CPU twin: src/analysis/cpu/feature_attribution.ts.
 import source from '../../../shaders/feature_attribution.wgsl?raw';
 import { type Kernel, runKernel } from '../kernel';
-import { checkPow2, rowGrid } from './common';
+import { flatGrid } from './common';
 
 export interface FeatureAttributionParams {
   dSae: number;
@@ -32,9 +32,9 @@ export function featureAttributionKernel(p: FeatureAttributionParams): Kernel {
       { name: 'dSae', type: 'u32' },
       { name: 'dIn', type: 'u32' },
     ],
-    workgroupSize: [checkPow2('feature_attribution', p.workgroup ?? 64), 1, 1],
+    workgroupSize: [p.workgroup ?? 64, 1, 1],
     constants: {},
-    dispatch: rowGrid(p.dSae, p.maxGridDim),
+    dispatch: flatGrid(p.dSae, p.workgroup ?? 64, p.maxGridDim),
   };
 }
 

@@ -16,8 +16,8 @@ export interface AttributionKernelCase {
 
 export const ATTRIBUTION_CASES: AttributionKernelCase[] = [
   { name: 'd_sae 1000 × d_in 77, 70% silent', dSae: 1000, dIn: 77, zeroFraction: 0.7, seed: 1 },
-  { name: 'd_sae 333 × d_in 130, WG 32, 2-D grid (max 50 per dimension)', dSae: 333, dIn: 130, zeroFraction: 0.2, workgroup: 32, maxGridDim: 50, seed: 2 },
-  { name: 'd_sae 5 × d_in 3 (fewer columns than threads), all firing', dSae: 5, dIn: 3, zeroFraction: 0, seed: 3 },
+  { name: 'd_sae 3333 × d_in 130, WG 32, 2-D grid (max 50 workgroups per dimension)', dSae: 3333, dIn: 130, zeroFraction: 0.2, workgroup: 32, maxGridDim: 50, seed: 2 },
+  { name: 'd_sae 5 × d_in 3 (fewer features than threads), all firing', dSae: 5, dIn: 3, zeroFraction: 0, seed: 3 },
 ];
 
 export function kernelInputs(c: AttributionKernelCase) {
