@@ -11,6 +11,7 @@ import { intervene } from '../analysis/attribution/intervene';
 import { type OpenedSae, openSae } from '../analysis/sae-registry';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
+import type { Gpt2BuildOptions } from '../model/gpt2-onnx';
 import type { Backend } from '../model/runtime';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { listRuns } from '../store/runs';
@@ -29,8 +30,8 @@ export interface AttributionModel {
 const DEFAULT_TOP = 20;
 
 export class AttributionJobs {
-  private net: { key: string; model: Gpt2Model } | null = null;
-  private neuronNet: { key: string; model: Gpt2Model } | null = null;
+  private readonly net = new ModelSlot();
+  private readonly neuronNet = new ModelSlot();
   private attributor: { key: string; a: FeatureAttributor } | null = null;
 
   async attribute(db: StoreDb, m: AttributionModel, req: AttributionRequest): Promise<AttributionView> {
@@ -60,24 +61,14 @@ export class AttributionJobs {
     return sae;
   }
 
-  private async model(m: AttributionModel, hook: string): Promise<Gpt2Model> {
-    const key = `${m.id}|${hook}|${m.backend}`;
-    if (this.net?.key === key) return this.net.model;
-    await this.net?.model.dispose();
-    this.net = null;
-    const model = await createGpt2Model(m.weights!, m.cfg, { backend: m.backend, modelId: m.id, ...attributionModelOptions(hook, m.cfg) });
-    this.net = { key, model };
-    return model;
+  /** The attribution model of an SAE hook (its hooks, steering there, a KV cache). */
+  private model(m: AttributionModel, hook: string): Promise<Gpt2Model> {
+    return this.net.get(m, hook, attributionModelOptions(hook, m.cfg));
   }
 
-  private async neuronModel(m: AttributionModel, hook: string): Promise<Gpt2Model> {
-    const key = `${m.id}|${hook}|${m.backend}`;
-    if (this.neuronNet?.key === key) return this.neuronNet.model;
-    await this.neuronNet?.model.dispose();
-    this.neuronNet = null;
-    const model = await createGpt2Model(m.weights!, m.cfg, { backend: m.backend, modelId: m.id, steerAt: hook, hooks: [hook], logits: 'last' });
-    this.neuronNet = { key, model };
-    return model;
+  /** A model that steers at (and exposes) one MLP layer's neurons, for neuron interventions. */
+  private neuronModel(m: AttributionModel, hook: string): Promise<Gpt2Model> {
+    return this.neuronNet.get(m, hook, { steerAt: hook, hooks: [hook], logits: 'last' });
   }
 
   /** The GPU attributor unless asked for the CPU, the SAE cannot be encoded there, or the adapter is software. */
@@ -101,10 +92,29 @@ export class AttributionJobs {
   }
 
   async dispose(): Promise<void> {
-    await this.net?.model.dispose();
-    await this.neuronNet?.model.dispose();
+    await this.net.clear();
+    await this.neuronNet.clear();
     this.attributor?.a.dispose();
-    this.net = this.neuronNet = this.attributor = null;
+    this.attributor = null;
+  }
+}
+
+/** One built model kept while requests keep asking for the same (model, hook, backend); replaced otherwise. */
+class ModelSlot {
+  private held: { key: string; model: Gpt2Model } | null = null;
+
+  async get(m: AttributionModel, hook: string, opts: Gpt2BuildOptions): Promise<Gpt2Model> {
+    const key = `${m.id}|${hook}|${m.backend}`;
+    if (this.held?.key === key) return this.held.model;
+    await this.clear();
+    const model = await createGpt2Model(m.weights!, m.cfg, { backend: m.backend, modelId: m.id, ...opts });
+    this.held = { key, model };
+    return model;
+  }
+
+  async clear(): Promise<void> {
+    await this.held?.model.dispose();
+    this.held = null;
   }
 }
 

@@ -17,7 +17,7 @@ import type { Gpt2Config } from '../../core/config';
 import { LabError } from '../../core/errors';
 import { parseHook } from '../../core/hooks';
 import type { Gpt2Weights } from '../../core/weights';
-import { matVec } from './last-position';
+import { matVec, normStats } from './last-position';
 
 export class AttributionHookError extends LabError {}
 
@@ -30,12 +30,7 @@ export interface Readout {
 
 export function readoutOf(w: Gpt2Weights, cfg: Gpt2Config, target: number, rFinal: Float32Array): Readout {
   const d = cfg.nEmbd;
-  let mean = 0;
-  for (let c = 0; c < d; c++) mean += rFinal[c];
-  mean /= d;
-  let v = 0;
-  for (let c = 0; c < d; c++) v += (rFinal[c] - mean) ** 2;
-  const sigma = Math.sqrt(v / d + cfg.layerNormEps);
+  const sigma = 1 / normStats(rFinal, cfg.layerNormEps).invStd;
   const wU = w.wte.subarray(target * d, (target + 1) * d);
   const u = new Float64Array(d);
   let wMean = 0;

@@ -193,14 +193,20 @@ function keyAt(cache: Float32Array, last: Float64Array, h: number, j: number, e:
   return j === T - 1 ? last[h * hd + e] : cache[(h * T + j) * hd + e];
 }
 
-function layerNorm(x: Float64Array, gamma: Float32Array, beta: Float32Array, eps: number): LnTape {
+/** A layer norm's mean and 1/√(var + ε) of x (biased variance, as GPT-2's LayerNorm). */
+export function normStats(x: ArrayLike<number>, eps: number): { mean: number; invStd: number } {
   const d = x.length;
   let mean = 0;
   for (let c = 0; c < d; c++) mean += x[c];
   mean /= d;
   let v = 0;
   for (let c = 0; c < d; c++) v += (x[c] - mean) ** 2;
-  const invStd = 1 / Math.sqrt(v / d + eps);
+  return { mean, invStd: 1 / Math.sqrt(v / d + eps) };
+}
+
+function layerNorm(x: Float64Array, gamma: Float32Array, beta: Float32Array, eps: number): LnTape {
+  const d = x.length;
+  const { mean, invStd } = normStats(x, eps);
   const xhat = new Float64Array(d);
   const y = new Float64Array(d);
   for (let c = 0; c < d; c++) {
