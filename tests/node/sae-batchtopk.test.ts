@@ -11,6 +11,7 @@ import { ARCHITECTURES } from '../../src/sae/architectures';
 import { cpuTrainStep, initSaeParams, saeForward, saeLossAndGrads } from '../../src/sae/train/cpu-step';
 import { mulberry32 } from '../../src/sae/train/rng';
 import { PARAM_NAMES, type SaeParams, type SaeTrainConfig, THRESHOLD_EMA_RATE, initTrainState, trainConfig } from '../../src/sae/train/types';
+import { centralDifferences } from '../helpers/finite-diff';
 import { assertClose } from '../reference/compare';
 
 /** The forward's selection scattered into dense acts [B, d_sae]. */
@@ -222,18 +223,7 @@ describe('BatchTopK gradients vs central finite differences (float64)', () => {
     expect(got.forward.active).toBe(Math.floor(k * B));
     expect(Math.abs(got.stats.loss - at.loss)).toBeLessThan(1e-5 * Math.abs(at.loss));
     for (const name of PARAM_NAMES) {
-      const t = p64[name];
-      const fd = new Float64Array(t.length);
-      for (let i = 0; i < t.length; i++) {
-        const v = t[i];
-        t[i] = v + H;
-        const lp = loss64(p64, x64, B, cfg, dead, frozen);
-        t[i] = v - H;
-        const lm = loss64(p64, x64, B, cfg, dead, frozen);
-        t[i] = v;
-        expect(lp.ok && lm.ok).toBe(true);
-        fd[i] = (lp.loss - lm.loss) / (2 * H);
-      }
+      const fd = centralDifferences(p64[name], H, () => loss64(p64, x64, B, cfg, dead, frozen));
       assertClose(`d loss / d ${name}`, got.grads[name], fd, 1e-5);
       expect(fd.some((g) => g !== 0)).toBe(true);
     }
