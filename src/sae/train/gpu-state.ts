@@ -11,6 +11,32 @@ export type ParamBuffers = Record<ParamName, GPUBuffer>;
 
 const F = 4; // bytes per f32 / u32
 
+/** A WebGPU SAE trainer of config `Cfg` whose steps report `Stats` (./gpu-step.ts, ./standard-gpu-step.ts). */
+export interface GpuTrainerOf<Cfg, Stats> {
+  readonly device: GPUDevice;
+  readonly cfg: Cfg;
+  readonly maxBatch: number;
+  /** Adam steps taken (host-side; the bias corrections of the next step use step + 1). */
+  readonly step: number;
+  readonly params: ParamBuffers;
+  /** [d_sae] u32 tokens since each latent fired. */
+  readonly sinceFired: GPUBuffer;
+  /** f32 scalars of the last step (the trainer's stats slots). */
+  readonly stats: GPUBuffer;
+  /**
+   * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
+   * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
+   * place. B ≤ maxBatch.
+   */
+  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
+  /** The last step's statistics (waits for the GPU). */
+  readStats(): Promise<Stats>;
+  /** Parameters, Adam moments, step and dead counters, copied back (waits for the GPU). */
+  readState(): Promise<SaeTrainState>;
+  /** Frees every buffer the trainer made. */
+  destroy(): void;
+}
+
 export class GpuTrainBuffers {
   readonly shapes: Record<ParamName, number>;
   readonly params: ParamBuffers;
@@ -56,10 +82,30 @@ export class GpuTrainBuffers {
   }
 
   /**
+   * One training step on x [rows, d_in]: checks B and the learning rate, puts the batch in a buffer (a Float32Array
+   * is checked and uploaded into `xBuf`; a GPUBuffer is checked and read in place), then `encode`s the step onto
+   * `encoder`, or onto a new encoder (`label`) that it submits.
+   */
+  runStep(
+    x: Float32Array | GPUBuffer,
+    rows: number,
+    lr: number,
+    xBuf: GPUBuffer,
+    encoder: GPUCommandEncoder | undefined,
+    label: string,
+    encode: (enc: GPUCommandEncoder, x: GPUBuffer) => void,
+  ): void {
+    const xb = this.stepInput(x, rows, lr, xBuf, encoder);
+    const enc = encoder ?? this.device.createCommandEncoder({ label });
+    encode(enc, xb);
+    if (!encoder) this.device.queue.submit([enc.finish()]);
+  }
+
+  /**
    * The batch of a step as a buffer: a Float32Array is checked and uploaded into `xBuf`; a GPUBuffer is checked and
    * used in place. Also checks B and the learning rate.
    */
-  stepInput(x: Float32Array | GPUBuffer, rows: number, lr: number, xBuf: GPUBuffer, encoder: GPUCommandEncoder | undefined): GPUBuffer {
+  private stepInput(x: Float32Array | GPUBuffer, rows: number, lr: number, xBuf: GPUBuffer, encoder: GPUCommandEncoder | undefined): GPUBuffer {
     const { maxBatch, dIn } = this;
     if (!Number.isInteger(rows) || rows < 1 || rows > maxBatch) throw new RangeError(`trainStep: B = ${rows} must be in 1..${maxBatch}`);
     if (!(lr >= 0)) throw new RangeError(`trainStep: learning rate ${lr} must be ≥ 0`);

@@ -28,7 +28,7 @@ import { reconGrad } from '../../gpu/kernels/recon_grad';
 import { sparseDecode } from '../../gpu/kernels/sparse_decode';
 import { sparseDot } from '../../gpu/kernels/sparse_dot';
 import { topkRows } from '../../gpu/kernels/topk_rows';
-import { GpuTrainBuffers, type ParamBuffers } from './gpu-state';
+import { GpuTrainBuffers, type GpuTrainerOf } from './gpu-state';
 import {
   type SaeTrainConfig,
   type SaeTrainState,
@@ -67,31 +67,10 @@ interface Scratch {
   } | null;
 }
 
-export interface GpuTrainer {
-  readonly device: GPUDevice;
-  readonly cfg: SaeTrainConfig;
-  readonly maxBatch: number;
-  /** Adam steps taken (host-side; the bias corrections of the next step use step + 1). */
-  readonly step: number;
-  readonly params: ParamBuffers;
-  /** [d_sae] u32 tokens since each latent fired. */
-  readonly sinceFired: GPUBuffer;
-  /** [STATS_LEN] f32 scalars of the last step (slots STAT). */
-  readonly stats: GPUBuffer;
+/** The TopK / BatchTopK trainer; `stats` holds STATS_LEN scalars (slots STAT). */
+export interface GpuTrainer extends GpuTrainerOf<SaeTrainConfig, StepStats> {
   /** [4] u32 batch_topk result of the last step (slots BATCH_TOPK_RESULT; the running threshold persists). */
   readonly selection: GPUBuffer;
-  /**
-   * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
-   * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
-   * place. B ≤ maxBatch.
-   */
-  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
-  /** The last step's statistics (waits for the GPU). */
-  readStats(): Promise<StepStats>;
-  /** Parameters, Adam moments, step and dead counters, copied back (waits for the GPU). */
-  readState(): Promise<SaeTrainState>;
-  /** Frees every buffer the trainer made. */
-  destroy(): void;
 }
 
 /** Uploads `state` (a new SAE from initSaeParams + initTrainState, or a saved one) and returns a trainer. */
@@ -190,11 +169,8 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     stats: s.stats,
     selection: s.sel,
     trainStep(x, lr, rows = maxBatch, encoder) {
-      const xb = buf.stepInput(x, rows, lr, s.x, encoder);
-      const enc = encoder ?? device.createCommandEncoder({ label: `sae-train-step-${step + 1}` });
-      encodeStep(enc, xb, lr, rows);
+      buf.runStep(x, rows, lr, s.x, encoder, `sae-train-step-${step + 1}`, (enc, xb) => encodeStep(enc, xb, lr, rows));
       lastRows = rows;
-      if (!encoder) device.queue.submit([enc.finish()]);
     },
     async readStats() {
       const [t, words] = await Promise.all([read(s.stats, STATS_LEN), readBuffer(device, s.sel, BATCH_TOPK_RESULT_LEN * F, 'u32')]);

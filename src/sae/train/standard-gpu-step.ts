@@ -21,7 +21,7 @@ import { reconGrad } from '../../gpu/kernels/recon_grad';
 import { reluGrad } from '../../gpu/kernels/relu_grad';
 import { rowNorms } from '../../gpu/kernels/row_norms';
 import { STANDARD_STAT, STANDARD_STATS_LEN, standardFinalize } from '../../gpu/kernels/standard_finalize';
-import { GpuTrainBuffers, type ParamBuffers } from './gpu-state';
+import { GpuTrainBuffers, type GpuTrainerOf } from './gpu-state';
 import {
   type StandardStepStats,
   type StandardTrainConfig,
@@ -50,30 +50,8 @@ interface Scratch {
   stats: GPUBuffer; //    [STANDARD_STATS_LEN]
 }
 
-export interface StandardGpuTrainer {
-  readonly device: GPUDevice;
-  readonly cfg: StandardTrainConfig;
-  readonly maxBatch: number;
-  /** Adam steps taken (host-side; the bias corrections and λ warm-up of the next step use it). */
-  readonly step: number;
-  readonly params: ParamBuffers;
-  /** [d_sae] u32 tokens since each latent fired. */
-  readonly sinceFired: GPUBuffer;
-  /** [STANDARD_STATS_LEN] f32 scalars of the last step (slots STANDARD_STAT). */
-  readonly stats: GPUBuffer;
-  /**
-   * Encodes one training step on x [B, d_in] at learning rate `lr` and submits it, or appends it to `encoder`
-   * (the caller submits; x must then be a GPUBuffer). A Float32Array x is uploaded first; a GPUBuffer is read in
-   * place. B ≤ maxBatch.
-   */
-  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
-  /** The last step's statistics (waits for the GPU). */
-  readStats(): Promise<StandardStepStats>;
-  /** Parameters, Adam moments, step and dead counters, copied back (waits for the GPU). */
-  readState(): Promise<SaeTrainState>;
-  /** Frees every buffer the trainer made. */
-  destroy(): void;
-}
+/** The ReLU + L1 trainer; `stats` holds STANDARD_STATS_LEN scalars (slots STANDARD_STAT); λ's warm-up follows `step`. */
+export type StandardGpuTrainer = GpuTrainerOf<StandardTrainConfig, StandardStepStats>;
 
 /** Uploads `state` (a new SAE from initStandardParams + initTrainState, or a saved one) and returns a trainer. */
 export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainConfig, state: SaeTrainState, maxBatch: number): StandardGpuTrainer {
@@ -146,10 +124,7 @@ export function createStandardGpuTrainer(device: GPUDevice, cfg: StandardTrainCo
     sinceFired,
     stats: s.stats,
     trainStep(x, lr, rows = maxBatch, encoder) {
-      const xb = buf.stepInput(x, rows, lr, s.x, encoder);
-      const enc = encoder ?? device.createCommandEncoder({ label: `standard-sae-train-step-${step + 1}` });
-      encodeStep(enc, xb, lr, rows);
-      if (!encoder) device.queue.submit([enc.finish()]);
+      buf.runStep(x, rows, lr, s.x, encoder, `standard-sae-train-step-${step + 1}`, (enc, xb) => encodeStep(enc, xb, lr, rows));
     },
     async readStats() {
       const t = await read(s.stats, STANDARD_STATS_LEN);

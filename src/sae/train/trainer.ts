@@ -7,6 +7,7 @@
 //
 // then toSaeLens() folds s back out, so the saved SAE takes raw activations.
 import { createGpuTrainer } from './gpu-step';
+import type { GpuTrainerOf } from './gpu-state';
 import { CpuShufflePool, GpuShufflePool } from './gpu-shuffle';
 import { cpuTrainStep, initSaeParams } from './cpu-step';
 import { type DecoderBiasInit, estimateInputScale, initDecoderBias } from './recipe';
@@ -62,14 +63,7 @@ export function gpuStepper(device: GPUDevice, maxBatch: number, shuffle?: { rows
 }
 
 /** What trainerStepper needs of a WebGPU trainer (./gpu-step.ts, ./standard-gpu-step.ts). */
-export interface StepEncoder {
-  readonly step: number;
-  readonly maxBatch: number;
-  trainStep(x: Float32Array | GPUBuffer, lr: number, B?: number, encoder?: GPUCommandEncoder): void;
-  readStats(): Promise<StepStats>;
-  readState(): Promise<SaeTrainState>;
-  destroy(): void;
-}
+export type StepEncoder = Pick<GpuTrainerOf<unknown, StepStats>, 'step' | 'maxBatch' | 'trainStep' | 'readStats' | 'readState' | 'destroy'>;
 
 /** A Stepper over a WebGPU trainer, with the GPU shuffle pool in front of it when `shuffle` is given. */
 export function trainerStepper(device: GPUDevice, trainer: StepEncoder, dIn: number, shuffle?: { rows: number; seed: number }): Stepper {
