@@ -19,7 +19,8 @@ import { PARAM_NAMES } from '../../src/sae/train/types';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { decodeTensor } from './pages/kernels-data';
-import type { StandardCaseResult, StandardTrainResult } from './pages/kernels-standard';
+import type { StandardTrainResult } from './pages/kernels-standard';
+import type { TrainCaseResult } from './pages/kernels-train';
 import {
   STANDARD_KERNEL_CASES,
   STANDARD_TRAIN_CASES,
@@ -108,7 +109,7 @@ describe('standard SAE training on WebGPU vs its CPU twins (SwiftShader WebGPU)'
   });
 
   it.each(STANDARD_KERNEL_CASES.filter((c) => only(c.name)))('$name', async (c) => {
-    const r = await callInPage<StandardCaseResult>(p.page, MODULE, 'runStandardKernelCase', c);
+    const r = await callInPage<TrainCaseResult>(p.page, MODULE, 'runStandardKernelCase', c);
     const ref = reference(c);
     console.log(`[kernels-standard] ${c.name}: compile ${r.compileMs.toFixed(0)} ms, run+readback ${r.runMs.toFixed(0)} ms`);
     expect(Object.keys(r.outputs).sort()).toEqual(Object.keys(ref).sort());
