@@ -16,7 +16,7 @@ import { rowNorms } from '../../src/sae/cpu/row_norms';
 import { STANDARD_STAT, STANDARD_STATS_LEN, standardFinalize } from '../../src/sae/cpu/standard_finalize';
 import { type StandardStepStats, standardTrainStep } from '../../src/sae/train/standard-step';
 import { PARAM_NAMES } from '../../src/sae/train/types';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { decodeTensor } from './pages/kernels-data';
 import type { StandardTrainResult } from './pages/kernels-standard';
@@ -81,19 +81,6 @@ function reference(c: StandardKernelCase): Tensors {
     case 'dense_bias_grad':
       return { dbDec: denseBiasGrad(f('gSum'), f('wEnc'), f('dbEnc'), c.d, c.dSae) };
   }
-}
-
-function assertExact(name: string, got: ArrayLike<number>, ref: ArrayLike<number>): void {
-  let count = 0;
-  const bad: string[] = [];
-  for (let i = 0; i < Math.max(got.length, ref.length); i++) {
-    if (got[i] !== ref[i]) {
-      count++;
-      if (bad.length < 5) bad.push(`[${i}] got ${got[i]} ref ${ref[i]}`);
-    }
-  }
-  console.log(`${name}: exact, ${count} mismatches`);
-  if (got.length !== ref.length || count > 0) throw new Error(`${name}: length ${got.length} vs ${ref.length}, ${count} mismatches; first: ${bad.join('; ')}`);
 }
 
 describe('standard SAE training on WebGPU vs its CPU twins (SwiftShader WebGPU)', () => {

@@ -14,7 +14,7 @@ import { STAT, STATS_LEN, lossStats } from '../../src/sae/cpu/loss_stats';
 import { countDead, maskDead } from '../../src/sae/cpu/mask_dead';
 import { reconGrad } from '../../src/sae/cpu/recon_grad';
 import { sparseDot } from '../../src/sae/cpu/sparse_dot';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { decodeTensor } from './pages/kernels-data';
 import type { TrainCaseResult } from './pages/kernels-train';
@@ -93,19 +93,6 @@ function reference(c: TrainKernelCase): Tensors {
       return { param: p, m, v };
     }
   }
-}
-
-function assertExact(name: string, got: ArrayLike<number>, ref: ArrayLike<number>): void {
-  let count = 0;
-  const bad: string[] = [];
-  for (let i = 0; i < Math.max(got.length, ref.length); i++) {
-    if (got[i] !== ref[i]) {
-      count++;
-      if (bad.length < 5) bad.push(`[${i}] got ${got[i]} ref ${ref[i]}`);
-    }
-  }
-  console.log(`${name}: exact, ${count} mismatches`);
-  if (got.length !== ref.length || count > 0) throw new Error(`${name}: length ${got.length} vs ${ref.length}, ${count} mismatches; first: ${bad.join('; ')}`);
 }
 
 describe('SAE training-step WGSL kernels vs CPU twins (SwiftShader WebGPU)', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { matmulBias } from '../../src/sae/cpu/matmul_bias';
 import { sparseDecode } from '../../src/sae/cpu/sparse_decode';
 import { topkRows } from '../../src/sae/cpu/topk_rows';
-import { assertClose } from '../reference/compare';
+import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import type { CaseResult, DeviceReport, ErrorReport } from './pages/kernels';
 import { KERNEL_CASES, type KernelCase, decodeInputs, decodeTensor, matmulInputs, saeInputs, topkInputs } from './pages/kernels-data';
@@ -40,24 +40,6 @@ function reference(c: KernelCase): Tensors {
       const out = sparseDecode({ vals: top.values, idx: top.indices, wDec: inp.wDec, bDec: inp.bDec, M: c.M, k: c.k, dSae: c.dSae, d: c.d });
       return { latent_indices: top.indices, latent_acts: top.values, sae_out: out };
     }
-  }
-}
-
-/** Exact equality (for top-k indices and values); prints the number of mismatches and the first few. */
-function assertExact(name: string, got: ArrayLike<number>, ref: ArrayLike<number>): void {
-  const bad: string[] = [];
-  let count = 0;
-  let maxdiff = 0;
-  for (let i = 0; i < Math.max(got.length, ref.length); i++) {
-    if (got[i] !== ref[i]) {
-      count++;
-      maxdiff = Math.max(maxdiff, Math.abs(got[i] - ref[i]));
-      if (bad.length < 5) bad.push(`[${i}] got ${got[i]} ref ${ref[i]}`);
-    }
-  }
-  console.log(`${name}: exact, ${count} mismatches, maxdiff=${maxdiff.toExponential(3)}`);
-  if (got.length !== ref.length || count > 0) {
-    throw new Error(`${name}: length ${got.length} vs ${ref.length}, ${count} mismatches; first: ${bad.join('; ')}`);
   }
 }
 

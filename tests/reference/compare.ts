@@ -73,3 +73,21 @@ export function assertClose(name: string, got: ArrayLike<number>, ref: ArrayLike
   }
   return c;
 }
+
+/** Exact equality (indices, counts, and floats that must match bit for bit); prints the number of mismatches and the first few. */
+export function assertExact(name: string, got: ArrayLike<number>, ref: ArrayLike<number>): void {
+  const bad: string[] = [];
+  let count = 0;
+  let maxdiff = 0;
+  for (let i = 0; i < Math.max(got.length, ref.length); i++) {
+    if (got[i] !== ref[i]) {
+      count++;
+      maxdiff = Math.max(maxdiff, Math.abs(got[i] - ref[i]));
+      if (bad.length < 5) bad.push(`[${i}] got ${got[i]} ref ${ref[i]}`);
+    }
+  }
+  console.log(`${name}: exact, ${count} mismatches, maxdiff=${maxdiff.toExponential(3)}`);
+  if (got.length !== ref.length || count > 0) {
+    throw new Error(`${name}: length ${got.length} vs ${ref.length}, ${count} mismatches; first: ${bad.join('; ')}`);
+  }
+}
