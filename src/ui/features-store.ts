@@ -1,8 +1,8 @@
 // SAEs and their feature dashboards as the page sees them: the registered SAEs, the statistics pass in progress,
 // the open SAE's feature table, search results, the open feature page and text inspection.
 import { create } from 'zustand';
-import { describeError } from '../core/errors';
 import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
+import { errorGuard } from './error-guard';
 import { useLab } from './store';
 
 export interface FeaturesState {
@@ -35,15 +35,7 @@ const set = useFeatures.setState;
 const get = useFeatures.getState;
 const engine = () => useLab.getState().engine;
 
-async function guarded<T>(f: () => Promise<T>): Promise<T | null> {
-  try {
-    set({ error: null });
-    return await f();
-  } catch (err) {
-    set({ error: describeError(err) });
-    return null;
-  }
-}
+const guarded = errorGuard(set);
 
 export async function refreshSaes(): Promise<void> {
   const e = engine();

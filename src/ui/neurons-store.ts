@@ -1,8 +1,8 @@
 // Neuron dashboards as the page sees them: the open hook's neuron table (null until its statistics pass), the
 // pass in progress, search results and the open neuron page. Keyed by run and hook, as the engine keys them.
 import { create } from 'zustand';
-import { describeError } from '../core/errors';
 import type { FeatureStatsProgress, NeuronPageData, NeuronTable } from '../worker/protocol';
+import { errorGuard } from './error-guard';
 import { useLab } from './store';
 
 export interface NeuronsState {
@@ -31,15 +31,7 @@ const engine = () => useLab.getState().engine;
 /** The key the store files a run's hook under. */
 export const setKey = (runId: string, hook: string) => `${runId}\u0000${hook}`;
 
-async function guarded<T>(f: () => Promise<T>): Promise<T | null> {
-  try {
-    set({ error: null });
-    return await f();
-  } catch (err) {
-    set({ error: describeError(err) });
-    return null;
-  }
-}
+const guarded = errorGuard(set);
 
 export async function loadNeuronTable(runId: string, hook: string, force = false): Promise<void> {
   const key = setKey(runId, hook);
