@@ -19,6 +19,9 @@
 //  4. One pass per row: zero the slots not kept, count kept and capped rows, take the smallest kept key.
 // Cost: 5–8 reads of the M·kCand values by one workgroup (one read when keep ≥ M·kCand: the count alone).
 
+// The radix select's workgroup state (hist, suffix, wKey, wIdxKey, wRemaining, wEqCount, RADIX) and steps
+// (suffixScan, countAbove, ownsBin, highMask) are in shaders/lib/radix_select.wgsl, appended by the launcher.
+
 struct Params {
   total: u32,      // M · kCand
   kCand: u32,
@@ -32,19 +35,12 @@ override WG_X: u32 = 256u;  // must be 256 (= RADIX; one histogram bin per threa
 override WG_Y: u32 = 1u;
 override WG_Z: u32 = 1u;
 override CAP_ROWS: bool = false;
-const RADIX = 256u;
 const NONE = 0xffffffffu;
 
 @group(0) @binding(0) var<storage, read_write> vals: array<f32>;    // [M, kCand]
 @group(0) @binding(1) var<storage, read_write> result: array<u32>;  // [4]
 @group(0) @binding(2) var<uniform> p: Params;
 
-var<workgroup> hist: array<atomic<u32>, RADIX>;
-var<workgroup> suffix: array<u32, RADIX>;   // suffix[b] = Σ_{b' ≥ b} hist[b']
-var<workgroup> wKey: u32;                   // value-key prefix found so far (after step 2: T)
-var<workgroup> wIdxKey: u32;                // index-key prefix found so far (after step 3: total−1−I)
-var<workgroup> wRemaining: u32;             // rank still to find among the keys matching the prefix
-var<workgroup> wEqCount: u32;               // keys in the chosen bin of the last pass
 var<workgroup> wPositive: u32;              // P
 var<workgroup> wKept: atomic<u32>;
 var<workgroup> wCapped: atomic<u32>;
@@ -52,36 +48,6 @@ var<workgroup> wMinKey: atomic<u32>;
 
 fn key(v: f32) -> u32 {
   return select(0u, bitcast<u32>(v), v > 0.0);
-}
-
-/// suffix[lid] = Σ_{b ≥ lid} hist[b]  (Hillis–Steele, 8 steps).
-fn suffixScan(lid: u32) {
-  suffix[lid] = atomicLoad(&hist[lid]);
-  workgroupBarrier();
-  for (var off = 1u; off < RADIX; off <<= 1u) {
-    var v = suffix[lid];
-    if (lid + off < RADIX) {
-      v += suffix[lid + off];
-    }
-    workgroupBarrier();
-    suffix[lid] = v;
-    workgroupBarrier();
-  }
-}
-
-/// Count in the bins above `lid`.
-fn countAbove(lid: u32) -> u32 {
-  return select(0u, suffix[min(lid + 1u, RADIX - 1u)], lid + 1u < RADIX);
-}
-
-/// True for the one thread whose bin holds the remaining-th largest (suffix is non-increasing).
-fn ownsBin(lid: u32, remaining: u32) -> bool {
-  return suffix[lid] >= remaining && countAbove(lid) < remaining;
-}
-
-/// Bits of a key above digit `shift` (0 for the top digit).
-fn highMask(shift: u32) -> u32 {
-  return select(0xffffffffu << min(shift + 8u, 31u), 0u, shift + 8u >= 32u);
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

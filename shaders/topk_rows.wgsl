@@ -14,6 +14,9 @@
 //  4. Gather those k (any order, atomic slot) into workgroup memory; bitonic sort by (key desc, index asc).
 // Cost: 5–7 reads of the row, ~40 barriers for the scans and ~36 for the sort.
 
+// The radix select's workgroup state (hist, suffix, wKey, wIdxKey, wRemaining, wEqCount, RADIX) and steps
+// (suffixScan, countAbove, ownsBin, highMask) are in shaders/lib/radix_select.wgsl, appended by the launcher.
+
 struct Params {
   M: u32,
   N: u32,
@@ -26,7 +29,6 @@ override WG_X: u32 = 256u;  // must be 256 (= RADIX; one histogram bin per threa
 override WG_Y: u32 = 1u;
 override WG_Z: u32 = 1u;
 override APPLY_RELU: bool = false;
-const RADIX = 256u;
 const MAX_K = 256u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;              // [M, N]
@@ -34,12 +36,6 @@ const MAX_K = 256u;
 @group(0) @binding(2) var<storage, read_write> outVal: array<f32>;   // [M, k]
 @group(0) @binding(3) var<uniform> p: Params;
 
-var<workgroup> hist: array<atomic<u32>, RADIX>;
-var<workgroup> suffix: array<u32, RADIX>;   // suffix[b] = Σ_{b' ≥ b} hist[b']
-var<workgroup> wKey: u32;                   // value-key prefix found so far (after step 2: T)
-var<workgroup> wIdxKey: u32;                // index-key prefix found so far (after step 3: N−1−I)
-var<workgroup> wRemaining: u32;             // rank still to find among the elements matching the prefix
-var<workgroup> wEqCount: u32;               // elements in the chosen bin of the last pass
 var<workgroup> wCount: atomic<u32>;         // gathered so far
 var<workgroup> sKey: array<u32, MAX_K>;
 var<workgroup> sIdx: array<u32, MAX_K>;
@@ -51,36 +47,6 @@ fn orderKey(v: f32) -> u32 {
     return 0x80000000u;
   }
   return select(b | 0x80000000u, ~b, (b & 0x80000000u) != 0u);
-}
-
-/// suffix[lid] = Σ_{b ≥ lid} hist[b]  (Hillis–Steele, 8 steps).
-fn suffixScan(lid: u32) {
-  suffix[lid] = atomicLoad(&hist[lid]);
-  workgroupBarrier();
-  for (var off = 1u; off < RADIX; off <<= 1u) {
-    var v = suffix[lid];
-    if (lid + off < RADIX) {
-      v += suffix[lid + off];
-    }
-    workgroupBarrier();
-    suffix[lid] = v;
-    workgroupBarrier();
-  }
-}
-
-/// Count in the bins above `lid`.
-fn countAbove(lid: u32) -> u32 {
-  return select(0u, suffix[min(lid + 1u, RADIX - 1u)], lid + 1u < RADIX);
-}
-
-/// True for the one thread whose bin holds the remaining-th largest (suffix is non-increasing).
-fn ownsBin(lid: u32, remaining: u32) -> bool {
-  return suffix[lid] >= remaining && countAbove(lid) < remaining;
-}
-
-/// Bits of a key above digit `shift` (0 for the top digit).
-fn highMask(shift: u32) -> u32 {
-  return select(0xffffffffu << min(shift + 8u, 31u), 0u, shift + 8u >= 32u);
 }
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)

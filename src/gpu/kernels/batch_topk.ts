@@ -1,8 +1,12 @@
 // Launcher for shaders/batch_topk.wgsl: of the positive candidates vals [M, kCand], keep the `keep` largest
 // (ties → lower flat index) and zero the rest in place; kept count, batch threshold, its running mean and capped
 // rows go to result[4] (slots BATCH_TOPK_RESULT). CPU twin: src/sae/cpu/batch_topk.ts.
-import source from '../../../shaders/batch_topk.wgsl?raw';
+import kernelSource from '../../../shaders/batch_topk.wgsl?raw';
+import radixSelect from '../../../shaders/lib/radix_select.wgsl?raw';
 import { type Kernel, runKernel } from '../kernel';
+
+// The shared radix-select steps after the kernel, so compile errors keep the kernel file's line numbers.
+const source = `${kernelSource}\n${radixSelect}`;
 
 /** Words of the result buffer (u32; the f32 slots hold float bits). */
 export const BATCH_TOPK_RESULT = {

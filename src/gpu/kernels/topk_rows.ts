@@ -1,7 +1,11 @@
 // Launcher for shaders/topk_rows.wgsl: per-row top-k (sorted descending, ties → lower index), optional ReLU.
 // CPU twin: src/sae/cpu/topk_rows.ts.
-import source from '../../../shaders/topk_rows.wgsl?raw';
+import kernelSource from '../../../shaders/topk_rows.wgsl?raw';
+import radixSelect from '../../../shaders/lib/radix_select.wgsl?raw';
 import { type Kernel, dispatch2d, runKernel } from '../kernel';
+
+// The shared radix-select steps after the kernel, so compile errors keep the kernel file's line numbers.
+const source = `${kernelSource}\n${radixSelect}`;
 
 /** The shader sorts the winners in workgroup memory of this size. */
 export const TOPK_MAX_K = 256;
