@@ -2,11 +2,13 @@
 // harvest two hooks, reload mid-harvest, resume; the store then holds exactly the expected rows, no
 // duplicates, each equal to the model's hook output for its window (independent CPU reference).
 // Also: a storage quota too small for the run stops with a clear message and a consistent store.
+// Every test opens the app in a browser context of its own, so none depends on what another left in
+// storage (the file passes with its tests in any order: vitest --sequence.shuffle).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
@@ -39,7 +41,8 @@ function writeFixture(): string[] {
   return [docs.txt, docs.md, ...docs.jsonl, ...docs.csv];
 }
 
-const files = () => ['a-moby.txt', 'b-loomings.md', 'c-lines.jsonl', 'd-table.csv', 'e-image.txt', 'f-latin1.txt', 'g-empty.txt'].map((f) => join(dir, f));
+const ALL_FILES = ['a-moby.txt', 'b-loomings.md', 'c-lines.jsonl', 'd-table.csv', 'e-image.txt', 'f-latin1.txt', 'g-empty.txt'];
+const files = (names = ALL_FILES) => names.map((f) => join(dir, f));
 
 /** WebGPU (SwiftShader here) is slow enough that a reload lands mid-harvest. */
 async function loadTiny(page: Page): Promise<void> {
@@ -49,20 +52,50 @@ async function loadTiny(page: Page): Promise<void> {
   await page.getByTestId('load-model').filter({ hasText: 'Load model' }).waitFor({ timeout: 120_000 });
 }
 
-async function configureRun(page: Page, rowsPerShard: number): Promise<void> {
-  await page.getByTestId('corpus-input').setInputFiles(files());
+async function configureRun(page: Page, rowsPerShard: number, names = ALL_FILES): Promise<void> {
+  await page.getByTestId('corpus-input').setInputFiles(files(names));
   for (const h of HOOKS) await page.getByTestId(`hook-${h}`).check();
   await page.getByTestId('context-length').fill(String(CONTEXT));
   await page.getByTestId('rows-per-shard').fill(String(rowsPerShard));
 }
 
-beforeAll(async () => {
+/**
+ * Sets the origin's quota to its usage now plus `headroom` bytes, then proves the quota is in force:
+ * a write of headroom + 1 MB into a probe database must be refused. Chromium does not see an override
+ * made soon after the context's IndexedDB wrote (see pages/quota-probe.ts), so this runs in a fresh
+ * context before the app has stored anything. Returns a function that lifts the override.
+ */
+async function armQuota(page: Page, headroom: number): Promise<() => Promise<void>> {
+  const origin = new URL(page.url()).origin;
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + headroom });
+  const probe = await callInPage<string>(page, '/tests/browser/pages/quota-probe.ts', 'probeQuota', headroom + 1_000_000);
+  if (probe !== 'refused') {
+    throw new Error(
+      `the quota override (usage ${usage} + ${headroom} bytes) is not in force: a ${headroom + 1_000_000}-byte IndexedDB write went through. ` +
+        'Chromium goes on using the IndexedDB space it looked up at a recent write; arm the quota in a fresh context before anything is stored.',
+    );
+  }
+  return async () => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await cdp.detach();
+  };
+}
+
+beforeAll(() => {
   good = writeFixture();
+});
+
+beforeEach(async () => {
   app = await openPage(`${inject('baseUrl')}/`);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await app?.close();
+});
+
+afterAll(async () => {
   await closeChromium();
 });
 
@@ -160,12 +193,10 @@ describe('harvest', () => {
     const { page } = app;
     await loadTiny(page);
     await configureRun(page, 48);
-    // Room for the windows and a few shards, no more.
-    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: usage + 3_000_000 });
-    // (navigator.storage.estimate() does not see this override, so the pre-check passes and the
-    // quota runs out part-way through the harvest: the case that must lose nothing.)
+    // Room for the windows and a few shards, no more. (navigator.storage.estimate() does not see the
+    // override, so the app's pre-check passes and the quota runs out part-way through the harvest:
+    // the case that must lose nothing.)
+    const lift = await armQuota(page, 3_000_000);
     await page.getByTestId('start-harvest').click();
     await expect.poll(() => page.getByTestId('harvest-error').textContent(), { timeout: 180_000 }).toMatch(/storage quota exceeded\)\. Committed shards are kept/);
     const run = (await callInPage<{ id: string; status: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs'))[0];
@@ -179,17 +210,18 @@ describe('harvest', () => {
     expect(dump.window.length).toBe(dump.run.committedRows);
     expect(dump.shardKeys).toBe(dump.run.committedShards * HOOKS.length);
     expect(dump.shuffledRowIndex.length).toBe(dump.run.committedRows);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
+    await lift();
   });
 
   it('deletes a run and frees its records', async () => {
     const { page } = app;
+    await loadTiny(page);
+    await configureRun(page, 48, ['b-loomings.md', 'c-lines.jsonl', 'd-table.csv']);
+    await page.getByTestId('start-harvest').click();
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
     const before = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    while ((await page.getByTestId('delete-run').count()) > 0) {
-      const n = await page.getByTestId('run-row').count();
-      await page.getByTestId('delete-run').first().click();
-      await expect.poll(() => page.getByTestId('run-row').count()).toBe(n - 1);
-    }
+    await page.getByTestId('delete-run').click();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
     expect(await callInPage<unknown[]>(page, '/tests/browser/pages/store-check.ts', 'runs')).toEqual([]);
     const after = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     console.log(`storage usage ${before} → ${after} bytes after deleting`);
