@@ -1,13 +1,20 @@
-// npm run gpt2 -- --model DIR --prompt TEXT [--hooks NAME,...] [--steer-hook NAME --steer-file F32.json] [--out FILE.json]
+// npm run gpt2 -- --model DIR --prompt TEXT [--hooks NAME,...] [--bos] [--tl-kwargs JSON] [--out FILE.json]
 // Runs the same core as the app, in Node on onnxruntime-web's wasm backend, and writes JSON:
-//   { ids, logits_last, hooks: { name: { shape, data } } }   (data flattened row-major over [position, dim])
+//   { ids, logits_last, tl, hooks: { name: { shape, data } } }
+// shape is TransformerLens' without the batch axis ([pos, d], [pos, head, d_head], [head, pos, pos]) and
+// data is flattened row-major over it. --tl-kwargs takes TransformerLens' processing options as SAELens
+// spells them (absent keys: SAELens' defaults); without it the values are the Hugging Face model's.
+// Masked attention scores are −∞, which JSON cannot hold: they are written as null.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeError } from '../core/errors';
+import { ModelSettingsError, describeError } from '../core/errors';
+import { HF_RAW, type TlSettings, tlKwargs, tlSettingsFromKwargs } from '../core/tl-settings';
 import { createGpt2Model } from '../model/gpt2';
 import { loadGpt2FromDir } from '../node/load-dir';
 
-const USAGE = 'usage: npm run gpt2 -- --model DIR --prompt TEXT [--hooks blocks.0.hook_resid_post,...] [--bos] [--out FILE.json]';
+const USAGE =
+  'usage: npm run gpt2 -- --model DIR --prompt TEXT [--hooks blocks.0.hook_resid_post,...] [--bos] ' +
+  '[--tl-kwargs \'{"center_writing_weights": true}\'] [--out FILE.json]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,6 +24,7 @@ async function main(): Promise<void> {
       hooks: { type: 'string', default: '' },
       bos: { type: 'boolean', default: false },
       out: { type: 'string' },
+      'tl-kwargs': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -24,12 +32,13 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(values.help ? 0 : 2);
   }
+  const tl = parseTlKwargs(values['tl-kwargs']);
   const loaded = loadGpt2FromDir(values.model);
   const hooks = values.hooks.split(',').map((h) => h.trim()).filter(Boolean);
   const ids = loaded.tokenizer.encode(values.prompt);
   if (values.bos) ids.unshift(loaded.cfg.bosTokenId);
   if (ids.length === 0) throw new Error('the prompt encodes to no tokens; pass some text or --bos');
-  const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: 'wasm', hooks, logits: 'last', modelId: loaded.id });
+  const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: 'wasm', hooks, logits: 'last', modelId: loaded.id, tl });
   const out = await model.forward([ids]);
   await model.dispose();
   const result = {
@@ -37,6 +46,7 @@ async function main(): Promise<void> {
     ids,
     tokens: ids.map((id) => loaded.tokenizer.tokenText(id)),
     logits_last: Array.from(out.logitsLast!.data),
+    tl: tlKwargs(tl),
     hooks: Object.fromEntries(
       hooks.map((h) => [h, { shape: out.hooks[h].shape.slice(1), data: Array.from(out.hooks[h].data) }]), // drop batch axis
     ),
@@ -49,6 +59,18 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(json + '\n');
   }
+}
+
+function parseTlKwargs(text: string | undefined): TlSettings {
+  if (text === undefined) return HF_RAW;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ModelSettingsError(`--tl-kwargs must be a JSON object such as '{"center_writing_weights": true}', not ${text}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ModelSettingsError('--tl-kwargs must be a JSON object');
+  return tlSettingsFromKwargs(parsed as Record<string, unknown>);
 }
 
 function topK(logits: Float32Array, k: number): [number, number][] {

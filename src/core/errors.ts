@@ -31,6 +31,9 @@ export class ModelFetchError extends LabError {
 /** A hook name that is not one of the model's TransformerLens hook points. */
 export class HookNameError extends LabError {}
 
+/** TransformerLens weight-processing settings that are malformed, unsupported, or differ from what a run or SAE needs. */
+export class ModelSettingsError extends LabError {}
+
 /** A pre-built .onnx whose inputs and outputs do not follow the naming contract (see docs/onnx-contract.md). */
 export class OnnxContractError extends LabError {}
 

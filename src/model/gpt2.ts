@@ -2,6 +2,7 @@
 import type { Gpt2Config } from '../core/config';
 import { OnnxContractError, RuntimeError, describeError } from '../core/errors';
 import { hookDim, hookNames } from '../core/hooks';
+import { HF_RAW, type TlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type Gpt2BuildOptions, INPUT_IDS, LOGITS, LOGITS_LAST, STEER_INPUT, buildGpt2Onnx } from './gpt2-onnx';
 import { KvCache } from './kv-cache';
@@ -47,6 +48,8 @@ export class Gpt2Model {
     readonly status: BackendStatus,
     readonly steerAt: string | null,
     readonly timings: ModelTimings,
+    /** The TransformerLens weight processing its values follow. */
+    readonly tl: TlSettings = HF_RAW,
   ) {
     const valid = new Set(hookNames(cfg.nLayer));
     this.hooks = session.outputNames.filter((n) => valid.has(n));
@@ -152,7 +155,7 @@ export async function createGpt2Model(
   const t1 = performance.now();
   const { session, status } = await createSession(onnx, opts.backend ?? 'webgpu', opts.keepOnGpu);
   const t2 = performance.now();
-  return new Gpt2Model(session, cfg, status, opts.steerAt ?? null, { buildMs: t1 - t0, sessionMs: t2 - t1 });
+  return new Gpt2Model(session, cfg, status, opts.steerAt ?? null, { buildMs: t1 - t0, sessionMs: t2 - t1 }, opts.tl ?? HF_RAW);
 }
 
 /** Opens a pre-built .onnx that follows the naming contract (docs/onnx-contract.md). */
@@ -167,5 +170,6 @@ export async function openPrebuiltOnnx(bytes: Uint8Array, cfg: Gpt2Config, backe
     await session.release();
     throw new OnnxContractError(`the .onnx has outputs [${session.outputNames.join(', ')}]; it needs "${LOGITS}" or "${LOGITS_LAST}"`);
   }
+  // onnxruntime-web does not expose metadata properties, so a pre-built file is taken as the raw Hugging Face model.
   return new Gpt2Model(session, cfg, status, steerAt, { buildMs: 0, sessionMs: performance.now() - t0 });
 }

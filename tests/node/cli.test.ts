@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
+import { tlReference } from '../reference/tl-reference';
 
 const tsx = join(ROOT, 'node_modules/.bin/tsx');
 
@@ -24,6 +25,31 @@ describe('gpt2 CLI', () => {
     for (const h of hooks.split(',')) assertClose(h, json.hooks[h].data, ref.hooks[h], 1e-4);
   });
 
+  it("--tl-kwargs: TransformerLens' processing (absent keys: SAELens' defaults) and TransformerLens' shapes", () => {
+    const out = join(tmpdir(), `sse-cli-tl-${process.pid}.json`);
+    const hooks = ['blocks.1.attn.hook_z', 'blocks.1.attn.hook_attn_scores', 'blocks.2.hook_resid_post', 'blocks.0.ln2.hook_scale'];
+    const args = ['src/cli/gpt2.ts', '--model', TINY_DIR, '--prompt', 'Call me Ishmael.', '--hooks', hooks.join(','), '--tl-kwargs', '{"center_writing_weights": true}', '--out', out];
+    execFileSync(tsx, args, { cwd: ROOT, encoding: 'utf8' });
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const tl = { fold_ln: true, center_writing_weights: true, center_unembed: true, fold_value_biases: true };
+    expect(json.tl).toEqual(tl);
+    const ckpt = readCheckpoint(TINY_DIR);
+    const ref = tlReference(ckpt.config, ckpt.weights, json.ids, tl);
+    const T = json.ids.length;
+    expect(json.hooks['blocks.1.attn.hook_z'].shape).toEqual([T, 4, 64]);
+    expect(json.hooks['blocks.1.attn.hook_attn_scores'].shape).toEqual([4, T, T]);
+    expect(json.hooks['blocks.0.ln2.hook_scale'].shape).toEqual([T, 1]);
+    for (const h of hooks) {
+      const got: (number | null)[] = json.hooks[h].data;
+      const want = ref.hooks[h].data;
+      // JSON has no −∞: the causal mask's entries come back as null.
+      expect(got.map((x) => x === null)).toEqual([...want].map((x) => x === -Infinity));
+      const keep = [...want.keys()].filter((i) => want[i] !== -Infinity);
+      assertClose(h, keep.map((i) => got[i]!), keep.map((i) => want[i]), 1e-4);
+    }
+    assertClose('logits_last', json.logits_last, ref.logits.subarray((T - 1) * 8192), 1e-4);
+  });
+
   it('exits non-zero with a clear message for a bad hook or a missing model', () => {
     const run = (args: string[]) => {
       try {
@@ -35,5 +61,8 @@ describe('gpt2 CLI', () => {
     };
     expect(run(['--model', TINY_DIR, '--prompt', 'x', '--hooks', 'blocks.7.hook_resid_post'])).toMatch(/layers 0…3/);
     expect(run(['--model', '/nonexistent', '--prompt', 'x'])).toMatch(/missing config.json/);
+    expect(run(['--model', TINY_DIR, '--prompt', 'x', '--tl-kwargs', '{"fold_ln": "yes"}'])).toMatch(/fold_ln must be true or false/);
+    expect(run(['--model', TINY_DIR, '--prompt', 'x', '--tl-kwargs', '{"center_weights": true}'])).toMatch(/model_from_pretrained_kwargs has "center_weights"/);
+    expect(run(['--model', TINY_DIR, '--prompt', 'x', '--tl-kwargs', 'fold_ln'])).toMatch(/must be a JSON object/);
   });
 });

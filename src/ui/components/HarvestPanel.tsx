@@ -1,5 +1,5 @@
 import { type DragEvent, useEffect } from 'react';
-import { BLOCK_HOOKS } from '../../core/hooks';
+import { ROW_BLOCK_HOOKS } from '../../core/hooks';
 import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
 import { useLab } from '../store';
 
@@ -111,7 +111,7 @@ function HookPicker({ nLayer }: { nLayer: number }) {
       {Array.from({ length: nLayer }, (_, l) => (
         <div key={l} className="row tight">
           <span className="muted">block {l}</span>
-          {BLOCK_HOOKS.map((p) => {
+          {ROW_BLOCK_HOOKS.map((p) => {
             const name = `blocks.${l}.${p}`;
             return (
               <label key={name} title={name}>
