@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { saveSaeLens } from '../../src/sae/saelens';
@@ -38,13 +39,19 @@ afterAll(async () => {
 
 const num = async (testId: string) => Number(await app.page.getByTestId(testId).getAttribute('data-value'));
 
+/** From the lab (where the SAE's row links it), opens "Attribute a prediction" for PROMPT and waits for the result. */
+async function attributePrompt(page: Page): Promise<void> {
+  await page.evaluate(() => (window.location.hash = '#/'));
+  await page.getByTestId('attribute-link').click();
+  await page.getByTestId('attr-prompt').fill(PROMPT);
+  await page.getByTestId('attr-run').click();
+  await page.getByTestId('attr-logit').waitFor({ timeout: 120_000 });
+}
+
 describe('attribution of a prediction', () => {
   it('attributes the top prediction and the terms add up to the logit', async () => {
     const { page } = app;
-    await page.getByTestId('attribute-link').click();
-    await page.getByTestId('attr-prompt').fill(PROMPT);
-    await page.getByTestId('attr-run').click();
-    await page.getByTestId('attr-logit').waitFor({ timeout: 120_000 });
+    await attributePrompt(page);
     expect(page.url()).toContain('/attribute?prompt=');
     const logit = await num('attr-logit');
     const sum = await num('attr-sum');
@@ -61,6 +68,7 @@ describe('attribution of a prediction', () => {
 
   it('links the top feature to its page and reopens the attribution from its URL', async () => {
     const { page } = app;
+    await attributePrompt(page); // its own attribution: no test relies on the page another left
     await page.getByTestId('attr-sort').selectOption('grad');
     const top = page.getByTestId('attr-feature-row').first();
     const feature = Number(await top.getAttribute('data-index'));
@@ -73,6 +81,7 @@ describe('attribution of a prediction', () => {
 
   it('ablating the top feature, then the top neuron, lowers the target logit', async () => {
     const { page } = app;
+    await attributePrompt(page); // its own attribution: no test relies on the page another left
     await page.getByTestId('attr-sort').selectOption('grad');
     const logit = await num('attr-logit');
     for (const kind of ['feature', 'neuron']) {

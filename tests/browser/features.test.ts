@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 
@@ -12,7 +13,39 @@ const XSS = 'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xs
 const CHECK = '/tests/browser/pages/features-check.ts';
 
 let app: OpenedPage;
-let saeId = '';
+let registered: Promise<{ saeId: string; trainedFaithfulness: string | null }> | null = null;
+
+/**
+ * Registers the SAE trained in beforeAll and runs its statistics pass (GPU), once per file, for whichever test asks
+ * first: every test needs the SAE and its statistics, and none relies on another test having run. Reads the training
+ * summary's faithfulness line first, while the lab still shows that training (a reload forgets it).
+ */
+function registerTrainedSae(): Promise<{ saeId: string; trainedFaithfulness: string | null }> {
+  registered ??= (async () => {
+    const { page } = app;
+    await page.evaluate(() => (window.location.hash = '#/'));
+    const trained = page.getByTestId('train-panel').getByTestId('faithfulness');
+    await trained.waitFor({ timeout: 60_000 });
+    const trainedFaithfulness = await trained.textContent();
+    await page.getByTestId('train-to-dashboards').click();
+    await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
+    const saeId = await callInPage<string>(page, CHECK, 'onlySaeId');
+    await page.getByTestId('stats-device').selectOption('gpu');
+    await page.getByTestId('compute-stats').click();
+    await page.getByTestId('sae-stats').waitFor({ timeout: 300_000 });
+    return { saeId, trainedFaithfulness };
+  })();
+  return registered;
+}
+
+/** The lab with the model loaded (a test that reloads the page unloads it). */
+async function labWithModel(page: Page): Promise<void> {
+  await page.evaluate(() => (window.location.hash = '#/'));
+  if ((await page.getByTestId('model-info').count()) > 0) return;
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('load-model').click();
+  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+}
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
@@ -42,19 +75,15 @@ afterAll(async () => {
 describe('feature dashboards', () => {
   it('registers the trained SAE and runs the statistics pass with progress', async () => {
     const { page } = app;
+    const { trainedFaithfulness } = await registerTrainedSae();
     // The training summary carries the SAE's faithfulness on its own run.
-    const trained = page.getByTestId('train-panel').getByTestId('faithfulness');
-    await trained.waitFor({ timeout: 60_000 });
-    expect(await trained.textContent()).toMatch(/CE loss recovered -?[\d.]+ .* \(its training data, not held out\)/);
-    await page.getByTestId('train-to-dashboards').click();
-    await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
-    saeId = await callInPage<string>(page, CHECK, 'onlySaeId');
-    await page.getByTestId('stats-device').selectOption('gpu');
-    await page.getByTestId('compute-stats').click();
-    await page.getByTestId('sae-stats').waitFor({ timeout: 300_000 });
-    expect(await page.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens \([\d.]+ s on the GPU\)/);
-    await page.getByTestId('evaluate-sae').click();
-    const evals = page.getByTestId('saes-panel').getByTestId('faithfulness');
+    expect(trainedFaithfulness).toMatch(/CE loss recovered -?[\d.]+ .* \(its training data, not held out\)/);
+    await labWithModel(page); // evaluating runs the model
+    // The trained SAE's row: the one with statistics (another test may have added a second, stat-less row).
+    const row = page.getByTestId('sae-row').filter({ has: page.getByTestId('sae-stats') });
+    expect(await row.getByTestId('sae-stats').textContent()).toMatch(/stats over [\d,]+ tokens \([\d.]+ s on the GPU\)/);
+    await row.getByTestId('evaluate-sae').click();
+    const evals = row.getByTestId('faithfulness');
     await evals.waitFor({ timeout: 120_000 });
     const recovered = Number(await evals.getAttribute('data-ce-recovered'));
     expect(Number.isFinite(recovered)).toBe(true);
@@ -64,6 +93,8 @@ describe('feature dashboards', () => {
 
   it('browses, searches by token, and opens a feature page whose top examples are the run’s highest activations', async () => {
     const { page } = app;
+    const { saeId } = await registerTrainedSae();
+    await page.evaluate(() => (window.location.hash = '#/'));
     await page.getByTestId('browse-features').click();
     await page.getByTestId('feature-row').first().waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('browser-summary').textContent()).toMatch(/512 features over [\d,]+ tokens · \d+ dead/);
@@ -104,10 +135,8 @@ describe('feature dashboards', () => {
 
   it('inspects text per token and links each feature to its page', async () => {
     const { page } = app;
-    await page.evaluate(() => (window.location.hash = '#/'));
-    await page.getByTestId('backend-select').selectOption('wasm');
-    await page.getByTestId('load-model').click();
-    await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+    const { saeId } = await registerTrainedSae();
+    await labWithModel(page);
     await page.evaluate((id) => (window.location.hash = `#/sae/${id}/inspect`), saeId);
     await page.getByTestId('inspect-text').fill(XSS);
     await page.getByTestId('inspect-run').click();
@@ -122,6 +151,7 @@ describe('feature dashboards', () => {
 
   it('renders corpus HTML and scripts as text: nothing runs, no element is injected', async () => {
     const { page } = app;
+    const { saeId } = await registerTrainedSae();
     // A feature page whose top examples show the XSS document's tokens.
     const hit = await callInPage<{ feature: number; row: number } | null>(page, CHECK, 'featureWithTopRowFrom', saeId, 'xss.txt');
     expect(hit).not.toBeNull();
@@ -135,7 +165,9 @@ describe('feature dashboards', () => {
   });
 
   it('steers from a feature page: moving the slider changes the steered text and leaves the clean one', async () => {
-    const { page } = app; // the model is loaded (previous tests)
+    const { page } = app;
+    const { saeId } = await registerTrainedSae();
+    await labWithModel(page); // steering runs the model
     const hit = await callInPage<{ feature: number } | null>(page, CHECK, 'featureWithTopRowFrom', saeId, 'moby.txt');
     await page.evaluate(([id, f]) => (window.location.hash = `#/sae/${id}/feature/${f}`), [saeId, hit!.feature] as const);
     await page.getByTestId('steer-link').click();
@@ -163,14 +195,17 @@ describe('feature dashboards', () => {
 
   it('loads the same SAE from its SAELens files and lists it beside the trained one', async () => {
     const { page } = app;
+    const { saeId } = await registerTrainedSae();
     await page.evaluate(() => (window.location.hash = '#/'));
+    const before = await page.getByTestId('sae-row').count(); // 1: the trained SAE
+    expect(before).toBeGreaterThan(0);
     const files = await callInPage<{ cfg: string; weights: string }>(page, CHECK, 'saeLensFilesOf', saeId);
     const saeDir = join(dir, 'my-sae');
     mkdirSync(saeDir, { recursive: true });
     writeFileSync(join(saeDir, 'cfg.json'), files.cfg);
     writeFileSync(join(saeDir, 'sae_weights.safetensors'), Buffer.from(files.weights, 'base64'));
     await page.getByTestId('sae-files').setInputFiles([join(saeDir, 'cfg.json'), join(saeDir, 'sae_weights.safetensors')]);
-    await expect.poll(() => page.getByTestId('sae-row').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('sae-row').count(), { timeout: 30_000 }).toBe(before + 1);
     expect(await page.getByTestId('saes-panel').textContent()).toMatch(/topk k 8 · blocks\.2\.hook_resid_post · d_sae 512.*topk k 8 · blocks\.2\.hook_resid_post · d_sae 512/);
   });
 });

@@ -2,7 +2,7 @@
 // read tokens and next-token probabilities (checked against the CPU reference), load from a Hub-layout
 // server with caching, see clear errors that leave the loaded model working, and the wasm fallback notice.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
@@ -27,18 +27,36 @@ function softmaxTop(logits: Float32Array): { id: number; prob: number } {
   return { id: arg, prob: 1 / z };
 }
 
+/** Loads sse/tiny-gpt2 from the Hub-layout server (Cache Storage first, if it holds the files). */
+async function loadFromHub(page: Page): Promise<void> {
+  await page.getByTestId('source-hub').check();
+  await page.getByTestId('hub-url').fill(hub.url);
+  await page.getByTestId('hub-repo').fill('sse/tiny-gpt2');
+  await page.getByTestId('load-model').click();
+}
+
+const weightsUrl = '/sse/tiny-gpt2/resolve/main/model.safetensors';
+const weightRequests = () => hub.requests.filter((r) => r === weightsUrl).length;
+
 beforeAll(async () => {
   hub = await startHubServer({ 'sse/tiny-gpt2': TINY_DIR });
-  app = await openPage(`${inject('baseUrl')}/`);
 });
 
 afterAll(async () => {
-  await app?.close();
   await closeChromium();
   await hub?.close();
 });
 
 describe('first screen', () => {
+  // Each test gets its own context (own Cache Storage, console errors, form state): none relies on what another loaded.
+  beforeEach(async () => {
+    app = await openPage(`${inject('baseUrl')}/`);
+  });
+  afterEach(async () => {
+    await app?.close();
+    hub.faults.clear();
+  });
+
   it('shows WebGPU status, loads the embedded model on WebGPU and predicts the next token', async () => {
     const { page } = app;
     await expect.poll(() => page.getByTestId('webgpu-status').textContent(), { timeout: 30_000 }).toContain('WebGPU available');
@@ -68,27 +86,23 @@ describe('first screen', () => {
 
   it('loads from a Hub-layout server with progress, then from the cache without downloading again', async () => {
     const { page } = app;
-    await page.getByTestId('source-hub').check();
-    await page.getByTestId('hub-url').fill(hub.url);
-    await page.getByTestId('hub-repo').fill('sse/tiny-gpt2');
-    await page.getByTestId('load-model').click();
+    const before = weightRequests(); // the hub server is shared by the file's tests
+    await loadFromHub(page);
     await page.getByTestId('load-progress').waitFor({ timeout: 30_000 });
     await waitForModel(page, 'sse/tiny-gpt2');
-    const weightsUrl = '/sse/tiny-gpt2/resolve/main/model.safetensors';
-    expect(hub.requests.filter((r) => r === weightsUrl)).toHaveLength(1);
+    expect(weightRequests()).toBe(before + 1);
 
     await page.reload();
     await expect.poll(() => page.getByTestId('webgpu-status').textContent(), { timeout: 30_000 }).toContain('WebGPU available');
-    await page.getByTestId('source-hub').check();
-    await page.getByTestId('hub-url').fill(hub.url);
-    await page.getByTestId('hub-repo').fill('sse/tiny-gpt2');
-    await page.getByTestId('load-model').click();
+    await loadFromHub(page);
     await waitForModel(page, 'sse/tiny-gpt2');
-    expect(hub.requests.filter((r) => r === weightsUrl)).toHaveLength(1); // served from Cache Storage
+    expect(weightRequests()).toBe(before + 1); // served from Cache Storage
   });
 
   it('names the problem on a 404 or a truncated file, and the loaded model keeps working', async () => {
     const { page } = app;
+    await loadFromHub(page);
+    await waitForModel(page, 'sse/tiny-gpt2');
     await page.getByTestId('hub-repo').fill('nobody/missing-model');
     await page.getByTestId('load-model').click();
     await expect.poll(() => page.getByTestId('load-error').textContent(), { timeout: 30_000 }).toMatch(/config.json: not found \(HTTP 404\)/);

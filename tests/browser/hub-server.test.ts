@@ -2,7 +2,7 @@
 // CORS-exposed headers, Range, redirects, and a truncated body surfaces as a fetch error.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
 
@@ -15,13 +15,22 @@ describe('hub server from the browser', () => {
 
   beforeAll(async () => {
     hub = await startHubServer({ 'test/tiny-gpt2': join(root, 'public/models/tiny-gpt2') });
-    p = await openPage(`${baseUrl}/tests/browser/pages/blank.html`, { prefix: '[hub]' });
   });
 
   afterAll(async () => {
-    await p?.close();
     await hub?.close();
     await closeChromium();
+  });
+
+  // A page per test: the first test's "no console errors" must not see the 404 the second one asks for, and a
+  // fault a failed test left set must not reach the next one.
+  beforeEach(async () => {
+    p = await openPage(`${baseUrl}/tests/browser/pages/blank.html`, { prefix: '[hub]' });
+  });
+
+  afterEach(async () => {
+    hub.faults.clear();
+    await p?.close();
   });
 
   it('fetch, HEAD, Range and redirect work cross-origin under COEP + CSP', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeBatchTopkResult } from '../../src/gpu/kernels/batch_topk';
 import { batchTopk } from '../../src/sae/cpu/batch_topk';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import type { BatchTopkCaseResult } from './pages/kernels-batchtopk';
 import { BATCH_TOPK_CASES, batchTopkInputs } from './pages/kernels-batchtopk-data';
 import { decodeTensor } from './pages/kernels-data';
@@ -24,6 +25,7 @@ describe('batch_topk WGSL kernel vs its CPU twin (SwiftShader WebGPU)', () => {
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(BATCH_TOPK_CASES)('$name', async (c) => {
     const r = await callInPage<BatchTopkCaseResult>(p.page, MODULE, 'runBatchTopkCase', c);

@@ -18,6 +18,7 @@ import { type StandardStepStats, standardTrainStep } from '../../src/sae/train/s
 import { PARAM_NAMES } from '../../src/sae/train/types';
 import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import { decodeTensor } from './pages/kernels-data';
 import type { StandardTrainResult } from './pages/kernels-standard';
 import type { TrainCaseResult } from './pages/kernels-train';
@@ -94,6 +95,7 @@ describe('standard SAE training on WebGPU vs its CPU twins (SwiftShader WebGPU)'
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(STANDARD_KERNEL_CASES.filter((c) => only(c.name)))('$name', async (c) => {
     const r = await callInPage<TrainCaseResult>(p.page, MODULE, 'runStandardKernelCase', c);

@@ -16,6 +16,7 @@ import { reconGrad } from '../../src/sae/cpu/recon_grad';
 import { sparseDot } from '../../src/sae/cpu/sparse_dot';
 import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import { decodeTensor } from './pages/kernels-data';
 import type { TrainCaseResult } from './pages/kernels-train';
 import { TRAIN_KERNEL_CASES, type TrainKernelCase, adamCaseScalars, trainInputs } from './pages/kernels-train-data';
@@ -106,6 +107,7 @@ describe('SAE training-step WGSL kernels vs CPU twins (SwiftShader WebGPU)', () 
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(CASES)('$name', async (c) => {
     const r = await callInPage<TrainCaseResult>(p.page, MODULE, 'runTrainCase', c);

@@ -9,6 +9,7 @@ import { sparseDecode } from '../../src/sae/cpu/sparse_decode';
 import { topkRows } from '../../src/sae/cpu/topk_rows';
 import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import type { CaseResult, DeviceReport, ErrorReport } from './pages/kernels';
 import { KERNEL_CASES, type KernelCase, decodeInputs, decodeTensor, matmulInputs, saeInputs, topkInputs } from './pages/kernels-data';
 
@@ -58,6 +59,7 @@ describe('WGSL kernels vs CPU twins (SwiftShader WebGPU)', () => {
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(CASES)('$name', async (c) => {
     const r = await callInPage<CaseResult>(p.page, MODULE, 'runCase', c);

@@ -103,6 +103,7 @@ afterAll(async () => {
 describe('neuron pages', () => {
   it('lists a residual hook’s dimensions from the runs panel; a dimension’s logit table is e_i, centred, through γ and W_U', async () => {
     const { page } = app;
+    await page.evaluate(() => (window.location.hash = '#/')); // the runs panel lives in the lab, whatever page another test left
     await page.locator(`[data-testid="run-hook-link"][data-hook="${RESID}"]`).click();
     expect(await page.evaluate(() => window.location.hash)).toBe(`#/neurons/${runId}/${RESID}`);
     // Cancelled at its first progress report, a pass saves nothing; the button is still offered.

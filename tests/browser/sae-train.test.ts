@@ -8,6 +8,7 @@ import { cpuTrainStep } from '../../src/sae/train/cpu-step';
 import { PARAM_NAMES, type StepStats } from '../../src/sae/train/types';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import { decodeTensor } from './pages/kernels-data';
 import type { SaeTrainResult } from './pages/sae-train';
 import { SAE_TRAIN_CASES, caseConfig, caseSetup } from './pages/sae-train-data';
@@ -28,6 +29,7 @@ describe('WebGPU SAE training step vs the CPU twin (SwiftShader WebGPU)', () => 
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(SAE_TRAIN_CASES)('$name', async (c) => {
     const r = await callInPage<SaeTrainResult>(p.page, MODULE, 'runSaeTrainCase', c);

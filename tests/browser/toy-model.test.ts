@@ -8,6 +8,7 @@ import { toyGradReduce } from '../../src/analysis/toy/cpu/toy_grad_reduce';
 import { featureNorms, planarGaps, trainToyCpu } from '../../src/analysis/toy/toy-model';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import { decodeTensor } from './pages/kernels-data';
 import type { ToyRunResult } from './pages/toy-model';
 import { TOY_KERNEL_CASES, TOY_TRAIN_CASES, toyKernelInputs } from './pages/toy-model-data';
@@ -27,6 +28,7 @@ describe('toy model of superposition: WGSL kernels and GPU trainer vs CPU (Swift
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it.each(TOY_KERNEL_CASES)('$name', async (c) => {
     const r = await callInPage<ToyRunResult>(p.page, MODULE, 'runToyKernelCase', c);

@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 
 let app: OpenedPage;
 
@@ -17,6 +18,14 @@ async function fill(page: Page, o: Record<string, string>): Promise<void> {
 const values = async (page: Page, testId: string) => (await page.getByTestId(testId).evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).map(Number);
 const summaryText = (page: Page) => page.getByTestId('toy-summary').textContent({ timeout: 1000 }).catch(() => '');
 
+/** The toy page by its address, whatever page another test left (its options and trained model live in the app's store). */
+async function openToy(page: Page): Promise<void> {
+  await page.evaluate(() => (window.location.hash = '#/toy'));
+  await page.getByTestId('toy-page').waitFor({ timeout: 30_000 });
+}
+
+const PENTAGON = { 'toy-n': '5', 'toy-m': '2', 'toy-sparsity': '0.97', 'toy-importanceDecay': '1', 'toy-steps': '4000', 'toy-seed': '1' };
+
 beforeAll(async () => {
   app = await openPage(`${inject('baseUrl')}/`, { prefix: '[toy-page]' });
 });
@@ -25,6 +34,7 @@ afterAll(async () => {
   await app?.close();
   await closeChromium();
 });
+expectNoErrorsPerTest(() => app);
 
 describe('toy model of superposition page', () => {
   it('is linked from the lab', async () => {
@@ -35,7 +45,8 @@ describe('toy model of superposition page', () => {
 
   it('S = 0.97, n = 5, m = 2: the learned directions form a regular pentagon (gaps within 5° of 72°)', async () => {
     const { page } = app;
-    await fill(page, { 'toy-n': '5', 'toy-m': '2', 'toy-sparsity': '0.97', 'toy-importanceDecay': '1', 'toy-steps': '4000', 'toy-seed': '1' });
+    await openToy(page);
+    await fill(page, PENTAGON);
     expect(await page.getByTestId('toy-feature-probability').textContent()).toMatch(/1 − S = 0\.030/);
     await page.getByTestId('toy-train').click();
     await expect.poll(() => summaryText(page), { timeout: 180_000, interval: 250 }).toMatch(/Trained 4000 steps/);
@@ -54,6 +65,11 @@ describe('toy model of superposition page', () => {
 
   it('an SAE on the hidden layer, trained on the GPU, recovers all five directions (cosine ≥ 0.95)', async () => {
     const { page } = app;
+    // Its own pentagon model to train the SAE on (the test above asserts on that model).
+    await openToy(page);
+    await fill(page, PENTAGON);
+    await page.getByTestId('toy-train').click();
+    await expect.poll(() => summaryText(page), { timeout: 180_000, interval: 250 }).toMatch(/Trained 4000 steps/);
     await fill(page, { 'toy-sae-dSae': '10', 'toy-sae-k': '1', 'toy-sae-steps': '200', 'toy-sae-batch': '16', 'toy-sae-lr': '0.01', 'toy-sae-seed': '5' });
     await page.getByTestId('toy-sae-device').selectOption('gpu');
     await page.getByTestId('toy-sae-train').click();
@@ -70,6 +86,7 @@ describe('toy model of superposition page', () => {
 
   it('S = 0, importance 0.7ⁱ: only the two most important features are represented (phase change)', async () => {
     const { page } = app;
+    await openToy(page);
     await page.getByTestId('toy-preset-0').click();
     expect(await page.getByTestId('toy-sparsity').inputValue()).toBe('0');
     await page.getByTestId('toy-train').click();
@@ -87,6 +104,7 @@ describe('toy model of superposition page', () => {
 
   it('cancels a long training, keeping what was trained', async () => {
     const { page } = app;
+    await openToy(page);
     await fill(page, { 'toy-steps': '100000' });
     await page.getByTestId('toy-train').click();
     await page.getByTestId('toy-status').waitFor({ timeout: 60_000 });

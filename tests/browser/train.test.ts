@@ -42,6 +42,7 @@ describe('SAE training from the page', () => {
   it('trains on the CPU twin with live charts, and downloads SAELens files that load back', async () => {
     const { page } = app;
     expect(await page.getByTestId('train-hook').inputValue()).toBe('blocks.2.hook_resid_post');
+    await page.getByTestId('train-architecture').selectOption('topk'); // the form keeps what another test chose
     await setTrain(page, { expansion: '4', k: '8', steps: '120', batchSize: '128', lr: '0.004' });
     await page.getByTestId('train-device').selectOption('cpu');
     await page.getByTestId('train-start').click();
@@ -67,6 +68,7 @@ describe('SAE training from the page', () => {
   it('checkpoints to IndexedDB and resumes after a reload from the last checkpoint', async () => {
     const { page } = app;
     const stepShown = async () => Number((await page.getByTestId('train-status').textContent().catch(() => ''))?.match(/step (\d+)/)?.[1] ?? 0);
+    await page.getByTestId('train-architecture').selectOption('topk');
     await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '64', checkpointEvery: '20' });
     await page.getByTestId('train-device').selectOption('cpu');
     await page.getByTestId('train-start').click();

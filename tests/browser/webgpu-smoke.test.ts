@@ -2,6 +2,7 @@
 // the page is cross-origin isolated, and modules can be imported into the page from the dev server.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { expectNoErrorsPerTest } from './page-errors';
 import type { AdapterReport } from './pages/webgpu-smoke';
 
 const baseUrl = inject('baseUrl');
@@ -18,6 +19,7 @@ describe('webgpu smoke', () => {
     await p?.close();
     await closeChromium();
   });
+  expectNoErrorsPerTest(() => p);
 
   it('requestAdapter() gives an adapter; page is cross-origin isolated', async () => {
     const r = await callInPage<AdapterReport>(p.page, MODULE, 'adapterReport');
