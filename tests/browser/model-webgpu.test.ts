@@ -2,6 +2,10 @@
 // real Hub loader from a local server in the Hub's layout, against the independent CPU reference.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hookNames } from '../../src/core/hooks';
+import { NO_PROCESSING, SAELENS_DEFAULTS, TL_FROM_PRETRAINED, type TlSettings } from '../../src/core/tl-settings';
+import { loadGpt2FromDir } from '../../src/node/load-dir';
+import { gpt2SmallDir } from '../helpers/gpt2-small-dir';
+import { tlForward, tlState } from '../reference/tl-reference';
 import { TINY_DIR, gpt2SmallCheckpoint, pseudoIds, pseudoVector, readCheckpoint, reference } from '../helpers/checkpoints';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { assertClose } from '../reference/compare';
@@ -9,6 +13,31 @@ import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium
 import type { RunRequest, RunResult } from './pages/model-check';
 
 const REL = 1e-4;
+/** The hooks the raw reference (gpt2-reference.ts) computes; the rest are checked against the TransformerLens reference below. */
+const rawHooks = (nLayer: number) => hookNames(nLayer).filter((h) => !/\.(ln1|ln2|attn)\.|^ln_final\.hook_scale$/.test(h));
+const SETTINGS: Record<string, TlSettings> = {
+  'SAELens defaults': SAELENS_DEFAULTS,
+  'all true': TL_FROM_PRETRAINED,
+  'all false': NO_PROCESSING,
+  'centring only': { fold_ln: false, center_writing_weights: true, center_unembed: true, fold_value_biases: false },
+};
+
+/** Every hook and the logits of one sequence on WebGPU against the TransformerLens reference; masked scores −∞ exactly. */
+async function compareWithTl(repo: string, dir: string, ids: number[], tl: TlSettings, label: string): Promise<void> {
+  const r = await run({ repo, ids: [ids], hooks: 'all', tl });
+  const ckpt = readCheckpoint(dir);
+  const ref = tlForward(tlState(ckpt.config, ckpt.weights, tl), ids);
+  const out = r.outputs[0];
+  assertClose(`${label} logits`, decode(out.logits), ref.logits, REL);
+  for (const h of hookNames(ckpt.config.n_layer)) {
+    const got = decode(out[h]);
+    const want = ref.hooks[h].data;
+    expect(out[h].shape.slice(1), h).toEqual(ref.hooks[h].shape);
+    const keep = [...want.keys()].filter((i) => want[i] !== -Infinity);
+    expect([...want.keys()].every((i) => (want[i] === -Infinity) === (got[i] === -Infinity)), `${h}: −∞ exactly where masked`).toBe(true);
+    assertClose(`${label} ${h}`, keep.map((i) => got[i]), keep.map((i) => want[i]), REL);
+  }
+}
 let hub: HubServer;
 let page: OpenedPage;
 
@@ -25,7 +54,7 @@ async function run(req: Omit<RunRequest, 'hubUrl' | 'backend'>): Promise<RunResu
 }
 
 beforeAll(async () => {
-  hub = await startHubServer({ 'sse/tiny-gpt2': TINY_DIR, 'sse/gpt2-small-random': gpt2SmallCheckpoint() });
+  hub = await startHubServer({ 'sse/tiny-gpt2': TINY_DIR, 'sse/gpt2-small-random': gpt2SmallCheckpoint(), 'sse/gpt2-small-gpt2tok': gpt2SmallDir() });
   page = await openPage(`${inject('baseUrl')}/tests/browser/pages/blank.html`);
 });
 
@@ -50,7 +79,7 @@ describe('GPT-2 on WebGPU vs the CPU reference', () => {
         return all.subarray(b * per, (b + 1) * per);
       };
       assertClose(`row ${b} logits`, slice('logits'), ref.logits, REL);
-      for (const h of hookNames(4)) assertClose(`row ${b} ${h}`, slice(h), ref.hooks[h], REL);
+      for (const h of rawHooks(4)) assertClose(`row ${b} ${h}`, slice(h), ref.hooks[h], REL);
     });
   });
 
@@ -69,7 +98,7 @@ describe('GPT-2 on WebGPU vs the CPU reference', () => {
     const delta = decode(steered[hook]).map((x, i) => x - decode(clean[hook])[i]);
     assertClose(`${hook} delta`, delta, v, 1e-5);
     const ref = reference(readCheckpoint(TINY_DIR), ids[0], { hook, vector: v });
-    for (const h of hookNames(4)) assertClose(`steered ${h}`, decode(steered[h]), ref.hooks[h], REL);
+    for (const h of rawHooks(4)) assertClose(`steered ${h}`, decode(steered[h]), ref.hooks[h], REL);
     assertClose('steered logits', decode(steered.logits), ref.logits, REL);
     // the unsteered run is the plain model
     const plain = reference(readCheckpoint(TINY_DIR), ids[0]);
@@ -96,6 +125,19 @@ describe('GPT-2 on WebGPU vs the CPU reference', () => {
     const ref = reference(readCheckpoint(dir), ids[0]);
     const out = r.outputs[0];
     assertClose('logits', decode(out.logits), ref.logits, REL);
-    for (const h of hookNames(12)) assertClose(h, decode(out[h]), ref.hooks[h], REL);
+    for (const h of rawHooks(12)) assertClose(h, decode(out[h]), ref.hooks[h], REL);
   });
+});
+
+describe("TransformerLens weight processing on WebGPU vs the TransformerLens reference", () => {
+  for (const [name, tl] of Object.entries(SETTINGS)) {
+    it(`tiny-gpt2 under ${name}: every hook and the logits`, () => compareWithTl('sse/tiny-gpt2', TINY_DIR, [8191, ...pseudoIds(12, 8192, 6)], tl, name));
+  }
+  for (const [name, tl] of Object.entries(SETTINGS)) {
+    it(`GPT-2-small shape with GPT-2's tokenizer under ${name}: every hook and the logits`, async () => {
+      const dir = gpt2SmallDir();
+      const ids = [50256, ...loadGpt2FromDir(dir).tokenizer.encode(' The whale, said Ishmael.')];
+      await compareWithTl('sse/gpt2-small-gpt2tok', dir, ids, tl, name);
+    });
+  }
 });

@@ -2,6 +2,7 @@
 // graph, runs it on the requested backend and returns every output as base64 float32 for the Node side,
 // which compares against the independent CPU reference.
 import { hookNames } from '../../../src/core/hooks';
+import type { TlSettings } from '../../../src/core/tl-settings';
 import { createGpt2Model } from '../../../src/model/gpt2';
 import type { Backend } from '../../../src/model/runtime';
 import { loadGpt2FromHub } from '../../../src/model/sources';
@@ -16,6 +17,8 @@ export interface RunRequest {
   steerAt?: string;
   steer?: { data: number[]; shape: [number, number, number] };
   runs?: Array<{ steer?: { data: number[]; shape: [number, number, number] } }>;
+  /** TransformerLens weight processing (default: the Hugging Face model's own). */
+  tl?: TlSettings;
 }
 
 export interface RunResult {
@@ -30,7 +33,7 @@ export interface RunResult {
 export async function runModel(req: RunRequest): Promise<RunResult> {
   const loaded = await loadGpt2FromHub(req.repo, { hubUrl: req.hubUrl, cache: false });
   const hooks = req.hooks === 'all' ? hookNames(loaded.cfg.nLayer) : (req.hooks ?? []);
-  const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: req.backend, hooks, steerAt: req.steerAt ?? null });
+  const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: req.backend, hooks, steerAt: req.steerAt ?? null, tl: req.tl });
   const runs = req.runs ?? [{ steer: req.steer }];
   const outputs: RunResult['outputs'] = [];
   for (const run of runs) {
