@@ -1,3 +1,4 @@
+import { AttentionPage } from './components/AttentionPage';
 import { AttributionPage } from './components/AttributionPage';
 import { FeatureBrowser } from './components/FeatureBrowser';
 import { FeaturePage } from './components/FeaturePage';
@@ -47,6 +48,7 @@ export function App() {
           {route.page === 'attribute' && <AttributionPage key={route.saeId} saeId={route.saeId} prompt={route.prompt} target={route.target} />}
           {route.page === 'neurons' && <NeuronBrowser runId={route.runId} hook={route.hook} saeId={route.saeId} />}
           {route.page === 'toy' && <ToyPage />}
+          {route.page === 'attention' && <AttentionPage query={route.query} />}
           {route.page === 'neuron' && <NeuronPage runId={route.runId} hook={route.hook} neuron={route.neuron} saeId={route.saeId} />}
         </main>
       )}

@@ -8,6 +8,7 @@
 //   #/neurons/<run>/<hook>[?sae=<id>]             the raw units (neurons) of a run's stored hook
 //   #/neurons/<run>/<hook>/neuron/<n>[?sae=<id>]  one neuron's page (sae: whose features to relate it to)
 //   #/toy                      the toy model of superposition (no GPT-2 needed)
+//   #/attention?prompt=…       every layer × head attention pattern of a prompt (query: src/ui/attention-url.ts)
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -19,13 +20,15 @@ export type Route =
   | { page: 'attribute'; saeId: string; prompt: string; target: string | null }
   | { page: 'neurons'; runId: string; hook: string; saeId: string | null }
   | { page: 'neuron'; runId: string; hook: string; neuron: number; saeId: string | null }
-  | { page: 'toy' };
+  | { page: 'toy' }
+  | { page: 'attention'; query: string };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'neurons' && parts[1] && parts[2]) return neuronRoute(parts, query);
   if (parts[0] === 'toy') return { page: 'toy' };
+  if (parts[0] === 'attention') return { page: 'attention', query };
   if (parts[0] !== 'sae' || !parts[1]) return { page: 'lab' };
   const saeId = parts[1];
   if (parts[2] === 'feature' && /^\d+$/.test(parts[3] ?? '')) return { page: 'feature', saeId, feature: Number(parts[3]) };
@@ -46,6 +49,8 @@ function neuronRoute(parts: string[], query: string): Route {
 }
 
 export const toyHref = '#/toy';
+/** query: encodeAttentionQuery's (src/ui/attention-url.ts). */
+export const attentionHref = (query = '') => `#/attention${query ? `?${query}` : ''}`;
 export const browserHref = (saeId: string) => `#/sae/${encodeURIComponent(saeId)}`;
 export const featureHref = (saeId: string, f: number) => `#/sae/${encodeURIComponent(saeId)}/feature/${f}`;
 export const inspectHref = (saeId: string) => `#/sae/${encodeURIComponent(saeId)}/inspect`;

@@ -6,6 +6,7 @@ import { loadPage, useFeatures } from '../features-store';
 import { browserHref, featureHref, neuronHref, steerHref } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
 import { useSteer } from '../steer-store';
+import { HeadWrites } from './HeadWrites';
 import { LoadingTable, UnitDashboard } from './UnitDashboard';
 
 export function FeaturePage({ saeId, feature }: { saeId: string; feature: number }) {
@@ -55,6 +56,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
           }
         />
       )}
+      {p && <HeadWrites saeId={saeId} feature={feature} p={p} />}
     </section>
   );
 }

@@ -1,3 +1,5 @@
+import { encodeAttentionQuery, DEFAULT_ATTENTION } from '../attention-url';
+import { attentionHref } from '../route';
 import { predict, setPrependBos, setPrompt, useLab } from '../store';
 
 export function PromptPanel() {
@@ -19,6 +21,9 @@ export function PromptPanel() {
         <button onClick={() => void predict()} disabled={!s.model || s.predicting} data-testid="run-prompt">
           {s.predicting ? 'Running…' : 'Run (Ctrl+Enter)'}
         </button>
+        <a href={attentionHref(encodeAttentionQuery({ ...DEFAULT_ATTENTION, prompt: s.prompt, prependBos: s.prependBos }))} data-testid="attention-link">
+          Attention patterns of this prompt
+        </a>
       </div>
       {s.predictError && (
         <div className="error" role="alert" data-testid="predict-error">
