@@ -1,10 +1,15 @@
 // SAEs the dashboards can open, kept in IndexedDB ('saes'): trained in this browser (their SAELens export, the
 // input scale folded in) or loaded from SAELens files / a Hub repo path. Every one takes raw activations of its
 // hook (normalize_activations 'none'), so stats, inspection and steering all encode the same way.
+import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
+import { HF_RAW, type TlSettings } from '../core/tl-settings';
+import type { Gpt2Weights } from '../core/weights';
+import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
+import { runTl } from '../store/runs';
 import type { SaeConfig, SaeWeights } from '../sae/sae';
 import { type LoadedSae, loadSaeLens } from '../sae/saelens';
-import { APP_VERSION, type SaeRecord, type StoreDb } from '../store/schema';
+import { APP_VERSION, type RunManifest, type SaeRecord, type StoreDb } from '../store/schema';
 
 export class UnknownSaeError extends LabError {}
 
@@ -18,6 +23,8 @@ export interface SaeInfo {
   dIn: number;
   dSae: number;
   k: number | null;
+  /** The TransformerLens settings of the activations it reads (cfg.json's model_from_pretrained_kwargs). */
+  tl: TlSettings;
   createdAt: number;
   /** The feature statistics pass, once run. */
   stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
@@ -73,6 +80,26 @@ export async function openSae(db: StoreDb, id: string): Promise<OpenedSae> {
   return { record, cfg: record.cfg as unknown as SaeConfig, weights: record.weights as unknown as SaeWeights };
 }
 
+/**
+ * The SAE as it reads activations computed under `ctx.from` (a run's settings, or the live model's): its
+ * declared TransformerLens settings converted exactly where they differ, or a ModelSettingsError saying why not.
+ */
+export async function openSaeFor(db: StoreDb, id: string, ctx: AdaptContext): Promise<OpenedSae> {
+  const sae = await openSae(db, id);
+  return { ...sae, weights: adaptSaeToSettings(sae.cfg, sae.weights, ctx) };
+}
+
+/** Live-model paths (inspect, steering, attribution, evals): the graph the lab builds computes HF_RAW. */
+export function liveModelContext(model: { cfg: Gpt2Config; weights: Gpt2Weights | null } | null): AdaptContext {
+  return { from: HF_RAW, fromLabel: 'the loaded model computes it', model: model?.weights ? { cfg: model.cfg, weights: model.weights } : null };
+}
+
+/** A stored run's activations. `model` is the loaded model, used only when it is the run's. */
+export function runContext(run: RunManifest, model: { id: string; cfg: Gpt2Config; weights: Gpt2Weights | null } | null): AdaptContext {
+  const own = model?.weights && model.id === run.modelId ? { cfg: model.cfg, weights: model.weights } : null;
+  return { from: runTl(run), fromLabel: `run "${run.name}" stored it`, model: own };
+}
+
 export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
   const [records, stats] = await Promise.all([db.getAll('saes'), db.getAll('featureStats')]);
   const byId = new Map(stats.map((s) => [s.saeId, s]));
@@ -90,6 +117,7 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         dIn: cfg.d_in,
         dSae: cfg.d_sae,
         k: cfg.k ?? null,
+        tl: saeTl(cfg),
         createdAt: r.createdAt,
         stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
         evals: (r.evals as FaithfulnessSummary | undefined) ?? null,

@@ -36,6 +36,11 @@ export const NO_PROCESSING: TlSettings = Object.freeze({ fold_ln: false, center_
  */
 export const HF_RAW: TlSettings = Object.freeze({ fold_ln: true, center_writing_weights: false, center_unembed: false, fold_value_biases: false });
 
+/** The settings a run recorded (runs from before they were recorded: HF_RAW, what the lab computed then). */
+export function recordedTl(tl: TlSettings | undefined): TlSettings {
+  return tl ?? HF_RAW;
+}
+
 // Keys SAELens configs carry in model_from_pretrained_kwargs that change nothing the lab computes.
 const NEUTRAL_KEYS = new Set(['refactor_factored_attn_matrices', 'n_devices', 'device', 'dtype', 'torch_dtype', 'default_prepend_bos', 'first_n_layers']);
 

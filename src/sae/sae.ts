@@ -30,6 +30,11 @@ export interface SaeConfig {
   context_size: number;
   prepend_bos: boolean;
   dataset?: string;
+  /**
+   * The TransformerLens weight processing of the activations it reads, in full (SAELens'
+   * model_from_pretrained_kwargs with every absent key filled with SAELens' defaults). Absent: SAELens' defaults.
+   */
+  model_from_pretrained_kwargs?: Record<string, boolean>;
 }
 
 export interface SaeWeights {

@@ -8,6 +8,7 @@
 // We write both the flat and the nested fields and no sae_lens_version, which sends SAELens 6 down its pre-6.0
 // path: it reads the flat fields, so files we save load in old and new SAELens alike.
 import { ModelFetchError } from '../core/errors';
+import { tlKwargs, tlSettingsFromKwargs } from '../core/tl-settings';
 import { type SafetensorsFile, readSafetensorsBlob, readSafetensorsBytes, tensorToF32 } from '../core/safetensors';
 import { type TensorToWrite, writeSafetensors } from '../core/safetensors-write';
 import { type FetchOptions, fetchBytes, hubFileUrl } from '../model/sources';
@@ -66,7 +67,7 @@ export function saeLensCfgJson(cfg: SaeConfig, foldedScale?: number): Record<str
     prepend_bos: cfg.prepend_bos,
     dataset_path: cfg.dataset ?? null,
     dataset_trust_remote_code: true,
-    model_from_pretrained_kwargs: {},
+    model_from_pretrained_kwargs: tlKwargs(tlSettingsFromKwargs(cfg.model_from_pretrained_kwargs)),
     seqpos_slice: [null],
     neuronpedia_id: null,
     sae_lens_training_version: null, // not trained by SAELens
@@ -214,6 +215,14 @@ function readCfg(json: unknown, label: string): ParsedCfg {
   if (typeof prepend_bos !== 'boolean') throw fail(`prepend_bos must be true or false, got ${JSON.stringify(prepend_bos)}`);
   const dataset = metaFirst('dataset_path');
   const l1 = top('l1_coefficient');
+  const tlRaw = metaFirst('model_from_pretrained_kwargs') ?? {};
+  if (!isObject(tlRaw)) throw fail(`model_from_pretrained_kwargs must be an object, got ${JSON.stringify(tlRaw)}`);
+  let model_from_pretrained_kwargs: Record<string, boolean>;
+  try {
+    model_from_pretrained_kwargs = tlKwargs(tlSettingsFromKwargs(tlRaw)); // absent keys: SAELens' defaults
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
 
   const cfg: SaeConfig = {
     architecture,
@@ -229,6 +238,7 @@ function readCfg(json: unknown, label: string): ParsedCfg {
     context_size: context_size as number,
     prepend_bos,
     ...(typeof dataset === 'string' ? { dataset } : {}),
+    model_from_pretrained_kwargs,
   };
   try {
     validateSaeConfig(cfg);

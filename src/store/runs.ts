@@ -1,13 +1,14 @@
 // Runs in the activation store: create, tokenize a corpus into windows, commit shards atomically,
 // list and delete. A shard and the manifest line that counts it are written in one IndexedDB
 // transaction, so a crash leaves either both or neither; shards past committedShards are never trusted.
+import { type TlSettings, recordedTl } from '../core/tl-settings';
 import { LabError } from '../core/errors';
 import { type ActDtype, APP_VERSION, type RunManifest, type ShardData, type ShardRows, type StoreDb, type WindowChunk, runRange } from './schema';
 
 export class StoreQuotaError extends LabError {}
 export class RunNotFoundError extends LabError {}
 
-export type NewRun = Pick<RunManifest, 'name' | 'modelId' | 'hooks' | 'dtype' | 'contextLength' | 'skipBos' | 'bosTokenId'> & {
+export type NewRun = Pick<RunManifest, 'name' | 'modelId' | 'hooks' | 'dtype' | 'contextLength' | 'skipBos' | 'bosTokenId' | 'tl'> & {
   rowsPerShard?: number;
   windowsPerChunk?: number;
 };
@@ -161,4 +162,9 @@ export async function checkStorage(neededBytes: number): Promise<{ ok: boolean; 
     persisted,
     message: ok ? null : `this run needs about ${mb(neededBytes)} but the browser allows only ${mb(available)} more for this site`,
   };
+}
+
+/** The TransformerLens settings a run's activations follow (runs from before they were recorded: HF_RAW). */
+export function runTl(run: Pick<RunManifest, 'tl'>): TlSettings {
+  return recordedTl(run.tl);
 }

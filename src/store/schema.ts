@@ -1,6 +1,7 @@
 // The activation store's IndexedDB schema. Versioned with an upgrade path; every record the app writes
 // carries the app version, so later releases can migrate what older ones left behind.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { TlSettings } from '../core/tl-settings';
 
 export const APP_VERSION = '0.1.0';
 export const DB_NAME = 'sse-store';
@@ -49,6 +50,8 @@ export interface RunManifest {
   committedRows: number;
   status: RunStatus;
   error: string | null;
+  /** The TransformerLens weight processing its activations follow (src/core/tl-settings.ts); absent: HF_RAW (runs before it was recorded). */
+  tl?: TlSettings;
 }
 
 /** A chunk of windows (tokens and where each came from), written once when the corpus is tokenized. */

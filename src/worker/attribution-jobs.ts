@@ -8,7 +8,7 @@ import type { Gpt2Weights } from '../core/weights';
 import { type Attribution, type AttributionSae, type FeatureAttributor, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../analysis/attribution/attribute';
 import { GpuFeatureAttributor, gpuAttributionSupported } from '../analysis/attribution/features-gpu';
 import { intervene } from '../analysis/attribution/intervene';
-import { type OpenedSae, openSae } from '../analysis/sae-registry';
+import { type OpenedSae, liveModelContext, openSaeFor } from '../analysis/sae-registry';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Gpt2BuildOptions } from '../model/gpt2-onnx';
@@ -55,8 +55,8 @@ export class AttributionJobs {
   }
 
   private async saeFor(db: StoreDb, m: AttributionModel, saeId: string): Promise<OpenedSae> {
-    const sae = await openSae(db, saeId);
     if (!m.weights) throw new LabError('attribution needs a model loaded from safetensors (it reads the weights)');
+    const sae = await openSaeFor(db, saeId, liveModelContext(m));
     if (sae.cfg.model_name !== m.id) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
     return sae;
   }

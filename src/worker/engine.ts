@@ -1,5 +1,6 @@
 // The in-thread engine: holds the loaded model and answers protocol calls. The worker wraps it;
 // Node and tests may use it directly.
+import { HF_RAW, describeTlSettings } from '../core/tl-settings';
 import { LabError } from '../core/errors';
 import { hookNames } from '../core/hooks';
 import { parameterCount } from '../core/weights';
@@ -15,7 +16,7 @@ import {
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
 import { FeatureJobs, type TextModel } from './feature-jobs';
-import { openSae } from '../analysis/sae-registry';
+import { liveModelContext, openSaeFor } from '../analysis/sae-registry';
 import type { FaithfulnessSummary } from '../analysis/sae-registry';
 import { loadSaeLens } from '../sae/saelens';
 import type { StoreDb } from '../store/schema';
@@ -25,6 +26,7 @@ import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
+import { AttentionJobs, type AttentionModel } from './attention-jobs';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -46,6 +48,7 @@ export class LabEngine implements Engine {
   private readonly evals = new EvalJobs();
   private readonly attribution = new AttributionJobs();
   private readonly toy = new ToyJobs();
+  private readonly attn = new AttentionJobs();
 
   async call<M extends Method>(method: M, args: Args<M>, onProgress?: ProgressFn): Promise<Result<M>> {
     const handlers: { [K in Method]: (a: Args<K>) => Promise<Result<K>> } = {
@@ -111,7 +114,7 @@ export class LabEngine implements Engine {
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
       evaluateSae: async (a) => {
         const db = await this.store.db();
-        const sae = await openSae(db, a.saeId);
+        const sae = await openSaeFor(db, a.saeId, liveModelContext(this.evalModel()));
         const trainedOn = sae.record.source.kind === 'trained' ? ((await db.get('saeTrainings', sae.record.source.trainingId))?.runId ?? null) : null;
         const r = await this.evals.evaluate(db, this.evalModel(), sae, a.runId, trainedOn, a.windows, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
         await db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> });
@@ -134,6 +137,8 @@ export class LabEngine implements Engine {
         this.toy.cancel();
         return null;
       },
+      attention: async (a) => this.attn.attention(this.attentionModel(), a),
+      featureHeadWrites: async (a) => this.attn.headWrites(await this.store.db(), this.attentionModel(), a),
       inspectText: async (a) => this.features.inspect(await this.store.db(), a.saeId, a.text, a.topK ?? 5, this.needTextModel()),
       neuronStats: async (a) => this.features.computeNeuronStats(await this.store.db(), a, this.textModel(), (detail) => onProgress?.({ phase: 'features', detail })),
       neuronTable: async (a) => this.features.neuronTable(await this.store.db(), a.runId, a.hook, this.textModel()),
@@ -163,6 +168,13 @@ export class LabEngine implements Engine {
     return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
   }
 
+  /** The loaded model for the attention view: its settings are the main model's own (whatever load built it with). */
+  private attentionModel(): AttentionModel {
+    const loaded = this.needLoaded();
+    const main = this.need();
+    return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: main.status.backend, tl: main.tl };
+  }
+
   /** A finished training's faithfulness on the first windows of its own run (the summary says so). */
   private async evalTrained(db: StoreDb, trainingId: string, runId: string): Promise<FaithfulnessSummary | null> {
     if (!this.loaded?.weights) return null;
@@ -181,6 +193,7 @@ export class LabEngine implements Engine {
       tokenizer: loaded.tokenizer,
       bosTokenId: loaded.cfg.bosTokenId,
       vocabSize: loaded.cfg.vocabSize,
+      cfg: loaded.cfg,
       weights: loaded.weights,
       hookActivations: async (hook, ids) => {
         const model = await this.access().harvestModel([hook]);
@@ -202,6 +215,7 @@ export class LabEngine implements Engine {
     await this.generation.dispose();
     await this.evals.dispose();
     await this.attribution.dispose();
+    await this.attn.dispose();
     this.model = null;
     this.harvestNet = null;
     this.loaded = null;
@@ -215,12 +229,12 @@ export class LabEngine implements Engine {
       id: loaded.id,
       cfg: loaded.cfg,
       tokenizer: loaded.tokenizer,
-      harvestModel: async (hooks) => {
-        const key = hooks.join(',');
+      harvestModel: async (hooks, tl = HF_RAW) => {
+        const key = `${hooks.join(',')}|${describeTlSettings(tl)}`;
         if (this.harvestNet?.key === key) return this.harvestNet.model;
         if (!loaded.weights) throw new LabError('harvesting needs a model loaded from safetensors (a pre-built .onnx has fixed outputs)');
         await this.harvestNet?.model.dispose();
-        const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: main.status.backend, hooks, logits: 'none', modelId: loaded.id });
+        const model = await createGpt2Model(loaded.weights, loaded.cfg, { backend: main.status.backend, hooks, logits: 'none', modelId: loaded.id, tl });
         this.harvestNet = { key, model };
         return model;
       },

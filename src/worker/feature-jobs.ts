@@ -2,6 +2,7 @@
 // saved with the SAE), the feature table for the browser, token search, feature pages, and per-token inspection of
 // text. A hook's raw units (neurons) are a second kind of unit set: the same pass with the identity as encoder, kept
 // in the same store under a run-and-hook key, served by the same table, search and page code.
+import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type UnitActivations, exampleStrips } from '../analysis/contexts';
@@ -11,7 +12,7 @@ import { createOnnxEncoder } from '../analysis/onnx-encoder';
 import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
-import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae } from '../analysis/sae-registry';
+import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, liveModelContext, openSae, openSaeFor, runContext } from '../analysis/sae-registry';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { encode } from '../sae/sae';
 import { loadSaeLensFromHub } from '../sae/saelens';
@@ -31,6 +32,7 @@ export interface TextModel {
   tokenizer: Gpt2Tokenizer;
   bosTokenId: number;
   vocabSize: number;
+  cfg: Gpt2Config;
   weights: Gpt2Weights | null;
   /** Activations of `hook` for one window of token ids: [T, dim]. */
   hookActivations(hook: string, ids: number[]): Promise<Float32Array>;
@@ -79,8 +81,9 @@ export class FeatureJobs {
     model: TextModel | null,
     onProgress: (p: FeatureStatsProgress) => void,
   ): Promise<SaeInfo> {
-    const sae = await openSae(db, a.saeId);
     const reader = await RunReader.open(db, a.runId);
+    // The run's activations may follow other TransformerLens settings than the SAE's: converted exactly, or refused.
+    const sae = await openSaeFor(db, a.saeId, runContext(reader.run, model));
     const hook = sae.cfg.hook_name;
     const dim = reader.run.hooks.find((h) => h.name === hook)?.dim;
     if (dim === undefined) throw new LabError(`run ${reader.run.name} did not store ${hook}, the hook this SAE reads; harvest a run with it`);
@@ -223,12 +226,12 @@ export class FeatureJobs {
   }
 
   async page(db: StoreDb, saeId: string, feature: number, radius: number, model: TextModel | null): Promise<FeaturePageData> {
-    const sae = await openSae(db, saeId);
     const rec = await this.stats(db, saeId);
+    const reader = await RunReader.open(db, rec.runId);
+    const sae = await openSaeFor(db, saeId, runContext(reader.run, model));
     const d = sae.cfg.d_sae;
     const dIn = sae.cfg.d_in;
     if (!Number.isInteger(feature) || feature < 0 || feature >= d) throw new LabError(`feature ${feature} does not exist: this SAE has features 0…${d - 1}`);
-    const reader = await RunReader.open(db, rec.runId);
     const text = tokenTexts(rec, model);
     const core = await unitPage(reader, rec, feature, radius, await this.unitFor(sae, feature), text);
     const out = model?.weights && model.id === sae.cfg.model_name ? residualDirection(model.weights, sae.cfg.hook_name, sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn)) : null;
@@ -278,7 +281,7 @@ export class FeatureJobs {
 
   /** Per token of `text`, the SAE's most active features on it. */
   async inspect(db: StoreDb, saeId: string, text: string, topK: number, model: TextModel): Promise<InspectResult> {
-    const sae = await openSae(db, saeId);
+    const sae = await openSaeFor(db, saeId, liveModelContext(model));
     const ids = model.tokenizer.encode(text);
     const bos = model.bosTokenId;
     const window = [bos, ...ids];

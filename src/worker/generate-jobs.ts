@@ -3,7 +3,7 @@
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import type { Gpt2Config } from '../core/config';
-import { openSae } from '../analysis/sae-registry';
+import { liveModelContext, openSaeFor } from '../analysis/sae-registry';
 import { generate } from '../model/generate';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Backend } from '../model/runtime';
@@ -38,7 +38,8 @@ export class GenerateJobs {
   private async run(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (index: number, id: number, token: string) => void, control: AbortController): Promise<GenerateResult> {
     if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
     try {
-      const sae = r.steering ? await openSae(db, r.steering.saeId) : r.saeId ? await openSae(db, r.saeId) : null;
+      const saeId = r.steering?.saeId ?? r.saeId ?? null;
+      const sae = saeId ? await openSaeFor(db, saeId, liveModelContext(m)) : null;
       if (sae && sae.cfg.model_name !== m.id) throw new LabError(`this SAE was trained on ${sae.cfg.model_name}, but ${m.id} is loaded`);
       const hook = sae?.cfg.hook_name ?? null;
       const model = await this.model(m, hook);

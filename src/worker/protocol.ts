@@ -1,5 +1,6 @@
 // The typed message protocol between the page and the model worker (web-llm style):
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
+import type { TlSettings } from '../core/tl-settings';
 import type { Example } from '../analysis/contexts';
 import type { FaithfulnessSummary, SaeInfo } from '../analysis/sae-registry';
 import type { AttributionTerm } from '../analysis/attribution/attribute';
@@ -18,6 +19,7 @@ import type { ActDtype, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
 import type { ToyConfig } from '../analysis/toy/toy-model';
 import type { ToySaeResult } from '../analysis/toy/toy-sae';
+import type { HeadScores } from '../analysis/attention';
 
 export type ModelSource =
   | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
@@ -65,6 +67,8 @@ export interface RunOptions {
   jsonlField: string;
   csvColumn: string;
   rowsPerShard?: number;
+  /** TransformerLens weight processing of the stored activations (default SAELens' defaults). */
+  tl?: TlSettings;
 }
 
 export interface StorageCheck {
@@ -327,6 +331,52 @@ export type ToySaeSummary = ToySaeResult & { seconds: number; note: string | nul
 
 export type ToyProgress = { stage: 'model'; step: number; steps: number; loss: number; W: Float32Array } | { stage: 'sae'; step: number; steps: number; fvu: number };
 
+/** The attention view of a prompt, or of BOS + r + r (the repeated-random-tokens induction test) when `repeated` is set. */
+export interface AttentionRequest {
+  prompt: string;
+  prependBos: boolean;
+  /** Instead of the prompt: BOS, then `length` seeded random tokens r, then r again. */
+  repeated?: { length: number; seed: number } | null;
+}
+
+export interface AttentionView {
+  prompt: string; //           '' for the repeated sequence
+  ids: number[]; //            the T positions shown (BOS first when prepended)
+  tokens: string[];
+  nLayer: number;
+  nHead: number;
+  /** Per layer, blocks.L.attn.hook_pattern of the sequence: [head, query, key], T×T per head. */
+  patterns: Float32Array[];
+  /** Per head, layer-major (layer·nHead + head): previous-token, BOS and induction scores (src/analysis/attention.ts). */
+  scores: HeadScores[];
+  /** The repeated test's per-head score (layer-major), when the request asked for it. */
+  repeated: { length: number; seed: number; scores: number[] } | null;
+  /** The sequence had more tokens than the view keeps (the first `kept`: the model's context, at most 256). */
+  truncated: { tokens: number; kept: number } | null;
+}
+
+/** Which heads write an SAE feature: its top examples' rows of the run its statistics came from. */
+export interface HeadWritesRequest {
+  saeId: string;
+  feature: number;
+  runId: string;
+  rows: number[];
+}
+
+export interface HeadWritesView {
+  saeId: string;
+  feature: number;
+  hook: string;
+  /** The layers whose heads feed the SAE's hook, ascending. */
+  layers: number[];
+  nHead: number;
+  examples: number;
+  /** [layers.length · nHead]: mean over the examples of z[pos, h] · W_O[h] · W_enc[:, f]. */
+  mean: number[];
+  /** The TransformerLens settings the writes were computed under (the SAE's). */
+  tl: string;
+}
+
 /** Method name → [argument, result]. The engine and the worker client both implement this. */
 export interface EngineApi {
   load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
@@ -378,6 +428,10 @@ export interface EngineApi {
   toySae: [ToySaeRequest, ToySaeSummary];
   /** Stops the toy model's (or its SAE's) training after the current step. */
   cancelToy: [Record<string, never>, null];
+  /** Every layer × head attention pattern of a prompt and per-head scores. */
+  attention: [AttentionRequest, AttentionView];
+  /** Per (layer, head), the mean write along an SAE feature's encoder direction at its top examples. */
+  featureHeadWrites: [HeadWritesRequest, HeadWritesView];
 }
 
 export type Method = keyof EngineApi;

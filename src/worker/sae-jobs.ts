@@ -1,6 +1,8 @@
 // SAE training inside the engine: rows of a stored run (seeded-shuffled, looping over epochs) feed the
 // trainer on the GPU (WebGPU) or on its CPU twin; stats stream to the page; the state is checkpointed to
 // IndexedDB so a reload can resume the training; the result is offered as SAELens files.
+import { runTl } from '../store/runs';
+import { tlKwargs } from '../core/tl-settings';
 import { LabError } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
@@ -223,7 +225,14 @@ export class SaeJobs {
     const dIn = reader.dimOf(record.hook);
     const cfg = configOf(o, dIn);
     const run = reader.run;
-    const meta = { hook_name: record.hook, model_name: run.modelId, context_size: run.contextLength, prepend_bos: true, dataset: run.name };
+    const meta = {
+      hook_name: record.hook,
+      model_name: run.modelId,
+      context_size: run.contextLength,
+      prepend_bos: true,
+      dataset: run.name,
+      model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
+    };
     const standard = standardOf(o, dIn);
     return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
   }

@@ -1,5 +1,6 @@
 // Activation-store work inside the engine: make a run from a corpus (tokenize into windows), harvest
 // it with a model that exposes the run's hooks, pause/cancel, list, delete, and look rows up.
+import { SAELENS_DEFAULTS, type TlSettings } from '../core/tl-settings';
 import { LabError } from '../core/errors';
 import { hookDim } from '../core/hooks';
 import type { Gpt2Config } from '../core/config';
@@ -8,7 +9,7 @@ import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { hashFile, readCorpus } from '../corpus';
 import { type HarvestProgress, harvestRun } from '../store/harvest';
 import { RunReader } from '../store/reader';
-import { checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, saveManifest } from '../store/runs';
+import { checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, runTl, saveManifest } from '../store/runs';
 import { type RunManifest, type StoreDb, openStore } from '../store/schema';
 import { type TokenizeProgress, tokenizeIntoRun } from '../store/tokenize';
 import type { CorpusSource, RunOptions, RunSummary, RowContextView, StorageCheck } from './protocol';
@@ -19,8 +20,8 @@ export interface ModelAccess {
   id: string;
   cfg: Gpt2Config;
   tokenizer: Gpt2Tokenizer;
-  /** A model exposing exactly these hooks (built on demand, cached). */
-  harvestModel(hooks: string[]): Promise<Gpt2Model>;
+  /** A model exposing exactly these hooks under these TransformerLens settings (built on demand, cached). */
+  harvestModel(hooks: string[], tl?: TlSettings): Promise<Gpt2Model>;
 }
 
 export class StoreJobs {
@@ -49,6 +50,7 @@ export class StoreJobs {
       skipBos: options.skipBos,
       bosTokenId: model.cfg.bosTokenId,
       rowsPerShard: options.rowsPerShard,
+      tl: options.tl ?? SAELENS_DEFAULTS,
     });
     for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
     // A column written as digits is an index ("0"); anything else names a header.
@@ -67,7 +69,7 @@ export class StoreJobs {
       throw new LabError(`run ${run.name} was made with ${run.modelId}; load that model to harvest it (loaded: ${model.id})`);
     }
     if (run.status === 'done') return run;
-    const net = await model.harvestModel(run.hooks.map((h) => h.name));
+    const net = await model.harvestModel(run.hooks.map((h) => h.name), runTl(run));
     const control = new AbortController();
     const job = harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress });
     this.running.set(runId, { control, done: job.catch(() => undefined) });

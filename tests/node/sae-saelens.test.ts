@@ -34,6 +34,8 @@ const baseCfg = (over: Partial<SaeConfig> = {}): SaeConfig => ({
   model_name: 'gpt2',
   context_size: 128,
   prepend_bos: true,
+  // SAELens' defaults, which a cfg.json without model_from_pretrained_kwargs means (and which we write out in full)
+  model_from_pretrained_kwargs: { fold_ln: true, center_writing_weights: false, center_unembed: true, fold_value_biases: true },
   ...over,
 });
 

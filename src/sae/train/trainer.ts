@@ -210,6 +210,7 @@ export interface SaeMeta {
   context_size: number;
   prepend_bos: boolean;
   dataset?: string;
+  model_from_pretrained_kwargs?: Record<string, boolean>; // the run's TransformerLens settings
 }
 
 export interface SaeLensExport {
@@ -240,6 +241,7 @@ export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: 
     context_size: meta.context_size,
     prepend_bos: meta.prepend_bos,
     ...(meta.dataset !== undefined ? { dataset: meta.dataset } : {}),
+    ...(meta.model_from_pretrained_kwargs ? { model_from_pretrained_kwargs: meta.model_from_pretrained_kwargs } : {}),
   };
   const p = state.params;
   const weights: SaeWeights = { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };

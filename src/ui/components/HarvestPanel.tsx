@@ -1,5 +1,6 @@
 import { type DragEvent, useEffect } from 'react';
 import { ROW_BLOCK_HOOKS } from '../../core/hooks';
+import { SAELENS_DEFAULTS, TL_KEYS } from '../../core/tl-settings';
 import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
 import { useLab } from '../store';
 
@@ -50,6 +51,7 @@ export function HarvestPanel() {
         <label>
           <input type="checkbox" checked={h.options.skipBos} onChange={(e) => setRunOptions({ skipBos: e.target.checked })} data-testid="skip-bos" /> skip BOS rows
         </label>
+        <TlSettingsPicker />
         <label title="rows per shard: the unit of commit and of resume">
           shard rows <input type="number" min={16} step={256} value={h.options.rowsPerShard ?? 4096} onChange={(e) => setRunOptions({ rowsPerShard: Number(e.target.value) })} size={6} data-testid="rows-per-shard" />
         </label>
@@ -101,6 +103,23 @@ export function HarvestPanel() {
         </p>
       )}
     </section>
+  );
+}
+
+/** TransformerLens' weight processing of the stored activations (SAELens' model_from_pretrained_kwargs; default SAELens'). */
+function TlSettingsPicker() {
+  const tl = useHarvest((s) => s.options.tl ?? SAELENS_DEFAULTS);
+  return (
+    <fieldset className="row tight" data-testid="tl-settings">
+      <legend title="TransformerLens weight processing (model_from_pretrained_kwargs); an SAE reads activations under the settings it was trained with">
+        model settings
+      </legend>
+      {TL_KEYS.map((k) => (
+        <label key={k}>
+          <input type="checkbox" checked={tl[k]} onChange={(e) => setRunOptions({ tl: { ...tl, [k]: e.target.checked } })} data-testid={`tl-${k}`} /> {k}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

@@ -1,3 +1,4 @@
+import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
 import { neuronsHref } from '../route';
@@ -42,7 +43,12 @@ export function RunsPanel() {
               return (
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
                   <td>{run.name}</td>
-                  <td>{run.modelId}</td>
+                  <td>
+                    {run.modelId}
+                    <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
+                      {describeTlSettings(recordedTl(run.tl))}
+                    </div>
+                  </td>
                   <td>
                     {run.hooks.map((h, i) => (
                       <span key={h.name}>

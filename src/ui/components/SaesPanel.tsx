@@ -1,5 +1,7 @@
 // The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
 // feature statistics pass over a run (with a progress bar), then its feature browser and text inspection.
+import { describeTlSettings, recordedTl } from '../../core/tl-settings';
+import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
 import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
@@ -25,7 +27,10 @@ export function SaesPanel() {
       <table className="runs">
         <tbody>
           {saes.map((s) => {
-            const usable = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
+            const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
+            // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
+            const usable = storing.filter(({ run }) => settingsProblem(s.hook, s.tl, recordedTl(run.tl)) === null);
+            const refused = storing.find(({ run }) => settingsProblem(s.hook, s.tl, recordedTl(run.tl)) !== null);
             const runId = runFor[s.id] ?? s.stats?.runId ?? usable[0]?.run.id ?? '';
             const busy = stats?.saeId === s.id;
             const p = busy ? stats.progress : null;
@@ -37,6 +42,14 @@ export function SaesPanel() {
                     {s.architecture}
                     {s.k !== null ? ` k ${s.k}` : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
                   </div>
+                  <div className="muted" data-testid="sae-settings" title="model_from_pretrained_kwargs: the TransformerLens weight processing of the activations it reads">
+                    {describeTlSettings(s.tl)}
+                  </div>
+                  {refused && (
+                    <div className="warn" data-testid="sae-settings-note">
+                      run “{refused.run.name}” cannot serve it: {settingsProblem(s.hook, s.tl, recordedTl(refused.run.tl))}
+                    </div>
+                  )}
                 </td>
                 <td>
                   {s.stats ? (
