@@ -1,0 +1,412 @@
+// The GPT-2 small SAE catalogue (src/sae/catalogue.ts): the table against SAELens 6.18.0's pretrained_saes.yaml,
+// Neuronpedia URLs, and loadCatalogueSae over real HTTP against a local Hub lookalike serving repos in their real
+// layout ({path}/cfg.json + {path}/sae_weights.safetensors) with cfg.json as the real repos have it and weights of
+// the real shapes (d_in 768 × d_sae 24576 for res-jb, 32768 for OpenAI v5), written once to a tmp dir.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGpt2Config } from '../../src/core/config';
+import { hookDim, parseHook } from '../../src/core/hooks';
+import { SaeConfigError, decode, encode } from '../../src/sae/sae';
+import { loadSaeLens } from '../../src/sae/saelens';
+import {
+  GPT2_SMALL,
+  applyCatalogueOverrides,
+  catalogueEntry,
+  catalogueRelease,
+  layerNormIn,
+  layerNormOut,
+  listReleases,
+  loadCatalogueSae,
+  neuronpediaUrl,
+} from '../../src/sae/catalogue';
+import { type HubServer, startHubServer } from '../helpers/hub-server';
+import { writeSafetensors as refWrite } from '../reference/safetensors-ref';
+
+const V5 = ['resid-post', 'mlp-out', 'attn-out', 'resid-mid'].flatMap((k) => ['32k', '128k'].map((s) => `gpt2-small-${k}-v5-${s}`));
+
+function fill(n: number, seed: number, scale = 0.05): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1) * scale;
+  return out;
+}
+
+const sameBits = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+interface Weights {
+  W_enc: Float32Array;
+  b_enc: Float32Array;
+  W_dec: Float32Array;
+  b_dec: Float32Array;
+}
+
+function writeSaeFolder(dir: string, cfg: Record<string, unknown>, d_in: number, d_sae: number, seed: number): Weights {
+  mkdirSync(dir, { recursive: true });
+  const w: Weights = {
+    W_enc: fill(d_in * d_sae, seed),
+    b_enc: fill(d_sae, seed + 1),
+    W_dec: fill(d_sae * d_in, seed + 2),
+    b_dec: fill(d_in, seed + 3),
+  };
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
+  writeFileSync(
+    join(dir, 'sae_weights.safetensors'),
+    refWrite({
+      W_enc: { dtype: 'F32', shape: [d_in, d_sae], data: w.W_enc },
+      b_enc: { dtype: 'F32', shape: [d_sae], data: w.b_enc },
+      W_dec: { dtype: 'F32', shape: [d_sae, d_in], data: w.W_dec },
+      b_dec: { dtype: 'F32', shape: [d_in], data: w.b_dec },
+    }),
+  );
+  writeFileSync(join(dir, 'sparsity.safetensors'), refWrite({ sparsity: { dtype: 'F32', shape: [d_sae], data: fill(d_sae, seed + 4, 1) } }));
+  return w;
+}
+
+// jbloom/GPT2-Small-SAEs-Reformatted blocks.L.hook_resid_pre/cfg.json (mats_sae_training era, flat). SAELens' own
+// test of this file shows these keys plus the ones its loader adds (architecture, activation_fn_str, prepend_bos,
+// normalize_activations, neuronpedia_id, model_from_pretrained_kwargs from the yaml overrides...), so the
+// fixture leaves those out: they must come from the defaults and the catalogue.
+const resJbCfg = (layer: number) => ({
+  model_name: 'gpt2-small',
+  hook_point: `blocks.${layer}.hook_resid_pre`,
+  hook_point_layer: layer,
+  hook_point_head_index: null,
+  dataset_path: 'Skylion007/openwebtext',
+  is_dataset_tokenized: false,
+  context_size: 128,
+  use_cached_activations: false,
+  cached_activations_path: `activations/Skylion007_openwebtext/gpt2-small/blocks.${layer}.hook_resid_pre`,
+  d_in: 768,
+  n_batches_in_buffer: 128,
+  total_training_tokens: 300000000,
+  store_batch_size: 32,
+  device: 'mps',
+  seed: 42,
+  dtype: 'torch.float32',
+  b_dec_init_method: 'geometric_median',
+  expansion_factor: 32,
+  from_pretrained_path: null,
+  l1_coefficient: 8e-5,
+  lr: 0.0004,
+  lr_scheduler_name: null,
+  lr_warm_up_steps: 5000,
+  train_batch_size: 4096,
+  use_ghost_grads: false,
+  feature_sampling_window: 1000,
+  feature_sampling_method: null,
+  resample_batches: 1028,
+  feature_reinit_scale: 0.2,
+  dead_feature_window: 5000,
+  dead_feature_estimation_method: 'no_fire',
+  dead_feature_threshold: 1e-8,
+  log_to_wandb: true,
+  wandb_project: 'mats_sae_training_gpt2_small_resid_pre_5',
+  wandb_entity: null,
+  wandb_log_frequency: 100,
+  n_checkpoints: 10,
+  checkpoint_path: 'checkpoints/y1t51byy',
+  d_sae: 24576,
+  tokens_per_buffer: 67108864,
+  run_name: '24576-L1-8e-05-LR-0.0004-Tokens-3.000e+08',
+});
+
+// jbloom's OpenAI v5 → SAELens conversion (SAEConfig.from_dict of this dict, then sae.save_model).
+const v5Cfg = (hook: string, layer: number, d_sae: number) => ({
+  architecture: 'standard',
+  d_in: 768,
+  d_sae,
+  dtype: 'torch.float32',
+  device: 'cuda',
+  model_name: 'gpt2-small',
+  hook_name: hook,
+  hook_layer: layer,
+  hook_head_index: null,
+  activation_fn_str: 'topk',
+  activation_fn_kwargs: { k: 32 },
+  apply_b_dec_to_input: true,
+  finetuning_scaling_factor: false,
+  sae_lens_training_version: null,
+  prepend_bos: false,
+  dataset_path: 'Skylion007/openwebtext',
+  dataset_trust_remote_code: true,
+  context_size: 64,
+  normalize_activations: 'layer_norm',
+});
+
+describe('catalogue table', () => {
+  it('lists the 12 GPT-2 small releases by SAELens release id', () => {
+    expect(listReleases().map((r) => r.release)).toEqual([
+      'gpt2-small-res-jb',
+      'gpt2-small-res-jb-feature-splitting',
+      'gpt2-small-hook-z-kk',
+      'gpt2-small-mlp-tm',
+      ...V5,
+    ]);
+    for (const r of listReleases()) {
+      expect(r.model).toBe('gpt2-small');
+      expect(r.d_in).toBe(768);
+      expect(new Set(r.saes.map((s) => s.id)).size).toBe(r.saes.length);
+      // every hook is a TransformerLens hook of GPT-2 small, 768 wide (hook_z flattened head-major), at its layer
+      for (const s of r.saes) {
+        expect(hookDim(s.hook, GPT2_SMALL), s.hook).toBe(768);
+        expect(parseHook(s.hook, GPT2_SMALL).layer).toBe(s.layer);
+      }
+    }
+  });
+
+  it('res-jb: 13 SAEs, resid_pre 0…11 and resid_post 11, folders named as the ids, center_writing_weights', () => {
+    const r = catalogueRelease('gpt2-small-res-jb');
+    expect(r).toMatchObject({ repo_id: 'jbloom/GPT2-Small-SAEs-Reformatted', format: 'saelens', loadable: true, architecture: 'standard' });
+    expect(r.model_from_pretrained_kwargs).toEqual({ center_writing_weights: true });
+    expect(r.saes).toHaveLength(13);
+    r.saes.slice(0, 12).forEach((s, l) =>
+      expect(s).toEqual({ id: `blocks.${l}.hook_resid_pre`, path: `blocks.${l}.hook_resid_pre`, hook: `blocks.${l}.hook_resid_pre`, layer: l, width: 24576, neuronpedia: `gpt2-small/${l}-res-jb` }),
+    );
+    expect(catalogueEntry('gpt2-small-res-jb', 'blocks.11.hook_resid_post')).toMatchObject({ layer: 11, neuronpedia: 'gpt2-small/12-res-jb' });
+  });
+
+  it('feature splitting: layer 8, widths 768…98304, hook without the width suffix', () => {
+    const r = catalogueRelease('gpt2-small-res-jb-feature-splitting');
+    expect(r.saes.map((s) => s.width)).toEqual([768, 1536, 3072, 6144, 12288, 24576, 49152, 98304]);
+    expect(r.saes.every((s) => s.hook === 'blocks.8.hook_resid_pre' && s.layer === 8 && s.path === s.id)).toBe(true);
+    expect(catalogueEntry(r.release, 'blocks.8.hook_resid_pre_3072').neuronpedia).toBe('gpt2-small/8-res_fs3072-jb');
+  });
+
+  it('hook-z-kk: .pt files only, listed as not loadable with the reason; hook attn.hook_z; 49152 wide at L5 and L7', () => {
+    const r = catalogueRelease('gpt2-small-hook-z-kk');
+    expect(r).toMatchObject({ format: 'kk-pt', conversion_func: 'connor_rob_hook_z', loadable: false });
+    expect(r.reason).toMatch(/torch\.load|\.pt/);
+    expect(r.saes).toHaveLength(12);
+    expect(r.saes.map((s) => s.width)).toEqual([24576, 24576, 24576, 24576, 24576, 49152, 24576, 49152, 24576, 24576, 24576, 24576]);
+    expect(r.saes.every((s, l) => s.hook === `blocks.${l}.attn.hook_z` && s.id === `blocks.${l}.hook_z` && s.path.endsWith('.pt'))).toBe(true);
+    expect(r.saes[0].path).toBe('gpt2-small_L0_Hcat_z_lr1.20e-03_l11.80e+00_ds24576_bs4096_dc1.00e-06_rsanthropic_rie25000_nr4_v9.pt');
+    expect(r.saes[11].path).toBe('gpt2-small_L11_Hcat_z_lr1.20e-03_l13.00e+00_ds24576_bs4096_dc3.16e-06_rsanthropic_rie25000_nr4_v9.pt');
+  });
+
+  it('mlp-tm: the yaml paths and norm_scaling_factors, no Neuronpedia', () => {
+    const r = catalogueRelease('gpt2-small-mlp-tm');
+    expect(r.config_overrides).toEqual({ dataset_path: 'Skylion007/openwebtext', model_from_pretrained_kwargs: { center_writing_weights: true } });
+    expect(r.saes.map((s) => s.path.slice(-3))).toEqual([':v1', ':v0', ':v0', ':v0', ':v0', ':v0', ':v0', ':v0', ':v1', ':v0', ':v0', ':v2']);
+    expect(r.saes[0].path).toBe('sae_group_gpt2_blocks.0.hook_mlp_out_24576:v1');
+    expect(r.saes[1].normScalingFactor).toBe(2.3693984005104283);
+    expect(r.saes[11].normScalingFactor).toBe(0.2851548652550073);
+    expect(neuronpediaUrl(r.saes[3], 5)).toBeNull();
+  });
+
+  it('OpenAI v5: 8 releases × 12 layers, topk 32, layer_norm at run time, real folder names', () => {
+    for (const id of V5) {
+      const r = catalogueRelease(id);
+      const [, kind, size] = /^gpt2-small-(.+)-v5-(32k|128k)$/.exec(id)!;
+      const hook = { 'resid-post': 'hook_resid_post', 'mlp-out': 'hook_mlp_out', 'attn-out': 'hook_attn_out', 'resid-mid': 'hook_resid_mid' }[kind]!;
+      expect(r).toMatchObject({ repo_id: `jbloom/GPT2-Small-OAI-v5-${size}-${kind}-SAEs`, architecture: 'topk', k: 32, runtimeNormalization: 'layer_norm', model_from_pretrained_kwargs: null });
+      expect(r.config_overrides).toEqual({ dataset_path: 'Skylion007/openwebtext' });
+      expect(r.saes).toHaveLength(12);
+      r.saes.forEach((s, l) => {
+        expect(s.id).toBe(`blocks.${l}.${hook}`);
+        expect(s.hook).toBe(s.id);
+        expect(s.width).toBe(size === '32k' ? 32768 : 131072);
+        expect(s.path).toBe(`v5_${size}_layer_${l}${id === 'gpt2-small-resid-post-v5-32k' ? '.pt' : ''}`);
+      });
+    }
+    expect(catalogueEntry('gpt2-small-attn-out-v5-128k', 'blocks.4.hook_attn_out').neuronpedia).toBe('gpt2-small/4-att_128k-oai');
+    expect(catalogueEntry('gpt2-small-resid-mid-v5-32k', 'blocks.0.hook_resid_mid').neuronpedia).toBe('gpt2-small/0-res_mid_32k-oai');
+    expect(catalogueEntry('gpt2-small-mlp-out-v5-32k', 'blocks.9.hook_mlp_out').neuronpedia).toBe('gpt2-small/9-mlp_32k-oai');
+    expect(catalogueEntry('gpt2-small-resid-post-v5-128k', 'blocks.2.hook_resid_post').neuronpedia).toBe('gpt2-small/2-res_post_128k-oai');
+  });
+
+  it('Neuronpedia URLs and lookup errors', () => {
+    expect(neuronpediaUrl(catalogueEntry('gpt2-small-res-jb', 'blocks.8.hook_resid_pre'), 1234)).toBe('https://www.neuronpedia.org/gpt2-small/8-res-jb/1234');
+    expect(neuronpediaUrl(catalogueEntry('gpt2-small-hook-z-kk', 'blocks.5.hook_z'), 49151)).toBe('https://www.neuronpedia.org/gpt2-small/5-att-kk/49151');
+    expect(() => neuronpediaUrl(catalogueEntry('gpt2-small-res-jb', 'blocks.8.hook_resid_pre'), 24576)).toThrow(/0…24575/);
+    expect(() => catalogueRelease('gpt2-small-nope')).toThrow(/unknown SAE release "gpt2-small-nope".*gpt2-small-res-jb/);
+    expect(() => catalogueEntry('gpt2-small-res-jb', 'blocks.12.hook_resid_pre')).toThrow(/has no SAE "blocks.12.hook_resid_pre"/);
+  });
+});
+
+describe('overrides', () => {
+  it('mlp-tm: dataset, center_writing_weights and the yaml norm_scaling_factor folded as SAELens folds it', () => {
+    const r = catalogueRelease('gpt2-small-mlp-tm');
+    const e = r.saes[2];
+    const f = e.normScalingFactor!;
+    const d_in = 8;
+    const d_sae = 12;
+    // An old flat cfg that says normalize_activations true (trained on rescaled inputs), as these files do.
+    const raw = { model_name: 'gpt2', hook_point: e.hook, hook_point_layer: 2, d_in, d_sae, context_size: 128, normalize_activations: true, model_class_name: 'HookedTransformer' };
+    const json = applyCatalogueOverrides(raw, r, e);
+    expect(json).toMatchObject({ dataset_path: 'Skylion007/openwebtext', model_from_pretrained_kwargs: { center_writing_weights: true }, norm_scaling_factor: f, neuronpedia_id: null });
+    const w = { W_enc: fill(d_in * d_sae, 1), b_enc: fill(d_sae, 2), W_dec: fill(d_sae * d_in, 3), b_dec: fill(d_in, 4) };
+    const bytes = refWrite({
+      W_enc: { dtype: 'F32', shape: [d_in, d_sae], data: w.W_enc },
+      b_enc: { dtype: 'F32', shape: [d_sae], data: w.b_enc },
+      W_dec: { dtype: 'F32', shape: [d_sae, d_in], data: w.W_dec },
+      b_dec: { dtype: 'F32', shape: [d_in], data: w.b_dec },
+    });
+    const sae = loadSaeLens({ cfgJson: json, weights: bytes });
+    expect(sae.cfg).toMatchObject({ normalize_activations: 'none', dataset: 'Skylion007/openwebtext', hook_name: 'blocks.2.hook_mlp_out' });
+    expect(sae.cfg.model_from_pretrained_kwargs!.center_writing_weights).toBe(true);
+    // SAELens' fold_activation_norm_scaling_factor: W_enc·f, W_dec/f, b_dec/f
+    expect(sae.weights.W_enc[5]).toBeCloseTo(w.W_enc[5] * f, 6);
+    expect(sae.weights.W_dec[7]).toBeCloseTo(w.W_dec[7] / f, 6);
+    expect(sae.weights.b_dec[3]).toBeCloseTo(w.b_dec[3] / f, 6);
+    expect(sae.weights.b_enc[4]).toBe(w.b_enc[4]);
+  });
+
+  it('nested 6.x metadata gets the overrides too (it is read first)', () => {
+    const r = catalogueRelease('gpt2-small-res-jb');
+    const e = r.saes[0];
+    const json = applyCatalogueOverrides({ d_in: 768, d_sae: 24576, metadata: { hook_name: e.hook, model_from_pretrained_kwargs: {} } }, r, e);
+    expect((json.metadata as Record<string, unknown>).model_from_pretrained_kwargs).toEqual({ center_writing_weights: true });
+    expect((json.metadata as Record<string, unknown>).neuronpedia_id).toBe('gpt2-small/0-res-jb');
+  });
+
+  it('layerNormIn / layerNormOut are SAELens\' layer_norm (unbiased std + 1e-5 in, y·std + mu out)', () => {
+    const d = 5;
+    const x = Float32Array.from([1, 2, 3, 4, 10, -1, -1, -1, -1, 3]);
+    const { x: xn, stats } = layerNormIn(x, 2, d);
+    const mu = 4;
+    const sd = Math.sqrt(((1 - mu) ** 2 + (2 - mu) ** 2 + (3 - mu) ** 2 + (4 - mu) ** 2 + (10 - mu) ** 2) / 4);
+    expect(stats.mu[0]).toBeCloseTo(mu, 6);
+    expect(stats.std[0]).toBeCloseTo(sd, 5);
+    expect(xn[4]).toBeCloseTo((10 - mu) / (sd + 1e-5), 5);
+    const back = layerNormOut(xn, 2, d, stats);
+    for (let i = 0; i < x.length; i++) expect(back[i]).toBeCloseTo(x[i], 3);
+  });
+});
+
+describe('loadCatalogueSae over HTTP', () => {
+  let hub: HubServer;
+  let root: string;
+  let resJb: Weights;
+  let v5w: Weights;
+  let fs768: Weights;
+
+  beforeAll(async () => {
+    root = join(tmpdir(), `sse-catalogue-${process.pid}`);
+    const resDir = join(root, 'res-jb');
+    resJb = writeSaeFolder(join(resDir, 'blocks.0.hook_resid_pre'), resJbCfg(0), 768, 24576, 10);
+    // A folder whose cfg.json disagrees with the model (d_in 1024): refused before the weights download.
+    mkdirSync(join(resDir, 'blocks.3.hook_resid_pre'), { recursive: true });
+    writeFileSync(join(resDir, 'blocks.3.hook_resid_pre', 'cfg.json'), JSON.stringify({ ...resJbCfg(3), d_in: 1024 }));
+    writeFileSync(join(resDir, 'blocks.3.hook_resid_pre', 'sae_weights.safetensors'), Buffer.from('never read'));
+    // And one that says another hook than its catalogue entry.
+    mkdirSync(join(resDir, 'blocks.4.hook_resid_pre'), { recursive: true });
+    writeFileSync(join(resDir, 'blocks.4.hook_resid_pre', 'cfg.json'), JSON.stringify({ ...resJbCfg(4), hook_point: 'blocks.4.hook_resid_post' }));
+
+    const fsDir = join(root, 'fs');
+    fs768 = writeSaeFolder(join(fsDir, 'blocks.8.hook_resid_pre_768'), { ...resJbCfg(8), d_sae: 768, expansion_factor: 1 }, 768, 768, 20);
+    mkdirSync(join(fsDir, 'blocks.8.hook_resid_pre_1536'), { recursive: true });
+    writeFileSync(join(fsDir, 'blocks.8.hook_resid_pre_1536', 'cfg.json'), JSON.stringify({ ...resJbCfg(8), d_sae: 768 })); // wrong width
+
+    const v5Dir = join(root, 'v5-resid-post-32k');
+    v5w = writeSaeFolder(join(v5Dir, 'v5_32k_layer_11.pt'), v5Cfg('blocks.11.hook_resid_post', 11, 32768), 768, 32768, 30);
+
+    hub = await startHubServer({
+      'jbloom/GPT2-Small-SAEs-Reformatted': resDir,
+      'jbloom/GPT2-Small-Feature-Splitting-Experiment-Layer-8': fsDir,
+      'jbloom/GPT2-Small-OAI-v5-32k-resid-post-SAEs': v5Dir,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('gpt2-small-res-jb / blocks.0.hook_resid_pre: the release settings, weights equal to the file', async () => {
+    const progress: string[] = [];
+    const sae = await loadCatalogueSae('gpt2-small-res-jb', 'blocks.0.hook_resid_pre', { hubUrl: hub.url, onProgress: (p) => progress.push(p.file) });
+    expect(sae.cfg).toEqual({
+      architecture: 'standard',
+      d_in: 768,
+      d_sae: 24576,
+      l1Coefficient: 8e-5,
+      dtype: 'float32',
+      apply_b_dec_to_input: true,
+      normalize_activations: 'none',
+      hook_name: 'blocks.0.hook_resid_pre',
+      model_name: 'gpt2-small',
+      context_size: 128,
+      prepend_bos: true,
+      dataset: 'Skylion007/openwebtext',
+      // the yaml's {center_writing_weights: true}, absent keys filled with the lab's SAELens defaults
+      model_from_pretrained_kwargs: { fold_ln: true, center_writing_weights: true, center_unembed: true, fold_value_biases: true },
+    });
+    expect(sae).toMatchObject({ release: 'gpt2-small-res-jb', neuronpediaId: 'gpt2-small/0-res-jb', runtimeNormalization: 'none' });
+    for (const k of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(sameBits(sae.weights[k], resJb[k]), k).toBe(true);
+    expect(hub.requests).toEqual(
+      expect.arrayContaining([
+        '/jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/blocks.0.hook_resid_pre/cfg.json',
+        '/jbloom/GPT2-Small-SAEs-Reformatted/resolve/main/blocks.0.hook_resid_pre/sae_weights.safetensors',
+      ]),
+    );
+    expect(progress).toContain('blocks.0.hook_resid_pre/sae_weights.safetensors');
+    // It runs: one row through encode/decode.
+    const x = fill(768, 99, 1);
+    const { acts } = encode(sae.weights, sae.cfg, x, 1);
+    expect(decode(sae.weights, acts, 1)).toHaveLength(768);
+  }, 120_000);
+
+  it('refuses a cfg.json that disagrees with the model or the catalogue, before downloading the weights', async () => {
+    const load = (id: string) => loadCatalogueSae('gpt2-small-res-jb', id, { hubUrl: hub.url });
+    await expect(load('blocks.3.hook_resid_pre')).rejects.toThrow(/d_in is 1024, but blocks.3.hook_resid_pre is 768 wide/);
+    await expect(load('blocks.4.hook_resid_pre')).rejects.toThrow(/says hook blocks.4.hook_resid_post, but the catalogue has .* reading blocks.4.hook_resid_pre/);
+    await expect(load('blocks.5.hook_resid_pre')).rejects.toThrow(/cfg.json: not found \(HTTP 404\)/);
+    expect(hub.requests.some((p) => /blocks\.[345]\.hook_resid_pre\/sae_weights/.test(p))).toBe(false);
+    // d_in is checked against the model given (here a 1024-wide GPT-2)
+    const medium = parseGpt2Config({ n_embd: 1024, n_layer: 24, n_head: 16, vocab_size: 50257, n_positions: 1024 });
+    await expect(loadCatalogueSae('gpt2-small-res-jb', 'blocks.0.hook_resid_pre', { hubUrl: hub.url, model: medium })).rejects.toThrow(/d_in is 768, but blocks.0.hook_resid_pre is 1024 wide/);
+    await expect(
+      loadCatalogueSae('gpt2-small-res-jb-feature-splitting', 'blocks.8.hook_resid_pre_1536', { hubUrl: hub.url }),
+    ).rejects.toThrow(/d_sae is 768, but the catalogue lists .* as 1536 wide/);
+  });
+
+  it('feature splitting: hook from cfg.json (no width suffix), center_writing_weights from the yaml', async () => {
+    const sae = await loadCatalogueSae('gpt2-small-res-jb-feature-splitting', 'blocks.8.hook_resid_pre_768', { hubUrl: hub.url });
+    expect(sae.cfg).toMatchObject({ hook_name: 'blocks.8.hook_resid_pre', d_sae: 768, context_size: 128, prepend_bos: true });
+    expect(sae.cfg.model_from_pretrained_kwargs!.center_writing_weights).toBe(true);
+    expect(sae.neuronpediaId).toBe('gpt2-small/8-res_fs768-jb');
+    expect(sameBits(sae.weights.W_dec, fs768.W_dec)).toBe(true);
+  });
+
+  it('hook-z-kk is refused with the reason, without a request', async () => {
+    const before = hub.requests.length;
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.5.hook_z', { hubUrl: hub.url })).rejects.toThrow(SaeConfigError);
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.5.hook_z', { hubUrl: hub.url })).rejects.toThrow(/pickled PyTorch/);
+    expect(hub.requests.length).toBe(before);
+  });
+
+  it('gpt2-small-resid-post-v5-32k / blocks.11.hook_resid_post: refused by default; with acceptLayerNorm, topk 32, context 64, no BOS', async () => {
+    const before = hub.requests.length;
+    await expect(loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url })).rejects.toThrow(/layer_norm/);
+    expect(hub.requests.length).toBe(before);
+
+    const sae = await loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url, acceptLayerNorm: true });
+    expect(sae.cfg).toEqual({
+      architecture: 'topk',
+      d_in: 768,
+      d_sae: 32768,
+      k: 32,
+      dtype: 'float32',
+      apply_b_dec_to_input: true,
+      normalize_activations: 'none', // the LayerNorm is run-time, flagged below
+      hook_name: 'blocks.11.hook_resid_post',
+      model_name: 'gpt2-small',
+      context_size: 64,
+      prepend_bos: false,
+      dataset: 'Skylion007/openwebtext',
+      model_from_pretrained_kwargs: { fold_ln: true, center_writing_weights: false, center_unembed: true, fold_value_biases: true },
+    });
+    expect(sae).toMatchObject({ runtimeNormalization: 'layer_norm', neuronpediaId: 'gpt2-small/11-res_post_32k-oai' });
+    expect(hub.requests).toContain('/jbloom/GPT2-Small-OAI-v5-32k-resid-post-SAEs/resolve/main/v5_32k_layer_11.pt/sae_weights.safetensors');
+    for (const k of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(sameBits(sae.weights[k], v5w[k]), k).toBe(true);
+    // Encoding as SAELens does: LN in, topk 32, decode, LN out.
+    const x = fill(768 * 2, 7, 3);
+    const { x: xn, stats } = layerNormIn(x, 2, 768);
+    const { acts } = encode(sae.weights, sae.cfg, xn, 2);
+    for (let r = 0; r < 2; r++) expect(acts.subarray(r * 32768, (r + 1) * 32768).filter((a) => a !== 0).length).toBeLessThanOrEqual(32);
+    expect(layerNormOut(decode(sae.weights, acts, 2), 2, 768, stats)).toHaveLength(1536);
+  }, 120_000);
+});
