@@ -25,6 +25,8 @@ export interface SaeInfo {
   k: number | null;
   /** The TransformerLens settings of the activations it reads (cfg.json's model_from_pretrained_kwargs). */
   tl: TlSettings;
+  contextSize: number;
+  prependBos: boolean;
   createdAt: number;
   /** The feature statistics pass, once run. */
   stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
@@ -57,8 +59,12 @@ const newId = () => `sae-${Date.now().toString(36)}-${Math.random().toString(36)
 
 export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
   if (sae.cfg.normalize_activations !== 'none') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
-  const weights: Record<string, Float32Array> = { W_enc: sae.weights.W_enc, b_enc: sae.weights.b_enc, W_dec: sae.weights.W_dec, b_dec: sae.weights.b_dec };
-  if (sae.weights.threshold) weights.threshold = sae.weights.threshold;
+  const weights: Record<string, Float32Array | Blob> = {};
+  const tensors: [string, Float32Array | undefined][] = [['W_enc', sae.weights.W_enc], ['b_enc', sae.weights.b_enc], ['W_dec', sae.weights.W_dec], ['b_dec', sae.weights.b_dec], ['threshold', sae.weights.threshold]];
+  // Chromium refuses an IndexedDB value over ~127 MiB ("The serialized keys and/or value are too large",
+  // max 133,169,152 bytes), and a GPT-2 small SAE of 24,576 latents holds 151 MB in W_enc + W_dec. Blobs are
+  // stored beside the value, not in it, so every tensor goes in as a Blob.
+  for (const [name, t] of tensors) if (t) weights[name] = new Blob([t as Float32Array<ArrayBuffer>], { type: 'application/octet-stream' });
   const record: SaeRecord = { id: newId(), appVersion: APP_VERSION, name, source, cfg: { ...sae.cfg }, weights, createdAt: Date.now() };
   await db.put('saes', record);
   return record;
@@ -74,10 +80,20 @@ export async function addSaeLensFiles(db: StoreDb, cfgJson: string, weights: Uin
   return addSae(db, loadSaeLens({ cfgJson: json, weights }), name, source);
 }
 
+/** The weights of the SAE opened last (an SAE's weights never change once added): pages reopen it on every view. */
+let lastOpened: { id: string; weights: SaeWeights } | null = null;
+
 export async function openSae(db: StoreDb, id: string): Promise<OpenedSae> {
   const record = await db.get('saes', id);
   if (!record) throw new UnknownSaeError(`no SAE ${id} in this browser (it may have been deleted)`);
-  return { record, cfg: record.cfg as unknown as SaeConfig, weights: record.weights as unknown as SaeWeights };
+  if (lastOpened?.id === id) return { record, cfg: record.cfg as unknown as SaeConfig, weights: lastOpened.weights };
+  // Records written before the Blob storage hold Float32Arrays.
+  const tensors = await Promise.all(
+    Object.entries(record.weights).map(async ([name, t]) => [name, t instanceof Blob ? new Float32Array(await t.arrayBuffer()) : t] as const),
+  );
+  const weights = Object.fromEntries(tensors) as unknown as SaeWeights;
+  lastOpened = { id, weights };
+  return { record, cfg: record.cfg as unknown as SaeConfig, weights };
 }
 
 /**
@@ -118,6 +134,8 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         dSae: cfg.d_sae,
         k: cfg.k ?? null,
         tl: saeTl(cfg),
+        contextSize: cfg.context_size,
+        prependBos: cfg.prepend_bos,
         createdAt: r.createdAt,
         stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
         evals: (r.evals as FaithfulnessSummary | undefined) ?? null,
@@ -127,6 +145,7 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
 }
 
 export async function deleteSae(db: StoreDb, id: string): Promise<void> {
+  if (lastOpened?.id === id) lastOpened = null;
   const tx = db.transaction(['saes', 'featureStats'], 'readwrite');
   await Promise.all([tx.objectStore('saes').delete(id), tx.objectStore('featureStats').delete(id), tx.done]);
 }

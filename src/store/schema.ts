@@ -109,9 +109,13 @@ export interface SaeRecord {
   id: string;
   appVersion: string;
   name: string;
-  source: { kind: 'trained'; trainingId: string } | { kind: 'files'; names: string[] } | { kind: 'hub'; repo: string; path: string };
+  source:
+    | { kind: 'trained'; trainingId: string }
+    | { kind: 'files'; names: string[] }
+    | { kind: 'hub'; repo: string; path: string }
+    | { kind: 'catalogue'; release: string; saeId: string; repo: string; path: string; neuronpedia: string | null };
   cfg: Record<string, unknown>; //  SaeConfig (src/sae/sae.ts), normalize_activations 'none': takes raw activations
-  weights: Record<string, Float32Array>; // SaeWeights
+  weights: Record<string, Float32Array | Blob>; // SaeWeights, each tensor a Blob of float32 (Float32Array in older records)
   createdAt: number;
   /** The last faithfulness evaluation (src/worker/eval-jobs.ts SaeEvalSummary), if any. */
   evals?: Record<string, unknown>;

@@ -1,5 +1,6 @@
 // SAEs and their feature dashboards as the page sees them: the registered SAEs, the statistics pass in progress,
 // the open SAE's feature table, search results, the open feature page and text inspection.
+import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
 import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
 import { errorGuard } from './error-guard';
@@ -8,6 +9,8 @@ import { useLab } from './store';
 export interface FeaturesState {
   saes: SaeInfo[];
   adding: boolean;
+  /** The download of an SAE being added from the Hub or the catalogue (bytes of the current file). */
+  download: LoadProgress | null;
   evaluating: string | null;
   stats: { saeId: string; progress: FeatureStatsProgress | null } | null;
   table: FeatureTable | null;
@@ -21,6 +24,7 @@ export interface FeaturesState {
 export const useFeatures = create<FeaturesState>(() => ({
   saes: [],
   adding: false,
+  download: null,
   evaluating: null,
   stats: null,
   table: null,
@@ -45,9 +49,9 @@ export async function refreshSaes(): Promise<void> {
 export async function addSae(source: SaeSource): Promise<SaeInfo | null> {
   const e = engine();
   if (!e) return null;
-  set({ adding: true });
-  const info = await guarded(() => e.call('addSae', { source }));
-  set({ adding: false });
+  set({ adding: true, download: null });
+  const info = await guarded(() => e.call('addSae', { source }, (p) => p.phase === 'download' && set({ download: p.detail })));
+  set({ adding: false, download: null });
   await refreshSaes();
   return info;
 }

@@ -1,5 +1,6 @@
 // Corpus → activation store, as the page sees it: options, the job in progress, the runs on disk.
 // Actions are named functions over the engine; components only render this state.
+import type { TlSettings } from '../core/tl-settings';
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { HarvestProgress } from '../store/harvest';
@@ -50,6 +51,14 @@ function engine() {
 export const setCorpusFiles = (files: File[]) => set({ source: files.length ? { kind: 'files', files } : null, error: null });
 export const useSampleCorpus = () => set({ source: { kind: 'url', url: new URL(SAMPLE_CORPUS.url, document.baseURI).href, name: SAMPLE_CORPUS.name }, error: null });
 export const setRunOptions = (patch: Partial<RunOptions>) => set({ options: { ...get().options, ...patch } });
+
+/**
+ * Sets the harvest up for an SAE: its hook, the model settings it reads under and its context size, so the run
+ * serves it without conversion. (BOS is always prepended; an SAE trained without BOS says so on its row.)
+ */
+export function harvestFor(sae: { hook: string; tl: TlSettings; contextSize: number }): void {
+  setRunOptions({ hooks: [sae.hook], tl: sae.tl, contextLength: sae.contextSize });
+}
 
 export function toggleHook(name: string): void {
   const hooks = get().options.hooks;

@@ -2,6 +2,7 @@
 // their contribution to the target's logit (src/analysis/attribution/), and one-click interventions that check it.
 // The attribution model (hooks for the decomposition, steering at the SAE's hook, a KV cache) and, for neuron
 // interventions, a model steering at that neuron's layer are built on demand and kept while they are reused.
+import { sameModel } from '../core/model-names';
 import { LabError } from '../core/errors';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Weights } from '../core/weights';
@@ -57,7 +58,7 @@ export class AttributionJobs {
   private async saeFor(db: StoreDb, m: AttributionModel, saeId: string): Promise<OpenedSae> {
     if (!m.weights) throw new LabError('attribution needs a model loaded from safetensors (it reads the weights)');
     const sae = await openSaeFor(db, saeId, liveModelContext(m));
-    if (sae.cfg.model_name !== m.id) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
+    if (!sameModel(sae.cfg.model_name, m.id)) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
     return sae;
   }
 

@@ -1,5 +1,6 @@
 // The in-thread engine: holds the loaded model and answers protocol calls. The worker wraps it;
 // Node and tests may use it directly.
+import { sameModel } from '../core/model-names';
 import { HF_RAW, describeTlSettings } from '../core/tl-settings';
 import { LabError } from '../core/errors';
 import { hookNames } from '../core/hooks';
@@ -98,7 +99,14 @@ export class LabEngine implements Engine {
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
-      addSae: async (a) => this.features.add(await this.store.db(), a.source, async (id) => this.saes.exportForDashboards(await this.store.db(), id)),
+      addSae: async (a) =>
+        this.features.add(
+          await this.store.db(),
+          a.source,
+          async (id) => this.saes.exportForDashboards(await this.store.db(), id),
+          this.loaded,
+          (detail) => onProgress?.({ phase: 'download', detail }),
+        ),
       listSaes: async () => this.features.list(await this.store.db()),
       deleteSae: async (a) => {
         await this.features.delete(await this.store.db(), a.saeId);
@@ -180,7 +188,7 @@ export class LabEngine implements Engine {
     if (!this.loaded?.weights) return null;
     const files = await this.saes.files(db, trainingId);
     const sae = loadSaeLens({ cfgJson: JSON.parse(files['cfg.json']), weights: files['sae_weights.safetensors'] });
-    if (sae.cfg.model_name !== this.loaded.id) return null;
+    if (!sameModel(sae.cfg.model_name, this.loaded.id)) return null;
     return summarise(await this.evals.evaluate(db, this.evalModel(), sae, runId, runId, 8));
   }
 

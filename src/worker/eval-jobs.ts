@@ -1,6 +1,7 @@
 // SAE faithfulness in the engine (src/analysis/evals.ts): CE loss recovered, KL to the clean model, FVU and L0 on
 // the first windows of a run, with a model that steers at (and exposes) the SAE's hook. The result is saved with
 // the SAE, and says whether the windows came from the run the SAE was trained on.
+import { sameModel } from '../core/model-names';
 import { LabError } from '../core/errors';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Weights } from '../core/weights';
@@ -33,7 +34,7 @@ export class EvalJobs {
 
   async evaluate(db: StoreDb, m: EvalModel, sae: SaeForEval, runId: string, trainedOn: string | null, nWindows = DEFAULT_EVAL_WINDOWS, onProgress?: (done: number, total: number) => void): Promise<SaeEvalSummary> {
     const run = await getRun(db, runId);
-    if (run.modelId !== m.id || sae.cfg.model_name !== m.id) throw new LabError(`evaluating needs the SAE's model (${sae.cfg.model_name}) loaded and a run of it; loaded: ${m.id}, run: ${run.modelId}`);
+    if (run.modelId !== m.id || !sameModel(sae.cfg.model_name, m.id)) throw new LabError(`evaluating needs the SAE's model (${sae.cfg.model_name}) loaded and a run of it; loaded: ${m.id}, run: ${run.modelId}`);
     const windows: number[][] = [];
     for await (const w of readWindows(db, run)) {
       if (w.ids.length >= 2) windows.push(w.ids);

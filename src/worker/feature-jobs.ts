@@ -2,6 +2,9 @@
 // saved with the SAE), the feature table for the browser, token search, feature pages, and per-token inspection of
 // text. A hook's raw units (neurons) are a second kind of unit set: the same pass with the identity as encoder, kept
 // in the same store under a run-and-hook key, served by the same table, search and page code.
+import { catalogueRelease, loadCatalogueSae, neuronpediaUrl } from '../sae/catalogue';
+import type { LoadProgress } from '../model/sources';
+import { sameModel } from '../core/model-names';
 import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
@@ -46,13 +49,25 @@ export class FeatureJobs {
   /** ‖W_dec[f]‖² [d_sae] of the SAE whose loadings neuron pages last showed: every page of a hook needs them all. */
   private decoderNorms: { saeId: string; normsSq: Float64Array } | null = null;
 
-  async add(db: StoreDb, source: SaeSource, exportTrained: (trainingId: string) => Promise<{ 'cfg.json': string; 'sae_weights.safetensors': Uint8Array; name: string }>): Promise<SaeInfo> {
+  async add(
+    db: StoreDb,
+    source: SaeSource,
+    exportTrained: (trainingId: string) => Promise<{ 'cfg.json': string; 'sae_weights.safetensors': Uint8Array; name: string }>,
+    model: { cfg: Gpt2Config } | null = null,
+    onDownload?: (p: LoadProgress) => void,
+  ): Promise<SaeInfo> {
     let id: string;
     if (source.kind === 'training') {
       const files = await exportTrained(source.trainingId);
       id = (await addSaeLensFiles(db, files['cfg.json'], files['sae_weights.safetensors'], files.name, { kind: 'trained', trainingId: source.trainingId })).id;
     } else if (source.kind === 'files') {
       id = (await addSaeLensFiles(db, source.cfgJson, source.weights, source.name, { kind: 'files', names: ['cfg.json', 'sae_weights.safetensors'] })).id;
+    } else if (source.kind === 'catalogue') {
+      // Checked against the loaded model (d_in of the hook) before the weights download; cached in Cache Storage.
+      const sae = await loadCatalogueSae(source.release, source.saeId, { hubUrl: source.hubUrl, onProgress: onDownload, ...(model ? { model: model.cfg } : {}) });
+      const { repo_id } = catalogueRelease(source.release);
+      const from = { kind: 'catalogue' as const, release: source.release, saeId: source.saeId, repo: repo_id, path: sae.entry.path, neuronpedia: sae.neuronpediaId };
+      id = (await addSae(db, sae, `${source.release} · ${source.saeId}`, from)).id;
     } else {
       const sae = await loadSaeLensFromHub(source.repo, source.path, { hubUrl: source.hubUrl });
       id = (await addSae(db, sae, `${source.repo}/${source.path}`, { kind: 'hub', repo: source.repo, path: source.path })).id;
@@ -234,10 +249,12 @@ export class FeatureJobs {
     if (!Number.isInteger(feature) || feature < 0 || feature >= d) throw new LabError(`feature ${feature} does not exist: this SAE has features 0…${d - 1}`);
     const text = tokenTexts(rec, model);
     const core = await unitPage(reader, rec, feature, radius, await this.unitFor(sae, feature), text);
-    const out = model?.weights && model.id === sae.cfg.model_name ? residualDirection(model.weights, sae.cfg.hook_name, sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn)) : null;
+    const out = model?.weights && sameModel(model.id, sae.cfg.model_name) ? residualDirection(model.weights, sae.cfg.hook_name, sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn)) : null;
+    const src = sae.record.source;
     return {
       saeId,
       saeName: sae.record.name,
+      neuronpediaUrl: src.kind === 'catalogue' ? neuronpediaUrl({ neuronpedia: src.neuronpedia, width: d }, feature) : null,
       feature,
       dSae: d,
       ...core,

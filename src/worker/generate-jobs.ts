@@ -1,5 +1,6 @@
 // Generation inside the engine: one in flight at a time (a newer request cancels the older, so a slider that moves
 // quickly only pays for its last position), tokens streamed as they come, optionally steered with SAE features.
+import { sameModel } from '../core/model-names';
 import { LabError } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import type { Gpt2Config } from '../core/config';
@@ -40,7 +41,7 @@ export class GenerateJobs {
     try {
       const saeId = r.steering?.saeId ?? r.saeId ?? null;
       const sae = saeId ? await openSaeFor(db, saeId, liveModelContext(m)) : null;
-      if (sae && sae.cfg.model_name !== m.id) throw new LabError(`this SAE was trained on ${sae.cfg.model_name}, but ${m.id} is loaded`);
+      if (sae && !sameModel(sae.cfg.model_name, m.id)) throw new LabError(`this SAE was trained on ${sae.cfg.model_name}, but ${m.id} is loaded`);
       const hook = sae?.cfg.hook_name ?? null;
       const model = await this.model(m, hook);
       if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };

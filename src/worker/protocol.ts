@@ -90,7 +90,9 @@ export type RowContextView = RowContext & { tokens: string[] | null };
 export type SaeSource =
   | { kind: 'training'; trainingId: string }
   | { kind: 'files'; name: string; cfgJson: string; weights: Uint8Array }
-  | { kind: 'hub'; repo: string; path: string; hubUrl?: string };
+  | { kind: 'hub'; repo: string; path: string; hubUrl?: string }
+  /** A published GPT-2 SAE by SAELens release id and sae_id (src/sae/catalogue.ts). */
+  | { kind: 'catalogue'; release: string; saeId: string; hubUrl?: string };
 
 export type { Example, FaithfulnessSummary, SaeInfo, UnitLoading };
 
@@ -115,6 +117,8 @@ export interface FeatureTable {
 export interface FeaturePageData {
   saeId: string;
   saeName: string;
+  /** The same feature on Neuronpedia, for a catalogued SAE that has dashboards there. */
+  neuronpediaUrl: string | null;
   feature: number;
   dSae: number;
   hook: string;
@@ -142,7 +146,7 @@ export interface NeuronTable extends Omit<FeatureTable, 'saeId'> {
 }
 
 /** A neuron's page: the feature page's figures for one raw unit, and the features that load most on it. */
-export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'feature' | 'dSae' | 'neurons'> {
+export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'neuronpediaUrl' | 'feature' | 'dSae' | 'neurons'> {
   neuron: number;
   dim: number;
   /** What the logit table reads the unit through (its output weight row, or a basis vector). */

@@ -34,6 +34,13 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
       <h2>
         Feature {feature} {p && <span className="muted">of {p.saeName} · {p.hook}</span>}
       </h2>
+      {p?.neuronpediaUrl && (
+        <p>
+          <a href={p.neuronpediaUrl} target="_blank" rel="noopener noreferrer" data-testid="neuronpedia-link">
+            This feature on Neuronpedia
+          </a>
+        </p>
+      )}
       {!p && pageLoading && <p className="muted">Loading…</p>}
       {error && !p && (
         <div className="error" role="alert">

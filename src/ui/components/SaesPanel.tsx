@@ -5,7 +5,8 @@ import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
 import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
-import { useHarvest } from '../harvest-store';
+import { harvestFor, useHarvest } from '../harvest-store';
+import { CataloguePicker } from './CataloguePicker';
 import { attributeHref, browserHref, inspectHref } from '../route';
 import { useLab } from '../store';
 import { defaultDevice } from '../train-store';
@@ -45,6 +46,14 @@ export function SaesPanel() {
                   <div className="muted" data-testid="sae-settings" title="model_from_pretrained_kwargs: the TransformerLens weight processing of the activations it reads">
                     {describeTlSettings(s.tl)}
                   </div>
+                  <button className="secondary" onClick={() => harvestFor(s)} title="set the harvest panel to this SAE's hook, model settings and context size" data-testid="harvest-for-sae">
+                    Harvest for this SAE
+                  </button>
+                  {!s.prependBos && (
+                    <div className="warn" data-testid="sae-bos-note">
+                      trained without BOS; the lab's windows always start with BOS, so its first-position activations differ
+                    </div>
+                  )}
                   {refused && (
                     <div className="warn" data-testid="sae-settings-note">
                       run “{refused.run.name}” cannot serve it: {settingsProblem(s.hook, s.tl, recordedTl(refused.run.tl))}
@@ -129,6 +138,7 @@ export function SaesPanel() {
           </button>
         </form>
       </div>
+      <CataloguePicker />
       {error && (
         <div className="error" role="alert" data-testid="saes-error">
           {error}

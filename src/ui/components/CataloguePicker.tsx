@@ -1,0 +1,71 @@
+// The community's GPT-2 small SAEs by SAELens release id (src/sae/catalogue.ts): pick a release and one of its
+// SAEs, and it loads from the Hub (the address the model panel uses) with progress, cached in Cache Storage,
+// checked against the loaded model before the weights download.
+import { useState } from 'react';
+import { listReleases } from '../../sae/catalogue';
+import { addSae, useFeatures } from '../features-store';
+import { useLab } from '../store';
+
+export function CataloguePicker() {
+  const releases = listReleases();
+  const [release, setRelease] = useState(releases[0].release);
+  const r = releases.find((x) => x.release === release)!;
+  const [saeId, setSaeId] = useState(r.saes[0].id);
+  const entry = r.saes.find((e) => e.id === saeId) ?? r.saes[0];
+  const { adding, download } = useFeatures();
+  const hubUrl = useLab((s) => s.hubUrl);
+  const usable = r.loadable && r.runtimeNormalization === 'none';
+  return (
+    <form
+      className="row"
+      data-testid="catalogue"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void addSae({ kind: 'catalogue', release, saeId: entry.id, hubUrl: hubUrl.trim() || undefined });
+      }}
+    >
+      <label>
+        published SAE{' '}
+        <select
+          value={release}
+          onChange={(e) => {
+            setRelease(e.target.value);
+            setSaeId(releases.find((x) => x.release === e.target.value)!.saes[0].id);
+          }}
+          data-testid="catalogue-release"
+        >
+          {releases.map((x) => (
+            <option key={x.release} value={x.release}>
+              {x.release}
+              {x.loadable && x.runtimeNormalization === 'none' ? '' : ' (not loadable here)'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        SAE{' '}
+        <select value={entry.id} onChange={(e) => setSaeId(e.target.value)} data-testid="catalogue-sae">
+          {r.saes.map((e) => (
+            <option key={e.id} value={e.id}>
+              {e.id} · {e.width.toLocaleString('en-US')} latents
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" disabled={adding || !usable} data-testid="catalogue-load" title={usable ? `${r.repo_id}/${entry.path}` : r.reason}>
+        Load
+      </button>
+      {!usable && (
+        <span className="muted" data-testid="catalogue-reason">
+          {r.reason}
+        </span>
+      )}
+      {adding && download && (
+        <span className="progress" data-testid="sae-download-progress">
+          <progress value={download.total ? download.loaded / download.total : undefined} max={1} /> {download.file}: {(download.loaded / 1e6).toFixed(1)}
+          {download.total ? ` / ${(download.total / 1e6).toFixed(1)}` : ''} MB{download.cached ? ' (cached)' : ''}
+        </span>
+      )}
+    </form>
+  );
+}
