@@ -1,6 +1,7 @@
 // In-page, on the page's main thread and independent of the app's worker: the tiny model's attention patterns of a
 // prompt (its own wasm session) and the library's per-head scores of them — what the attention page must show; and
 // an SAE feature's head writes recomputed with a plain loop over z and W_O — what the feature page must show.
+import { storedWeights } from './sae-weights';
 import { headScores, repeatedInductionScores, repeatedRandomTokens } from '../../../src/analysis/attention';
 import type { HeadScores } from '../../../src/analysis/attention';
 import { tlSettingsFromKwargs } from '../../../src/core/tl-settings';
@@ -40,7 +41,7 @@ export async function liveFeature(): Promise<{ saeId: string; runId: string; fea
     const cfg = sae.cfg as unknown as SaeConfig;
     const reader = await RunReader.open(db, runs[0]);
     const first = (await reader.batches(cfg.hook_name, 1).next()).value!;
-    const acts = encode(sae.weights as unknown as SaeWeights, cfg, first.rows, 1).acts;
+    const acts = encode(await storedWeights(sae), cfg, first.rows, 1).acts;
     let best = 0;
     for (let f = 1; f < cfg.d_sae; f++) if (acts[f] > acts[best]) best = f;
     return { saeId: sae.id, runId: runs[0], feature: best };
@@ -60,7 +61,7 @@ export async function pageHeadWrites(saeId: string, runId: string, feature: numb
   try {
     const sae = (await db.get('saes', saeId))!;
     const scfg = sae.cfg as unknown as SaeConfig;
-    const W_enc = (sae.weights as unknown as SaeWeights).W_enc;
+    const W_enc = (await storedWeights(sae)).W_enc;
     const tl = tlSettingsFromKwargs(scfg.model_from_pretrained_kwargs);
     const w = processWeights(m.weights, cfg, tl);
     const layers = Array.from({ length: last + 1 }, (_, l) => l);

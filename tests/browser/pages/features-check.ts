@@ -1,6 +1,7 @@
 // In-page, independent of the statistics pass: encodes every stored row of the SAE's run with the plain-loop CPU
 // encoder (src/sae/sae.ts) straight from IndexedDB, and reports a feature's true maximum, its firing count and
 // its highest rows — what the feature page's top examples must show.
+import { storedWeights } from './sae-weights';
 import { encode } from '../../../src/sae/sae';
 import type { SaeConfig, SaeWeights } from '../../../src/sae/sae';
 import { saveSaeLens } from '../../../src/sae/saelens';
@@ -13,7 +14,7 @@ export async function recomputeFeature(saeId: string, feature: number, n: number
     const sae = (await db.get('saes', saeId))!;
     const stats = (await db.get('featureStats', saeId))!;
     const cfg = sae.cfg as unknown as SaeConfig;
-    const w = sae.weights as unknown as SaeWeights;
+    const w = await storedWeights(sae);
     const reader = await RunReader.open(db, stats.runId);
     const acts: { row: number; act: number }[] = [];
     let count = 0;
@@ -77,7 +78,7 @@ export async function saeLensFilesOf(saeId: string): Promise<{ cfg: string; weig
   const db = await openStore();
   try {
     const sae = (await db.get('saes', saeId))!;
-    const files = saveSaeLens(sae.cfg as unknown as SaeConfig, sae.weights as unknown as SaeWeights);
+    const files = saveSaeLens(sae.cfg as unknown as SaeConfig, await storedWeights(sae));
     let bin = '';
     const w = files['sae_weights.safetensors'];
     for (let i = 0; i < w.length; i += 0x8000) bin += String.fromCharCode(...w.subarray(i, i + 0x8000));
