@@ -3,7 +3,7 @@
 // hook (normalize_activations 'none'), so stats, inspection and steering all encode the same way.
 import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
-import { HF_RAW, type TlSettings } from '../core/tl-settings';
+import { HF_RAW, type TlSettings, describeTlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
 import { runTl } from '../store/runs';
@@ -102,8 +102,17 @@ export async function openSae(db: StoreDb, id: string): Promise<OpenedSae> {
  */
 export async function openSaeFor(db: StoreDb, id: string, ctx: AdaptContext): Promise<OpenedSae> {
   const sae = await openSae(db, id);
-  return { ...sae, weights: adaptSaeToSettings(sae.cfg, sae.weights, ctx) };
+  // Feature pages reopen the same SAE for the same run on every view: fold the conversion once, not per page.
+  const key = `${id}|${describeTlSettings(ctx.from)}`;
+  const model = ctx.model?.weights ?? null;
+  if (lastAdapted?.key !== key || lastAdapted.raw !== sae.weights || lastAdapted.model !== model) {
+    lastAdapted = { key, raw: sae.weights, model, weights: adaptSaeToSettings(sae.cfg, sae.weights, ctx) };
+  }
+  return { ...sae, weights: lastAdapted.weights };
 }
+
+/** The last conversion openSaeFor folded, valid while its SAE weights and model weights are the ones in use. */
+let lastAdapted: { key: string; raw: SaeWeights; model: Gpt2Weights | null; weights: SaeWeights } | null = null;
 
 /** Live-model paths (inspect, steering, attribution, evals): the graph the lab builds computes HF_RAW. */
 export function liveModelContext(model: { cfg: Gpt2Config; weights: Gpt2Weights | null } | null): AdaptContext {

@@ -30,8 +30,9 @@ export function SaesPanel() {
           {saes.map((s) => {
             const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
             // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
-            const usable = storing.filter(({ run }) => settingsProblem(s.hook, s.tl, recordedTl(run.tl)) === null);
-            const refused = storing.find(({ run }) => settingsProblem(s.hook, s.tl, recordedTl(run.tl)) !== null);
+            const judged = storing.map((r) => ({ ...r, problem: settingsProblem(s.hook, s.tl, recordedTl(r.run.tl)) }));
+            const usable = judged.filter((r) => r.problem === null);
+            const refused = judged.find((r) => r.problem !== null);
             const runId = runFor[s.id] ?? s.stats?.runId ?? usable[0]?.run.id ?? '';
             const busy = stats?.saeId === s.id;
             const p = busy ? stats.progress : null;
@@ -56,7 +57,7 @@ export function SaesPanel() {
                   )}
                   {refused && (
                     <div className="warn" data-testid="sae-settings-note">
-                      run “{refused.run.name}” cannot serve it: {settingsProblem(s.hook, s.tl, recordedTl(refused.run.tl))}
+                      run “{refused.run.name}” cannot serve it: {refused.problem}
                     </div>
                   )}
                 </td>
