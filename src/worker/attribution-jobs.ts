@@ -9,6 +9,7 @@ import type { Gpt2Weights } from '../core/weights';
 import { type Attribution, type AttributionSae, type FeatureAttributor, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../analysis/attribution/attribute';
 import { GpuFeatureAttributor, gpuAttributionSupported } from '../analysis/attribution/features-gpu';
 import { intervene } from '../analysis/attribution/intervene';
+import { topTokens } from '../analysis/top-tokens';
 import { type OpenedSae, liveModelContext, openSaeFor } from '../analysis/sae-registry';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
@@ -17,7 +18,6 @@ import type { Backend } from '../model/runtime';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { listRuns } from '../store/runs';
 import type { StoreDb } from '../store/schema';
-import { topTokens } from './engine';
 import type { AttributionRequest, AttributionRow, AttributionView, InterventionRequest, InterventionView } from './protocol';
 
 export interface AttributionModel {

@@ -28,6 +28,7 @@ import { SaeJobs } from './sae-jobs';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
 import { AttentionJobs, type AttentionModel } from './attention-jobs';
+import { topTokens } from '../analysis/top-tokens';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -297,16 +298,6 @@ export class LabEngine implements Engine {
     const last = out.logits ? out.logits.data.subarray((T - 1) * V, T * V) : out.logitsLast!.data;
     return { ids, tokens: ids.map((i) => tokenizer.tokenText(i)), top: topTokens(last, topK, (i) => tokenizer.tokenText(i)) };
   }
-}
-
-/** Softmax over logits, then the k most likely tokens. */
-export function topTokens(logits: Float32Array, k: number, text: (id: number) => string): Prediction['top'] {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let z = 0;
-  for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, k);
-  return order.map((id) => ({ id, token: text(id), prob: Math.exp(logits[id] - max) / z, logit: logits[id] }));
 }
 
 /** The figures a list or a summary shows (the full result has more). */

@@ -18,6 +18,8 @@ import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
 import type { ToyConfig } from '../analysis/toy/toy-model';
+import type { TokenPrediction } from '../analysis/top-tokens';
+export type { TokenPrediction };
 import type { ToySaeResult } from '../analysis/toy/toy-sae';
 import type { HeadScores } from '../analysis/attention';
 
@@ -43,12 +45,6 @@ export interface ModelInfo {
   steerAt: string | null;
 }
 
-export interface TokenPrediction {
-  id: number;
-  token: string;
-  prob: number;
-  logit: number;
-}
 
 export interface Prediction {
   ids: number[];
