@@ -1,7 +1,7 @@
 // onnxruntime-web session creation: WebGPU when the browser has it, wasm otherwise, with the reason kept.
 import * as ort from 'onnxruntime-web';
 import { RuntimeError, describeError } from '../core/errors';
-import { webgpuUnavailableReason } from './webgpu';
+import { probeWebGpu, webgpuUnavailableReason } from './webgpu';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -24,11 +24,8 @@ function configureOrt(): void {
 }
 
 async function adapterInfo(): Promise<{ adapter: string | null; softwareAdapter: boolean }> {
-  const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
-  if (!adapter) return { adapter: null, softwareAdapter: false };
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
-  return { adapter: name, softwareAdapter: info.isFallbackAdapter === true || /swiftshader/i.test(name) };
+  const { adapter, software } = await probeWebGpu();
+  return { adapter, softwareAdapter: software };
 }
 
 export interface CreatedSession {

@@ -158,3 +158,36 @@ export async function loadOnnxFromFiles(files: File[]): Promise<LoadedOnnx> {
 export async function clearModelCache(): Promise<void> {
   if (typeof caches !== 'undefined') await caches.delete(CACHE_NAME);
 }
+
+export interface CachedRepo {
+  /** The Hub repo (owner/name) the files were downloaded from, or the URL's origin for other folders. */
+  repo: string;
+  hubUrl: string;
+  files: string[];
+  bytes: number;
+}
+
+/** What Cache Storage holds for the lab (models and SAEs downloaded from a Hub), grouped by repo. */
+export async function listCachedRepos(): Promise<CachedRepo[]> {
+  const cache = await openCache(true);
+  if (!cache) return [];
+  const byRepo = new Map<string, CachedRepo>();
+  for (const req of await cache.keys()) {
+    const m = /^(.*?)\/([\w.-]+(?:\/[\w.-]+)?)\/resolve\/[^/]+\/(.+)$/.exec(req.url);
+    const [hubUrl, repo, file] = m ? [m[1], m[2], decodeURIComponent(m[3])] : [new URL(req.url).origin, new URL(req.url).origin, req.url];
+    const key = `${hubUrl} ${repo}`;
+    const entry = byRepo.get(key) ?? { repo, hubUrl, files: [], bytes: 0 };
+    const res = await cache.match(req);
+    entry.files.push(file);
+    entry.bytes += Number(res?.headers.get('content-length') ?? 0);
+    byRepo.set(key, entry);
+  }
+  return [...byRepo.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Drops one repo's cached files; the next load downloads them again. */
+export async function deleteCachedRepo(repo: CachedRepo): Promise<void> {
+  const cache = await openCache(true);
+  if (!cache) return;
+  for (const req of await cache.keys()) if (req.url.startsWith(`${repo.hubUrl}/${repo.repo}/resolve/`) || (repo.repo === repo.hubUrl && req.url.startsWith(repo.hubUrl))) await cache.delete(req);
+}

@@ -8,6 +8,8 @@ import { useLab } from './store';
 
 export interface FeaturesState {
   saes: SaeInfo[];
+  /** The list has been read from the store at least once (an empty list then means there are none). */
+  saesLoaded: boolean;
   adding: boolean;
   /** The download of an SAE being added from the Hub or the catalogue (bytes of the current file). */
   download: LoadProgress | null;
@@ -23,6 +25,7 @@ export interface FeaturesState {
 
 export const useFeatures = create<FeaturesState>(() => ({
   saes: [],
+  saesLoaded: false,
   adding: false,
   download: null,
   evaluating: null,
@@ -43,7 +46,7 @@ const guarded = errorGuard(set);
 
 export async function refreshSaes(): Promise<void> {
   const e = engine();
-  if (e) set({ saes: await e.call('listSaes', {}).catch(() => get().saes) });
+  if (e) set({ saes: await e.call('listSaes', {}).catch(() => get().saes), saesLoaded: true });
 }
 
 export async function addSae(source: SaeSource): Promise<SaeInfo | null> {

@@ -1,5 +1,8 @@
 // Hash routes, so every feature has a URL that can be bookmarked and shared:
 //   #/                         the lab
+//   #/model, #/runs, #/train, #/saes   the lab, scrolled to that stage's panel
+//   #/features, #/steer, #/attribution the SAEs to open that view with (the stage links when no SAE is chosen)
+//   #/workspace                what this browser holds: cached models, runs, SAEs, trainings, storage used
 //   #/sae/<id>                 the feature browser of an SAE
 //   #/sae/<id>/feature/<n>     one feature's page
 //   #/sae/<id>/inspect         per-token features of a text
@@ -11,8 +14,17 @@
 //   #/attention?prompt=…       every layer × head attention pattern of a prompt (query: src/ui/attention-url.ts)
 import { useSyncExternalStore } from 'react';
 
+/** The lab's panels, each reachable by URL. */
+export const LAB_STAGES = ['model', 'runs', 'train', 'saes'] as const;
+export type LabStage = (typeof LAB_STAGES)[number];
+/** Views that need an SAE; without one the URL lists the SAEs to open it with. */
+export const SAE_VIEWS = ['features', 'steer', 'attribution'] as const;
+export type SaeView = (typeof SAE_VIEWS)[number];
+
 export type Route =
-  | { page: 'lab' }
+  | { page: 'lab'; stage?: LabStage }
+  | { page: 'choose'; view: SaeView }
+  | { page: 'workspace' }
   | { page: 'browser'; saeId: string }
   | { page: 'feature'; saeId: string; feature: number }
   | { page: 'inspect'; saeId: string }
@@ -29,6 +41,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'neurons' && parts[1] && parts[2]) return neuronRoute(parts, query);
   if (parts[0] === 'toy') return { page: 'toy' };
   if (parts[0] === 'attention') return { page: 'attention', query };
+  if (parts[0] === 'workspace') return { page: 'workspace' };
+  if (parts.length === 1 && (LAB_STAGES as readonly string[]).includes(parts[0])) return { page: 'lab', stage: parts[0] as LabStage };
+  if (parts.length === 1 && (SAE_VIEWS as readonly string[]).includes(parts[0])) return { page: 'choose', view: parts[0] as SaeView };
   if (parts[0] !== 'sae' || !parts[1]) return { page: 'lab' };
   const saeId = parts[1];
   if (parts[2] === 'feature' && /^\d+$/.test(parts[3] ?? '')) return { page: 'feature', saeId, feature: Number(parts[3]) };
@@ -49,6 +64,8 @@ function neuronRoute(parts: string[], query: string): Route {
 }
 
 export const toyHref = '#/toy';
+export const workspaceHref = '#/workspace';
+export const stageHref = (stage: LabStage | SaeView) => `#/${stage}`;
 /** query: encodeAttentionQuery's (src/ui/attention-url.ts). */
 export const attentionHref = (query = '') => `#/attention${query ? `?${query}` : ''}`;
 export const browserHref = (saeId: string) => `#/sae/${encodeURIComponent(saeId)}`;

@@ -100,6 +100,10 @@ export class LabEngine implements Engine {
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
+      deleteTraining: async (a) => {
+        await this.saes.delete(await this.store.db(), a.trainingId);
+        return null;
+      },
       addSae: async (a) =>
         this.features.add(
           await this.store.db(),

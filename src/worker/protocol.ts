@@ -263,6 +263,7 @@ export interface TrainingInfo {
   steps: number;
   done: boolean;
   updatedAt: number;
+  bytes: number; // the checkpoint's size in IndexedDB (its typed arrays)
 }
 
 export interface TrainProgress {
@@ -397,6 +398,7 @@ export interface EngineApi {
   pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
   listTrainings: [Record<string, never>, TrainingInfo[]];
+  deleteTraining: [{ trainingId: string }, null];
   addSae: [{ source: SaeSource }, SaeInfo];
   listSaes: [Record<string, never>, SaeInfo[]];
   deleteSae: [{ saeId: string }, null];

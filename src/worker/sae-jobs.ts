@@ -110,7 +110,15 @@ function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
-  return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt };
+  return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt, bytes: stateBytes(r.state) };
+}
+
+/** The bytes of the typed arrays a checkpoint holds (weights, Adam moments, …): what it takes on disk, near enough. */
+function stateBytes(v: unknown, depth = 0): number {
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (v instanceof Blob) return v.size;
+  if (!v || typeof v !== 'object' || depth > 4) return 0;
+  return Object.values(v).reduce((a: number, x) => a + stateBytes(x, depth + 1), 0);
 }
 
 export class SaeJobs {
@@ -245,6 +253,12 @@ export class SaeJobs {
 
   pause(paused: boolean): void {
     this.gate?.set(paused);
+  }
+
+  /** Deletes a stored training and its checkpoint (not the SAEs registered from it, which hold their own weights). */
+  async delete(db: StoreDb, trainingId: string): Promise<void> {
+    if (this.control) throw new TrainingBusyError('an SAE is training: stop it before deleting trainings');
+    await db.delete('saeTrainings', trainingId);
   }
 
   async list(db: StoreDb): Promise<TrainingInfo[]> {

@@ -1,13 +1,13 @@
 // Feature URLs (src/ui/route.ts): every page has a hash route that parses back to itself.
 import { describe, expect, it } from 'vitest';
-import { attributeHref, browserHref, featureHref, inspectHref, neuronHref, neuronsHref, parseRoute, toyHref } from '../../src/ui/route';
+import { LAB_STAGES, SAE_VIEWS, attributeHref, browserHref, featureHref, inspectHref, neuronHref, neuronsHref, parseRoute, stageHref, toyHref, workspaceHref } from '../../src/ui/route';
 
 describe('hash routes', () => {
   it('round-trip the browser, feature and inspect pages, and fall back to the lab', () => {
     expect(parseRoute(featureHref('sae-abc', 1234))).toEqual({ page: 'feature', saeId: 'sae-abc', feature: 1234 });
     expect(parseRoute(browserHref('sae-abc'))).toEqual({ page: 'browser', saeId: 'sae-abc' });
     expect(parseRoute(inspectHref('sae x/y'))).toEqual({ page: 'inspect', saeId: 'sae x/y' });
-    for (const h of ['', '#', '#/', '#/runs', '#/sae/']) expect(parseRoute(h)).toEqual({ page: 'lab' });
+    for (const h of ['', '#', '#/', '#/sae/', '#/nowhere', '#/runs/x']) expect(parseRoute(h)).toEqual({ page: 'lab' });
     expect(parseRoute('#/sae/s/feature/-1')).toEqual({ page: 'browser', saeId: 's' });
   });
 });
@@ -47,5 +47,14 @@ describe('toy model route', () => {
     expect(parseRoute(toyHref)).toEqual({ page: 'toy' });
     expect(parseRoute('#/toy/')).toEqual({ page: 'toy' });
     expect(parseRoute('#/toys')).toEqual({ page: 'lab' });
+  });
+});
+
+describe('stage routes', () => {
+  it('give every lab stage, every SAE view without an SAE and the workspace a URL', () => {
+    for (const stage of LAB_STAGES) expect(parseRoute(stageHref(stage))).toEqual({ page: 'lab', stage });
+    for (const view of SAE_VIEWS) expect(parseRoute(stageHref(view))).toEqual({ page: 'choose', view });
+    expect(parseRoute(workspaceHref)).toEqual({ page: 'workspace' });
+    expect(parseRoute(toyHref)).toEqual({ page: 'toy' });
   });
 });

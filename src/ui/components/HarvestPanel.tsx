@@ -17,7 +17,15 @@ export function HarvestPanel() {
     // A sensible default: the residual stream after the middle block, where SAEs are usually trained.
     if (model && useHarvest.getState().options.hooks.length === 0) setRunOptions({ hooks: [`blocks.${Math.floor(model.cfg.nLayer / 2)}.hook_resid_post`] });
   }, [model]);
-  if (!model) return null;
+  if (!model)
+    return (
+      <section className="panel wide" aria-label="Corpus → activations">
+        <h2>Corpus → activations</h2>
+        <p className="muted" role="status">
+          Once the model has loaded, drop text files here (or take the sample corpus) to store its activations.
+        </p>
+      </section>
+    );
   const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
   return (
     <section className="panel wide" data-testid="harvest-panel">

@@ -1,10 +1,15 @@
 import type { DragEvent } from 'react';
 import { HUB_PRESETS } from '../../model/sources';
+import { useFeatures } from '../features-store';
+import { useHarvest } from '../harvest-store';
+import { useTrain } from '../train-store';
 import { loadModel, setBackend, setFiles, setHubRepo, setHubUrl, setSourceKind, useLab } from '../store';
 import { ProgressBar } from './ProgressBar';
 
 export function ModelPanel() {
   const s = useLab();
+  // Loading a model replaces the one a running job uses (and a switch from wasm to WebGPU restarts the worker).
+  const busy = useHarvest((h) => h.job !== null) || useTrain((t) => t.training) || useFeatures((f) => f.stats !== null);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setFiles([...e.dataTransfer.files]);
@@ -44,6 +49,11 @@ export function ModelPanel() {
           {s.files.length > 0 && <span className="muted">{s.files.map((f) => f.name).join(', ')}</span>}
         </div>
       )}
+      {s.backendNote && (
+        <p className="notice" data-testid="backend-auto-note">
+          {s.backendNote}
+        </p>
+      )}
       <div className="row">
         <label>
           Backend{' '}
@@ -52,7 +62,7 @@ export function ModelPanel() {
             <option value="wasm">wasm (CPU)</option>
           </select>
         </label>
-        <button onClick={() => void loadModel()} disabled={s.loading || !s.engine} data-testid="load-model">
+        <button onClick={() => void loadModel()} disabled={s.loading || !s.engine || busy} title={busy ? 'a harvest, training or statistics pass is running: wait for it or stop it first' : undefined} data-testid="load-model">
           {s.loading ? 'Loading…' : 'Load model'}
         </button>
       </div>
@@ -82,7 +92,7 @@ function ModelInfoView() {
       </p>
       {status.softwareAdapter && (
         <p className="notice" data-testid="adapter-hint">
-          This WebGPU adapter is a software renderer ({status.adapter}): results are exact but slow. Choose the wasm backend for speed on this machine.
+          This WebGPU adapter is a software renderer ({status.adapter}): results are exact but slow. Choose the wasm backend for speed on this machine (the lab does so by itself unless WebGPU was chosen).
         </p>
       )}
       {status.fallbackReason && (
