@@ -10,6 +10,8 @@ export interface TrainState {
   training: boolean;
   stopping: boolean;
   paused: boolean;
+  /** The step the worker holds the training at, once it says it does (the step in flight done). */
+  heldAt: number | null;
   history: TrainProgress[];
   summary: TrainSummary | null;
   error: string | null;
@@ -22,6 +24,7 @@ export const useTrain = create<TrainState>(() => ({
   training: false,
   stopping: false,
   paused: false,
+  heldAt: null,
   history: [],
   summary: null,
   error: null,
@@ -75,8 +78,10 @@ export async function stopTraining(): Promise<void> {
 export async function pauseTraining(paused: boolean): Promise<void> {
   const engine = useLab.getState().engine;
   if (!engine || !get().training) return;
+  set({ paused, heldAt: null });
   await engine.call('pauseTraining', { paused });
-  set({ paused });
+  // Progress messages come in order, so every step done before the hold has been reported by now.
+  if (paused && get().paused) set({ heldAt: get().history.at(-1)?.step ?? null });
 }
 
 /** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */

@@ -95,7 +95,7 @@ export class LabEngine implements Engine {
         return null;
       },
       pauseTraining: async (a) => {
-        this.saes.pause(a.paused);
+        await this.saes.pause(a.paused);
         return null;
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),

@@ -54,6 +54,7 @@ export class PauseGate {
   private release: (() => void) | null = null;
   private waiting: Promise<void> | null = null;
   private since = 0;
+  private onHeld: (() => void)[] = [];
   pausedMs = 0;
 
   get paused(): boolean {
@@ -72,8 +73,18 @@ export class PauseGate {
     }
   }
 
+  /**
+   * Resolves once the trainer stands at the gate (the step in flight, and its progress report, are done), or at
+   * once when not paused. `ended` lets a training that finishes or stops instead of reaching the gate release it.
+   */
+  held(ended: Promise<unknown>): Promise<void> {
+    if (!this.waiting) return Promise.resolve();
+    return Promise.race([new Promise<void>((resolve) => this.onHeld.push(resolve)), ended.then(() => undefined, () => undefined)]);
+  }
+
   async *gate<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     for await (const item of source) {
+      if (this.waiting) for (const f of this.onHeld.splice(0)) f();
       while (this.waiting) await this.waiting;
       yield item;
     }
@@ -124,6 +135,8 @@ function stateBytes(v: unknown, depth = 0): number {
 export class SaeJobs {
   private control: AbortController | null = null;
   private gate: PauseGate | null = null;
+  /** Settles when the training in progress ends (finished, stopped or failed). */
+  private running: Promise<void> | null = null;
   private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
   async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void): Promise<TrainSummary> {
@@ -167,6 +180,8 @@ export class SaeJobs {
       onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
     };
     this.control = new AbortController();
+    let ended = () => {};
+    this.running = new Promise<void>((resolve) => (ended = resolve));
     const gate = (this.gate = new PauseGate());
     const t0 = performance.now();
     const elapsed = () => performance.now() - t0 - gate.pausedMs;
@@ -215,6 +230,8 @@ export class SaeJobs {
     } finally {
       this.control = null;
       this.gate = null;
+      this.running = null;
+      ended();
     }
   }
 
@@ -251,8 +268,10 @@ export class SaeJobs {
     this.gate?.set(false);
   }
 
-  pause(paused: boolean): void {
+  /** Holds (true) or releases the training; a hold resolves once the step in flight is done and reported. */
+  pause(paused: boolean): Promise<void> {
     this.gate?.set(paused);
+    return paused && this.gate && this.running ? this.gate.held(this.running) : Promise.resolve();
   }
 
   /** Deletes a stored training and its checkpoint (not the SAEs registered from it, which hold their own weights). */

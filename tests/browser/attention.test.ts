@@ -15,6 +15,7 @@ import { saveSaeLens } from '../../src/sae/saelens';
 import { tokenLabel } from '../../src/ui/token-label';
 import { TINY_DIR } from '../helpers/checkpoints';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 const CHECK = '/tests/browser/pages/attention-check.ts';
 const PROMPT = 'The cat sat on the mat. The cat sat on the mat & the "dog" <b>ran</b>.';
@@ -27,9 +28,7 @@ let app: OpenedPage;
 beforeAll(async () => {
   app = await openPage(`${inject('baseUrl')}/`, { prefix: '[attention]' });
   const { page } = app;
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
 }, 300_000);
 
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { saveSaeLens } from '../../src/sae/saelens';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 const dir = join(tmpdir(), `sse-attribution-${process.pid}`);
 const HOOK = 'blocks.2.hook_resid_post';
@@ -25,9 +26,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'sae_weights.safetensors'), files['sae_weights.safetensors']);
   app = await openPage(`${inject('baseUrl')}/`);
   const { page } = app;
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
   await page.getByTestId('sae-files').setInputFiles([join(dir, 'cfg.json'), join(dir, 'sae_weights.safetensors')]);
   await page.getByTestId('sae-row').waitFor({ timeout: 30_000 });
 }, 300_000);

@@ -16,6 +16,7 @@ import { resJbCfg, writeSaeFolder } from '../helpers/catalogue-fixtures';
 import { gpt2SmallDir } from '../helpers/gpt2-small-dir';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn, modelReady } from './lab';
 
 const LONG = 300_000;
 const TEXT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world.';
@@ -24,15 +25,13 @@ let app: OpenedPage;
 let dir: string;
 
 async function loadModel(page: Page, repo: string | null): Promise<void> {
-  await page.getByTestId('backend-select').selectOption('wasm');
-  if (repo) {
-    await page.getByTestId('source-hub').check();
-    await page.getByTestId('hub-url').fill(hub.url);
-    await page.getByTestId('hub-repo').fill(repo);
-  }
+  await embeddedModelOn(page, 'wasm'); // the lab loads the embedded model by itself on open
+  if (!repo) return;
+  await page.getByTestId('source-hub').check();
+  await page.getByTestId('hub-url').fill(hub.url);
+  await page.getByTestId('hub-repo').fill(repo);
   await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').filter({ hasText: repo ?? 'tiny-gpt2' }).waitFor({ timeout: LONG });
-  await page.getByTestId('load-model').filter({ hasText: 'Load model' }).waitFor({ timeout: LONG });
+  await modelReady(page, { id: repo }, LONG);
 }
 
 async function harvest(page: Page, corpus: string): Promise<void> {

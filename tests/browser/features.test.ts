@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 const dir = join(tmpdir(), `sse-features-${process.pid}`);
 const XSS = 'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> and <b onmouseover="window.__xss=3">bold</b> whales.';
@@ -41,10 +42,7 @@ function registerTrainedSae(): Promise<{ saeId: string; trainedFaithfulness: str
 /** The lab with the model loaded (a test that reloads the page unloads it). */
 async function labWithModel(page: Page): Promise<void> {
   await page.evaluate(() => (window.location.hash = '#/'));
-  if ((await page.getByTestId('model-info').count()) > 0) return;
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
 }
 
 beforeAll(async () => {
@@ -54,9 +52,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'xss.txt'), `${XSS}\n${XSS}\n`);
   app = await openPage(`${inject('baseUrl')}/`);
   const { page } = app;
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
   await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt'), join(dir, 'xss.txt')]);
   await page.getByTestId('context-length').fill('64');
   await page.getByTestId('start-harvest').click();

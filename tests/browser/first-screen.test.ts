@@ -7,6 +7,7 @@ import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { type OpenedPage, closeChromium, launchChromium, openPage } from './chromium';
+import { modelReady } from './lab';
 
 let hub: HubServer;
 let app: OpenedPage;
@@ -60,8 +61,10 @@ describe('first screen', () => {
   it('shows WebGPU status, loads the embedded model on WebGPU and predicts the next token', async () => {
     const { page } = app;
     await expect.poll(() => page.getByTestId('webgpu-status').textContent(), { timeout: 30_000 }).toContain('WebGPU available');
+    await modelReady(page, { backend: 'wasm' }); // loaded on open, on wasm: this adapter is a software renderer
+    await page.getByTestId('backend-select').selectOption('webgpu');
     await page.getByTestId('load-model').click();
-    await waitForModel(page, 'tiny-gpt2');
+    await modelReady(page, { id: 'tiny-gpt2', backend: 'webgpu' });
     expect(await page.getByTestId('model-backend').textContent()).toBe('webgpu');
     expect(await page.getByTestId('webgpu-status').textContent()).toContain('model on webgpu');
     expect(await page.getByTestId('adapter-hint').textContent()).toMatch(/software renderer \(google \/ swiftshader\)/);
@@ -92,10 +95,10 @@ describe('first screen', () => {
     await waitForModel(page, 'sse/tiny-gpt2');
     expect(weightRequests()).toBe(before + 1);
 
+    // After a reload the lab loads the model used last by itself, from Cache Storage.
     await page.reload();
-    await expect.poll(() => page.getByTestId('webgpu-status').textContent(), { timeout: 30_000 }).toContain('WebGPU available');
-    await loadFromHub(page);
-    await waitForModel(page, 'sse/tiny-gpt2');
+    await modelReady(page, { id: 'sse/tiny-gpt2' });
+    expect(await page.getByTestId('hub-repo').inputValue()).toBe('sse/tiny-gpt2');
     expect(weightRequests()).toBe(before + 1); // served from Cache Storage
   });
 

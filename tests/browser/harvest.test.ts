@@ -13,6 +13,7 @@ import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 const MOBY = `Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world. It is a way I have of driving off the spleen and regulating the circulation.`;
 const CONTEXT = 32;
@@ -46,10 +47,7 @@ const files = (names = ALL_FILES) => names.map((f) => join(dir, f));
 
 /** WebGPU (SwiftShader here) is slow enough that a reload lands mid-harvest. */
 async function loadTiny(page: Page): Promise<void> {
-  await page.getByTestId('backend-select').selectOption('webgpu');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
-  await page.getByTestId('load-model').filter({ hasText: 'Load model' }).waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'webgpu');
 }
 
 async function configureRun(page: Page, rowsPerShard: number, names = ALL_FILES): Promise<void> {

@@ -12,6 +12,7 @@ import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { saveSaeLens } from '../../src/sae/saelens';
 import { TINY_DIR } from '../helpers/checkpoints';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 const dir = join(tmpdir(), `sse-neurons-${process.pid}`);
 const CHECK = '/tests/browser/pages/neurons-check.ts';
@@ -77,9 +78,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'sae_weights.safetensors'), files['sae_weights.safetensors']);
   app = await openPage(`${inject('baseUrl')}/`);
   const { page } = app;
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
   await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt')]);
   await page.getByTestId('context-length').fill('64');
   await page.getByTestId(`hook-${MLP}`).check();

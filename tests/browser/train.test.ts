@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadSaeLens } from '../../src/sae/saelens';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn } from './lab';
 
 let app: OpenedPage;
 const dir = join(tmpdir(), `sse-train-${process.pid}`);
@@ -15,9 +16,7 @@ async function harvestSmallRun(page: Page): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const text = readFileSync(join(import.meta.dirname, '../../public/samples/moby-dick.txt'), 'utf8').slice(0, 12_000);
   writeFileSync(join(dir, 'moby.txt'), text);
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('load-model').click();
-  await page.getByTestId('model-info').waitFor({ timeout: 120_000 });
+  await embeddedModelOn(page, 'wasm');
   await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt')]);
   await page.getByTestId('context-length').fill('64');
   await page.getByTestId('start-harvest').click();
@@ -85,9 +84,15 @@ describe('SAE training from the page', () => {
     // Pause holds the training between steps (the step in flight finishes); resume goes on from there.
     await page.getByTestId('train-pause').click();
     await expect.poll(() => page.getByTestId('train-pause').textContent(), { timeout: 10_000 }).toBe('Resume');
-    await page.waitForTimeout(500);
-    const heldAt = await stepShown();
-    await page.waitForTimeout(1500);
+    // The worker says when it holds the training (the step in flight done and reported): no waiting on the clock.
+    const held = page.getByTestId('train-held');
+    await held.waitFor({ timeout: 60_000 });
+    const heldAt = Number(await held.getAttribute('data-step'));
+    expect(await stepShown()).toBe(heldAt);
+    // The worker answers other requests meanwhile (the workspace lists the trainings) and no step is taken.
+    await page.evaluate(() => (window.location.hash = '#/workspace'));
+    await page.locator('[data-testid="workspace-item"][data-kind="training"]').first().waitFor({ timeout: 60_000 });
+    await page.evaluate(() => (window.location.hash = '#/train'));
     expect(await stepShown()).toBe(heldAt);
     expect(await page.getByTestId('train-status').textContent()).toMatch(/^paused at step/);
     await page.getByTestId('train-pause').click();

@@ -9,7 +9,10 @@ import { ProgressBar } from './ProgressBar';
 export function ModelPanel() {
   const s = useLab();
   // Loading a model replaces the one a running job uses (and a switch from wasm to WebGPU restarts the worker).
-  const busy = useHarvest((h) => h.job !== null) || useTrain((t) => t.training) || useFeatures((f) => f.stats !== null);
+  const harvesting = useHarvest((h) => h.job !== null);
+  const training = useTrain((t) => t.training);
+  const computing = useFeatures((f) => f.stats !== null);
+  const busy = harvesting || training || computing;
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setFiles([...e.dataTransfer.files]);

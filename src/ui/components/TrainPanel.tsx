@@ -101,6 +101,12 @@ export function TrainPanel() {
         <p className="muted" data-testid="train-status">
           {t.paused ? 'paused at ' : ''}step {last.step + 1} / {last.steps} · FVU {last.fvu.toFixed(3)} · L0 {last.l0.toFixed(1)} · dead {(100 * last.deadFraction).toFixed(1)}% · lr {last.lr.toExponential(1)} ·{' '}
           {((1000 * (last.step + 1) * t.options.batchSize) / Math.max(1, last.elapsedMs)).toFixed(0)} tok/s
+        {t.heldAt !== null && (
+            <span className="muted" data-testid="train-held" data-step={t.heldAt + 1}>
+              {' '}
+              · held by the worker
+            </span>
+          )}
         </p>
       )}
       {h.length > 1 && (
