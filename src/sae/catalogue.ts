@@ -8,9 +8,15 @@
 // What can be loaded here:
 //   gpt2-small-res-jb, gpt2-small-res-jb-feature-splitting, gpt2-small-mlp-tm: SAELens folders
 //     (cfg.json + sae_weights.safetensors); loaded in full.
-//   gpt2-small-hook-z-kk: SAELens' connor_rob_hook_z loader torch.load()s a pickled .pt state dict (its
-//     <name>_cfg.json gives only act_size, dict_size, act_name). The lab does not unpickle PyTorch files, so
-//     these are listed with loadable: false.
+//   gpt2-small-hook-z-kk: Kissane's files at the repo root, read as SAELens' connor_rob_hook_z loader reads them:
+//     <name>_cfg.json (the part of the .pt path before ".pt", + "_cfg.json"; only act_size → d_in, dict_size →
+//     d_sae and act_name → hook_name are used, everything else hard-coded: standard ReLU, apply_b_dec_to_input,
+//     context 128, BOS, openwebtext, normalize "none", reshape_activations "hook_z"; see kkSaeLensCfg) and
+//     <name>.pt, torch.save(state_dict()) of W_enc [768, d_sae], W_dec [d_sae, 768], b_enc, b_dec, read by
+//     ../core/torch-pt.ts (a strict unpickler: tensors only, nothing run). hook_z is harvested flattened
+//     head-major to [pos, 12·64 = 768], exactly SAELens' "hook_z" reshape. No model_from_pretrained_kwargs, so
+//     SAELens' defaults: fold_value_biases on, as in Kissane's training (from_pretrained's defaults; its
+//     center_writing_weights does not change hook_z).
 //   OpenAI v5 (8 releases): jbloom's reformatted SAELens folders (cfg.json + sae_weights.safetensors, converted
 //     from OpenAI's .pt: W_enc = encoder.weightᵀ, W_dec = decoder.weightᵀ, b_enc = latent_bias, b_dec = pre_bias),
 //     TopK k = 32 with normalize_activations "layer_norm": each token is centred and divided by (its unbiased
@@ -21,8 +27,9 @@ import { type Gpt2Config, parseGpt2Config } from '../core/config';
 import { describeError } from '../core/errors';
 import { hookDim, parseHook } from '../core/hooks';
 import { type FetchOptions, fetchBytes, hubFileUrl } from '../model/sources';
+import { readTorchPt } from '../core/torch-pt';
 import { SaeConfigError } from './sae';
-import { type LoadedSae, SAE_CFG_FILE, SAE_WEIGHTS_FILE, loadSaeLens, parseSaeLensCfg } from './saelens';
+import { type LoadedSae, SAE_CFG_FILE, SAE_WEIGHTS_FILE, loadSaeFromStateDict, loadSaeLens, parseSaeLensCfg } from './saelens';
 
 export const NEURONPEDIA_URL = 'https://www.neuronpedia.org';
 
@@ -93,11 +100,6 @@ const LAYER_NORM_REASON =
   'encoding, and the reconstruction is multiplied back after decoding. That is per token, so it cannot be folded ' +
   'into the weights, and the lab\'s SaeConfig has no such mode; load with acceptLayerNorm and wrap encode/decode ' +
   'in layerNormIn/layerNormOut';
-
-const KK_REASON =
-  'SAELens reads these with torch.load() (conversion_func connor_rob_hook_z): the weights are pickled PyTorch ' +
-  '.pt files, which the lab cannot read (no unpickler); convert one to SAELens format (cfg.json + ' +
-  'sae_weights.safetensors with W_enc, b_enc, W_dec, b_dec) and load that folder instead';
 
 function v5(kind: 'resid-post' | 'mlp-out' | 'attn-out' | 'resid-mid', size: '32k' | '128k'): CatalogueRelease {
   const hook = { 'resid-post': 'hook_resid_post', 'mlp-out': 'hook_mlp_out', 'attn-out': 'hook_attn_out', 'resid-mid': 'hook_resid_mid' }[kind];
@@ -198,8 +200,7 @@ const RELEASES: readonly CatalogueRelease[] = Object.freeze([
     d_in: 768,
     architecture: 'standard',
     runtimeNormalization: 'none',
-    loadable: false,
-    reason: KK_REASON,
+    loadable: true,
     saes: LAYERS.map((l) => {
       const [l1, ds, dc, v] = KK_FILES[l];
       return {
@@ -309,6 +310,48 @@ export function applyCatalogueOverrides(cfgJson: unknown, release: CatalogueRele
   return out;
 }
 
+/** SAELens' config path for a connor_rob_hook_z .pt: `folder_name.split(".pt")[0] + "_cfg.json"`. */
+export function kkCfgFile(ptPath: string): string {
+  return `${ptPath.split('.pt')[0]}_cfg.json`;
+}
+
+/**
+ * The cfg SAELens' get_connor_rob_hook_z_config_from_hf builds from Kissane's training cfg (<name>_cfg.json):
+ * act_size, dict_size and act_name are read, the rest is fixed. (SAELens then adds the release's overrides and
+ * neuronpedia_id, as applyCatalogueOverrides does.)
+ */
+export function kkSaeLensCfg(kkCfg: unknown, label = 'kk _cfg.json'): Json {
+  if (!isObject(kkCfg)) throw new SaeConfigError(`${label} is not a JSON object`);
+  const { act_size, dict_size, act_name } = kkCfg;
+  for (const [key, v] of [['act_size', act_size], ['dict_size', dict_size]] as const) {
+    if (!Number.isInteger(v) || (v as number) < 1) throw new SaeConfigError(`${label}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  if (typeof act_name !== 'string' || !act_name.endsWith('_z')) {
+    // SAELens' hook_z reshape needs a hook ending in "_z"
+    throw new SaeConfigError(`${label}: act_name must name a TransformerLens hook_z (e.g. "blocks.0.attn.hook_z"), got ${JSON.stringify(act_name)}`);
+  }
+  return {
+    architecture: 'standard',
+    d_in: act_size,
+    d_sae: dict_size,
+    dtype: 'float32',
+    device: 'cpu',
+    model_name: 'gpt2-small',
+    hook_name: act_name,
+    hook_head_index: null,
+    activation_fn: 'relu',
+    apply_b_dec_to_input: true,
+    finetuning_scaling_factor: false,
+    sae_lens_training_version: null,
+    prepend_bos: true,
+    dataset_path: 'Skylion007/openwebtext',
+    context_size: 128,
+    normalize_activations: 'none',
+    dataset_trust_remote_code: true,
+    reshape_activations: 'hook_z',
+  };
+}
+
 /**
  * Loads one SAE of a release from the Hub (or a server with its layout) as SAELens' SAE.from_pretrained would:
  * the release's config_overrides applied, checked against the catalogue (hook, d_sae) and the model (d_in), and
@@ -321,21 +364,20 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
   if (!r.loadable) throw new SaeConfigError(`${label} cannot be loaded here: ${r.reason}`);
   if (r.runtimeNormalization === 'layer_norm' && !opts.acceptLayerNorm) throw new SaeConfigError(`${label} is refused: ${r.reason}`);
 
-  const get = (file: string) =>
-    fetchBytes(
-      hubFileUrl(r.repo_id, [entry.path, file].map(encodeURIComponent).join('/'), opts.hubUrl, opts.revision),
-      `${entry.path}/${file}`,
-      opts,
-    );
-  const cfgLabel = `${r.repo_id}/${entry.path}/${SAE_CFG_FILE}`;
+  // Files by their path in the repo: a SAELens folder's two files, or kk's two files at the root.
+  const get = (file: string) => fetchBytes(hubFileUrl(r.repo_id, file.split('/').map(encodeURIComponent).join('/'), opts.hubUrl, opts.revision), file, opts);
+  const kk = r.format === 'kk-pt';
+  const cfgFile = kk ? kkCfgFile(entry.path) : `${entry.path}/${SAE_CFG_FILE}`;
+  const weightsFile = kk ? entry.path : `${entry.path}/${SAE_WEIGHTS_FILE}`;
+  const cfgLabel = `${r.repo_id}/${cfgFile}`;
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder().decode(await get(SAE_CFG_FILE)));
+    raw = JSON.parse(new TextDecoder().decode(await get(cfgFile)));
   } catch (err) {
     if (err instanceof SyntaxError) throw new SaeConfigError(`${cfgLabel} is not valid JSON`);
     throw err;
   }
-  const cfgJson = applyCatalogueOverrides(raw, r, entry);
+  const cfgJson = applyCatalogueOverrides(kk ? kkSaeLensCfg(raw, cfgLabel) : raw, r, entry);
 
   // Run-time normalization: SAELens ≤ 5 wrote it flat, 6.x at the top level too.
   const norm = cfgJson.normalize_activations;
@@ -369,8 +411,10 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
     );
   }
 
-  const weights = await get(SAE_WEIGHTS_FILE);
-  const loaded = loadSaeLens({ cfgJson, weights });
+  const weights = await get(weightsFile);
+  const loaded = kk
+    ? loadSaeFromStateDict({ cfgJson, tensors: readTorchPt(weights, `${r.repo_id}/${weightsFile}`) }, `${r.repo_id}/${weightsFile}`, cfgLabel)
+    : loadSaeLens({ cfgJson, weights });
   return { ...loaded, release, entry, neuronpediaId: entry.neuronpedia, runtimeNormalization };
 }
 

@@ -256,26 +256,37 @@ function first(objs: Json[], keys: string[]): unknown {
 
 // ---------------------------------------------------------------- reading weights
 
-/** Builds the SAE from a parsed cfg and its safetensors file, checking every tensor against d_in/d_sae. */
-function assembleSae(parsed: ParsedCfg, st: SafetensorsFile, label: string): LoadedSae {
+/** An SAE file's tensors by name (safetensors or a torch state dict): shapes, and float32 values read on demand. */
+interface SaeTensors {
+  shapes: ReadonlyMap<string, readonly number[]>;
+  /** The values as float32 in memory no other tensor (or the file's buffer) shares. */
+  read(name: string): Float32Array;
+}
+
+function safetensorsTensors(st: SafetensorsFile): SaeTensors {
+  return { shapes: new Map([...st.tensors].map(([name, info]) => [name, info.shape])), read: (name) => owned(st, name) };
+}
+
+/** Builds the SAE from a parsed cfg and its tensors, checking every tensor against d_in/d_sae. */
+function assembleSae(parsed: ParsedCfg, st: SaeTensors, label: string): LoadedSae {
   const { d_in, d_sae, architecture } = parsed.cfg;
-  const found = () => [...st.tensors.keys()].join(', ') || 'none';
+  const found = () => [...st.shapes.keys()].join(', ') || 'none';
   const tensor = (name: string, shape: number[], dims: string): Float32Array => {
-    const info = st.tensors.get(name);
+    const info = st.shapes.get(name);
     if (!info) {
       throw new SaeWeightsError(
         `${label} has no tensor "${name}" ${dims} (found: ${found()}); a ${architecture} SAE needs ` +
           `W_enc, b_enc, W_dec, b_dec${architecture === 'jumprelu' ? ', threshold' : ''}`,
       );
     }
-    if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-      const transposed = shape.length === 2 && info.shape.length === 2 && info.shape[0] === shape[1] && info.shape[1] === shape[0];
+    if (info.length !== shape.length || info.some((d, i) => d !== shape[i])) {
+      const transposed = shape.length === 2 && info.length === 2 && info[0] === shape[1] && info[1] === shape[0];
       throw new SaeWeightsError(
-        `${label}: tensor "${name}" has shape ${JSON.stringify(info.shape)}, expected ${dims} = ${JSON.stringify(shape)}` +
+        `${label}: tensor "${name}" has shape ${JSON.stringify(info)}, expected ${dims} = ${JSON.stringify(shape)}` +
           (transposed ? ' (it looks transposed: SAELens stores W_enc as [d_in, d_sae] and W_dec as [d_sae, d_in])' : ` from cfg.json`),
       );
     }
-    return owned(st, name);
+    return st.read(name);
   };
 
   const w: SaeWeights = {
@@ -286,7 +297,7 @@ function assembleSae(parsed: ParsedCfg, st: SafetensorsFile, label: string): Loa
   };
   if (architecture === 'jumprelu') {
     // Older JumpReLU checkpoints store the trainable log-threshold; SAELens saves exp() of it.
-    if (!st.tensors.has('threshold') && st.tensors.has('log_threshold')) {
+    if (!st.shapes.has('threshold') && st.shapes.has('log_threshold')) {
       w.threshold = tensor('log_threshold', [d_sae], '[d_sae]').map(Math.exp);
     } else {
       w.threshold = tensor('threshold', [d_sae], '[d_sae]');
@@ -294,7 +305,7 @@ function assembleSae(parsed: ParsedCfg, st: SafetensorsFile, label: string): Loa
   }
 
   // SAELens ≤ 5's finetuning scale multiplies each latent before decoding: fold it into that W_dec row.
-  const ftName = ['finetuning_scaling_factor', 'scaling_factor'].find((n) => st.tensors.has(n));
+  const ftName = ['finetuning_scaling_factor', 'scaling_factor'].find((n) => st.shapes.has(n));
   if (ftName) {
     const sf = tensor(ftName, [d_sae], '[d_sae]');
     for (let j = 0; j < d_sae; j++) if (sf[j] !== 1) for (let c = 0; c < d_in; c++) w.W_dec[j * d_in + c] *= sf[j];
@@ -324,10 +335,10 @@ function owned(st: SafetensorsFile, name: string): Float32Array {
   return t.buffer === st.body.buffer ? t.slice() : t;
 }
 
-function scalarTensor(st: SafetensorsFile, names: string[]): number | undefined {
+function scalarTensor(st: SaeTensors, names: string[]): number | undefined {
   for (const name of names) {
-    const info = st.tensors.get(name);
-    if (info && info.shape.reduce((a, b) => a * b, 1) === 1) return tensorToF32(st, name)[0];
+    const shape = st.shapes.get(name);
+    if (shape && shape.reduce((a, b) => a * b, 1) === 1) return st.read(name)[0];
   }
   return undefined;
 }
@@ -337,7 +348,23 @@ function scalarTensor(st: SafetensorsFile, names: string[]): number | undefined 
 /** From bytes already in memory: cfg.json parsed, sae_weights.safetensors raw. */
 export function loadSaeLens(files: { cfgJson: unknown; weights: Uint8Array }): LoadedSae {
   const parsed = readCfg(files.cfgJson, SAE_CFG_FILE);
-  return assembleSae(parsed, readSafetensorsBytes(files.weights, SAE_WEIGHTS_FILE), SAE_WEIGHTS_FILE);
+  return assembleSae(parsed, safetensorsTensors(readSafetensorsBytes(files.weights, SAE_WEIGHTS_FILE)), SAE_WEIGHTS_FILE);
+}
+
+/**
+ * From a cfg.json-shaped object and a state dict already read (e.g. a torch .pt file, ../core/torch-pt.ts) whose
+ * keys are SAELens' tensor names (W_enc [d_in, d_sae], b_enc, W_dec [d_sae, d_in], b_dec); checked as a
+ * safetensors file is. The tensors' arrays become the SAE's (they are not copied).
+ */
+export function loadSaeFromStateDict(
+  files: { cfgJson: unknown; tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }> },
+  label = 'state dict',
+  cfgLabel = SAE_CFG_FILE,
+): LoadedSae {
+  const parsed = readCfg(files.cfgJson, cfgLabel);
+  const { tensors } = files;
+  const src: SaeTensors = { shapes: new Map([...tensors].map(([name, t]) => [name, t.shape])), read: (name) => tensors.get(name)!.data };
+  return assembleSae(parsed, src, label);
 }
 
 function parseJson(text: string, label: string): unknown {
@@ -363,7 +390,7 @@ export async function loadSaeLensFromFiles(files: File[]): Promise<LoadedSae> {
   }
   // cfg first: a config we cannot run fails before the large read.
   const parsed = readCfg(parseJson(await cfgFile!.text(), SAE_CFG_FILE), SAE_CFG_FILE);
-  return assembleSae(parsed, await readSafetensorsBlob(weightsFile!, SAE_WEIGHTS_FILE), SAE_WEIGHTS_FILE);
+  return assembleSae(parsed, safetensorsTensors(await readSafetensorsBlob(weightsFile!, SAE_WEIGHTS_FILE)), SAE_WEIGHTS_FILE);
 }
 
 export interface HubSaeOptions extends FetchOptions {
@@ -385,5 +412,5 @@ export async function loadSaeLensFromHub(repo: string, path: string, opts: HubSa
   const cfgLabel = file(SAE_CFG_FILE);
   const parsed = readCfg(parseJson(new TextDecoder().decode(await get(SAE_CFG_FILE)), cfgLabel), cfgLabel);
   const weightsLabel = file(SAE_WEIGHTS_FILE);
-  return assembleSae(parsed, readSafetensorsBytes(await get(SAE_WEIGHTS_FILE), weightsLabel), weightsLabel);
+  return assembleSae(parsed, safetensorsTensors(readSafetensorsBytes(await get(SAE_WEIGHTS_FILE), weightsLabel)), weightsLabel);
 }

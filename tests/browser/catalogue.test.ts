@@ -4,6 +4,7 @@
 // picker with its release's settings; "Harvest for this SAE" carries them (center_writing_weights, hook, context)
 // into the harvest; its feature pages link to Neuronpedia. Mismatches are refused with the reason: an SAE for a
 // 768-wide model beside the 256-wide tiny model, and a run of centred activations for an SAE that reads uncentred ones.
+// Kissane's hook-z repo (a .pt state dict + _cfg.json at its real shapes) loads through the same picker.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { tlKwargs, SAELENS_DEFAULTS } from '../../src/core/tl-settings';
 import { initSae } from '../../src/sae/sae';
 import { saveSaeLens } from '../../src/sae/saelens';
-import { resJbCfg, writeSaeFolder } from '../helpers/catalogue-fixtures';
+import { catalogueEntry } from '../../src/sae/catalogue';
+import { kkCfg, resJbCfg, writeKkFiles, writeSaeFolder } from '../helpers/catalogue-fixtures';
 import { gpt2SmallDir } from '../helpers/gpt2-small-dir';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { type OpenedPage, closeChromium, openPage } from './chromium';
@@ -23,6 +25,7 @@ const TEXT = 'Call me Ishmael. Some years ago, never mind how long precisely, ha
 let hub: HubServer;
 let app: OpenedPage;
 let dir: string;
+const KK0 = catalogueEntry('gpt2-small-hook-z-kk', 'blocks.0.hook_z');
 
 async function loadModel(page: Page, repo: string | null): Promise<void> {
   await embeddedModelOn(page, 'wasm'); // the lab loads the embedded model by itself on open
@@ -44,12 +47,17 @@ async function harvest(page: Page, corpus: string): Promise<void> {
 beforeAll(() => {
   dir = join(tmpdir(), `sse-catalogue-${process.pid}`);
   writeSaeFolder(join(dir, 'res-jb', 'blocks.2.hook_resid_pre'), resJbCfg(2), 768, 24576, 7);
+  writeKkFiles(join(dir, 'kk'), KK0.path, kkCfg(0, 24576, 1.8, 1e-6), 768, 24576, 8);
   writeFileSync(join(dir, 'corpus.txt'), `${TEXT}\n\n${TEXT.toUpperCase()}\n`);
   hub = undefined as unknown as HubServer;
 });
 
 beforeEach(async () => {
-  hub ??= await startHubServer({ 'openai-community/gpt2': gpt2SmallDir(), 'jbloom/GPT2-Small-SAEs-Reformatted': join(dir, 'res-jb') });
+  hub ??= await startHubServer({
+    'openai-community/gpt2': gpt2SmallDir(),
+    'jbloom/GPT2-Small-SAEs-Reformatted': join(dir, 'res-jb'),
+    'ckkissane/attn-saes-gpt2-small-all-layers': join(dir, 'kk'),
+  });
   app = await openPage(`${inject('baseUrl')}/`);
 });
 
@@ -92,6 +100,23 @@ describe('the GPT-2 SAE catalogue', () => {
     const link = page.getByTestId('neuronpedia-link');
     await link.waitFor({ timeout: LONG });
     expect(await link.getAttribute('href')).toBe('https://www.neuronpedia.org/gpt2-small/2-res-jb/5');
+  });
+
+  it('loads gpt2-small-hook-z-kk (a .pt state dict) through the picker; Harvest for this SAE picks attn.hook_z', async () => {
+    const { page } = app;
+    await loadModel(page, 'openai-community/gpt2');
+    await page.getByTestId('catalogue-release').selectOption('gpt2-small-hook-z-kk');
+    await page.getByTestId('catalogue-sae').selectOption('blocks.0.hook_z');
+    expect(await page.getByTestId('catalogue-reason').count()).toBe(0);
+    await page.getByTestId('catalogue-load').click();
+    const row = page.getByTestId('sae-row').filter({ hasText: 'gpt2-small-hook-z-kk' });
+    await expect.poll(async () => ((await row.count()) > 0 ? 'listed' : await page.getByTestId('saes-error').textContent({ timeout: 100 }).catch(() => 'loading')), { timeout: LONG }).toBe('listed');
+    expect(await row.textContent()).toContain('blocks.0.attn.hook_z');
+    expect(await row.getByTestId('sae-settings').textContent()).toContain('fold_value_biases=true');
+    expect(hub.requests.some((r) => r.endsWith(`/${encodeURIComponent(KK0.path)}`))).toBe(true);
+    await row.getByTestId('harvest-for-sae').click();
+    expect(await page.getByTestId('hook-blocks.0.attn.hook_z').isChecked()).toBe(true);
+    expect(await page.getByTestId('context-length').inputValue()).toBe('128');
   });
 
   it('refuses an SAE whose width is not the model’s, and a run whose activations an SAE cannot read, saying why', async () => {

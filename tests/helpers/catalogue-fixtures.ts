@@ -1,8 +1,10 @@
 // Catalogue fixtures: SAE folders as the Hub repos hold them (cfg.json in the real file's key layout, small
 // deterministic weights of the real shapes) for the local Hub lookalike, shared by the Node and Chromium tests.
+// Kissane's hook-z files (<name>_cfg.json + <name>.pt at the repo root) come from the test-side .pt writer.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors as refWrite } from '../reference/safetensors-ref';
+import { writeTorchPt } from './torch-pt-writer';
 
 export function fill(n: number, seed: number, scale = 0.05): Float32Array {
   let s = seed >>> 0;
@@ -88,3 +90,79 @@ export const resJbCfg = (layer: number) => ({
   run_name: '24576-L1-8e-05-LR-0.0004-Tokens-3.000e+08',
 });
 
+
+// ckkissane/attn-saes-gpt2-small-all-layers <name>_cfg.json: the cfg AutoEncoder.save() dumps, i.e. train.py's
+// default_cfg with the run's overrides (layer, l1_coeff, dict_mult, dead_direction_cutoff, re_init_every, as the
+// file name spells them) and what post_init_cfg adds (act_name, act_size = 64 · 12 with concat_heads, dict_size,
+// name...). Fields the name does not give are train.py's defaults (the real files may differ there); SAELens reads
+// only act_size, dict_size and act_name.
+export const kkCfg = (layer: number, dictSize: number, l1: number, deadCutoff: number) => ({
+  seed: 49,
+  batch_size: 4096,
+  buffer_mult: 384,
+  lr: 0.0012,
+  num_tokens: 100000000,
+  l1_coeff: l1,
+  beta1: 0.0,
+  beta2: 0.9999,
+  dict_mult: dictSize / 768,
+  seq_len: 128,
+  enc_dtype: 'fp32',
+  model_name: 'gpt2-small',
+  site: 'z',
+  layer,
+  device: 'cuda',
+  reinit: 'reinit',
+  head: 'cat',
+  concat_heads: true,
+  resample_scheme: 'anthropic',
+  anthropic_neuron_resample_scale: 0.2,
+  dead_direction_cutoff: deadCutoff,
+  re_init_every: 25000,
+  anthropic_resample_last: 100000,
+  resample_factor: 0.01,
+  num_resamples: 4,
+  wandb_project_name: 'your_project_name',
+  wandb_entity: 'your_entity_name',
+  save_state_dict_every: 50000,
+  b_dec_init: 'zeros',
+  sched_type: 'cosine_warmup',
+  sched_epochs: 1000,
+  sched_lr_factor: 0.1,
+  sched_warmup_epochs: 1000,
+  sched_finish: true,
+  anthropic_resample_batches: 100,
+  eval_every: 1000,
+  model_batch_size: 512,
+  buffer_size: 1572864,
+  buffer_batches: 12288,
+  act_name: `blocks.${layer}.attn.hook_z`,
+  act_size: 768,
+  dict_size: dictSize,
+  name: `gpt2-small_${layer}_${dictSize}_z`,
+});
+
+/**
+ * Kissane's two files for one layer in `dir` (the repo root): `<ptName>` = torch.save(AutoEncoder.state_dict())
+ * (W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec, registration order, float32) and its _cfg.json.
+ */
+export function writeKkFiles(dir: string, ptName: string, cfg: Record<string, unknown>, d_in: number, d_sae: number, seed: number): Weights {
+  mkdirSync(dir, { recursive: true });
+  const w: Weights = {
+    W_enc: fill(d_in * d_sae, seed),
+    b_enc: fill(d_sae, seed + 1),
+    W_dec: fill(d_sae * d_in, seed + 2),
+    b_dec: fill(d_in, seed + 3),
+  };
+  writeFileSync(join(dir, `${ptName.split('.pt')[0]}_cfg.json`), JSON.stringify(cfg));
+  writeFileSync(
+    join(dir, ptName),
+    writeTorchPt({
+      W_enc: { shape: [d_in, d_sae], data: w.W_enc },
+      W_dec: { shape: [d_sae, d_in], data: w.W_dec },
+      b_enc: { shape: [d_sae], data: w.b_enc },
+      b_dec: { shape: [d_in], data: w.b_dec },
+    }),
+  );
+  return w;
+}

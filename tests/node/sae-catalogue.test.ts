@@ -1,8 +1,9 @@
 // The GPT-2 small SAE catalogue (src/sae/catalogue.ts): the table against SAELens 6.18.0's pretrained_saes.yaml,
 // Neuronpedia URLs, and loadCatalogueSae over real HTTP against a local Hub lookalike serving repos in their real
-// layout ({path}/cfg.json + {path}/sae_weights.safetensors) with cfg.json as the real repos have it and weights of
-// the real shapes (d_in 768 × d_sae 24576 for res-jb, 32768 for OpenAI v5), written once to a tmp dir.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// layout ({path}/cfg.json + {path}/sae_weights.safetensors; for hook-z-kk <name>_cfg.json + <name>.pt at the root)
+// with cfgs as the real repos have them and weights of the real shapes (d_in 768 × d_sae 24576 for res-jb and kk,
+// 32768 for OpenAI v5), written once to a tmp dir.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,13 +16,16 @@ import {
   applyCatalogueOverrides,
   catalogueEntry,
   catalogueRelease,
+  kkCfgFile,
+  kkSaeLensCfg,
   layerNormIn,
   layerNormOut,
   listReleases,
   loadCatalogueSae,
   neuronpediaUrl,
 } from '../../src/sae/catalogue';
-import { type Weights, fill, resJbCfg, writeSaeFolder } from '../helpers/catalogue-fixtures';
+import { TorchPtError } from '../../src/core/torch-pt';
+import { type Weights, fill, kkCfg, resJbCfg, writeKkFiles, writeSaeFolder } from '../helpers/catalogue-fixtures';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { writeSafetensors as refWrite } from '../reference/safetensors-ref';
 
@@ -92,15 +96,42 @@ describe('catalogue table', () => {
     expect(catalogueEntry(r.release, 'blocks.8.hook_resid_pre_3072').neuronpedia).toBe('gpt2-small/8-res_fs3072-jb');
   });
 
-  it('hook-z-kk: .pt files only, listed as not loadable with the reason; hook attn.hook_z; 49152 wide at L5 and L7', () => {
+  it('hook-z-kk: .pt files, loadable; hook attn.hook_z; 49152 wide at L5 and L7; cfg files named as SAELens finds them', () => {
     const r = catalogueRelease('gpt2-small-hook-z-kk');
-    expect(r).toMatchObject({ format: 'kk-pt', conversion_func: 'connor_rob_hook_z', loadable: false });
-    expect(r.reason).toMatch(/torch\.load|\.pt/);
+    expect(r).toMatchObject({ format: 'kk-pt', conversion_func: 'connor_rob_hook_z', loadable: true, config_overrides: {}, model_from_pretrained_kwargs: null });
+    expect(r.reason).toBeUndefined();
     expect(r.saes).toHaveLength(12);
     expect(r.saes.map((s) => s.width)).toEqual([24576, 24576, 24576, 24576, 24576, 49152, 24576, 49152, 24576, 24576, 24576, 24576]);
     expect(r.saes.every((s, l) => s.hook === `blocks.${l}.attn.hook_z` && s.id === `blocks.${l}.hook_z` && s.path.endsWith('.pt'))).toBe(true);
     expect(r.saes[0].path).toBe('gpt2-small_L0_Hcat_z_lr1.20e-03_l11.80e+00_ds24576_bs4096_dc1.00e-06_rsanthropic_rie25000_nr4_v9.pt');
     expect(r.saes[11].path).toBe('gpt2-small_L11_Hcat_z_lr1.20e-03_l13.00e+00_ds24576_bs4096_dc3.16e-06_rsanthropic_rie25000_nr4_v9.pt');
+    expect(kkCfgFile(r.saes[0].path)).toBe('gpt2-small_L0_Hcat_z_lr1.20e-03_l11.80e+00_ds24576_bs4096_dc1.00e-06_rsanthropic_rie25000_nr4_v9_cfg.json');
+  });
+
+  it('kkSaeLensCfg is get_connor_rob_hook_z_config_from_hf: act_size, dict_size, act_name read, the rest fixed', () => {
+    expect(kkSaeLensCfg(kkCfg(0, 24576, 1.8, 1e-6))).toEqual({
+      architecture: 'standard',
+      d_in: 768,
+      d_sae: 24576,
+      dtype: 'float32',
+      device: 'cpu',
+      model_name: 'gpt2-small',
+      hook_name: 'blocks.0.attn.hook_z',
+      hook_head_index: null,
+      activation_fn: 'relu',
+      apply_b_dec_to_input: true,
+      finetuning_scaling_factor: false,
+      sae_lens_training_version: null,
+      prepend_bos: true,
+      dataset_path: 'Skylion007/openwebtext',
+      context_size: 128,
+      normalize_activations: 'none',
+      dataset_trust_remote_code: true,
+      reshape_activations: 'hook_z',
+    });
+    expect(() => kkSaeLensCfg({ ...kkCfg(0, 24576, 1.8, 1e-6), act_size: undefined }, 'x_cfg.json')).toThrow(/x_cfg.json: act_size must be a positive integer, got undefined/);
+    expect(() => kkSaeLensCfg({ ...kkCfg(0, 24576, 1.8, 1e-6), act_name: 'blocks.0.hook_resid_pre' })).toThrow(/act_name must name a TransformerLens hook_z/);
+    expect(() => kkSaeLensCfg([1])).toThrow(/not a JSON object/);
   });
 
   it('mlp-tm: the yaml paths and norm_scaling_factors, no Neuronpedia', () => {
@@ -199,6 +230,8 @@ describe('loadCatalogueSae over HTTP', () => {
   let resJb: Weights;
   let v5w: Weights;
   let fs768: Weights;
+  let kk0: Weights;
+  const KK = catalogueRelease('gpt2-small-hook-z-kk');
 
   beforeAll(async () => {
     root = join(tmpdir(), `sse-catalogue-${process.pid}`);
@@ -220,7 +253,16 @@ describe('loadCatalogueSae over HTTP', () => {
     const v5Dir = join(root, 'v5-resid-post-32k');
     v5w = writeSaeFolder(join(v5Dir, 'v5_32k_layer_11.pt'), v5Cfg('blocks.11.hook_resid_post', 11, 32768), 768, 32768, 30);
 
+    // Kissane's repo: layer 0 at its real shapes; layer 1 a per-head cfg (act_size 64), refused before the .pt;
+    // layer 2 a .pt cut short.
+    const kkDir = join(root, 'kk');
+    kk0 = writeKkFiles(kkDir, KK.saes[0].path, kkCfg(0, 24576, 1.8, 1e-6), 768, 24576, 40);
+    writeFileSync(join(kkDir, kkCfgFile(KK.saes[1].path)), JSON.stringify({ ...kkCfg(1, 24576, 0.8, 1e-6), act_size: 64, concat_heads: false }));
+    writeFileSync(join(kkDir, kkCfgFile(KK.saes[2].path)), JSON.stringify(kkCfg(2, 24576, 1, 1e-6)));
+    writeFileSync(join(kkDir, KK.saes[2].path), readFileSync(join(kkDir, KK.saes[0].path)).subarray(0, 5000));
+
     hub = await startHubServer({
+      'ckkissane/attn-saes-gpt2-small-all-layers': kkDir,
       'jbloom/GPT2-Small-SAEs-Reformatted': resDir,
       'jbloom/GPT2-Small-Feature-Splitting-Experiment-Layer-8': fsDir,
       'jbloom/GPT2-Small-OAI-v5-32k-resid-post-SAEs': v5Dir,
@@ -288,11 +330,72 @@ describe('loadCatalogueSae over HTTP', () => {
     expect(sameBits(sae.weights.W_dec, fs768.W_dec)).toBe(true);
   });
 
-  it('hook-z-kk is refused with the reason, without a request', async () => {
-    const before = hub.requests.length;
-    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.5.hook_z', { hubUrl: hub.url })).rejects.toThrow(SaeConfigError);
-    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.5.hook_z', { hubUrl: hub.url })).rejects.toThrow(/pickled PyTorch/);
-    expect(hub.requests.length).toBe(before);
+  it('gpt2-small-hook-z-kk / blocks.0.hook_z: SAELens\' connor_rob_hook_z cfg, the .pt state dict, encoding as a plain reference', async () => {
+    const e = KK.saes[0];
+    const progress: string[] = [];
+    const sae = await loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.0.hook_z', { hubUrl: hub.url, onProgress: (p) => progress.push(p.file) });
+    // SAELens' test_load_sae_config_from_huggingface_connor_rob_hook_z, in the lab's terms
+    expect(sae.cfg).toEqual({
+      architecture: 'standard',
+      d_in: 768,
+      d_sae: 24576,
+      dtype: 'float32',
+      apply_b_dec_to_input: true,
+      normalize_activations: 'none',
+      hook_name: 'blocks.0.attn.hook_z',
+      model_name: 'gpt2-small',
+      context_size: 128,
+      prepend_bos: true,
+      dataset: 'Skylion007/openwebtext',
+      // none given: SAELens' defaults; hook_z depends on fold_ln and fold_value_biases, both on as in training
+      model_from_pretrained_kwargs: { fold_ln: true, center_writing_weights: false, center_unembed: true, fold_value_biases: true },
+    });
+    expect(sae).toMatchObject({ release: 'gpt2-small-hook-z-kk', neuronpediaId: 'gpt2-small/0-att-kk', runtimeNormalization: 'none' });
+    const base = '/ckkissane/attn-saes-gpt2-small-all-layers/resolve/main/';
+    expect(hub.requests).toEqual(expect.arrayContaining([base + encodeURIComponent(kkCfgFile(e.path)), base + encodeURIComponent(e.path)]));
+    expect(progress).toContain(e.path);
+    for (const k of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(sameBits(sae.weights[k], kk0[k]), k).toBe(true);
+
+    // Two hook_z rows [2, 12·64] through the lab's encode/decode against Kissane's forward in float64.
+    const n = 2;
+    const d = 768;
+    const m = 24576;
+    const x = fill(n * d, 5, 2);
+    const { acts } = encode(sae.weights, sae.cfg, x, n);
+    const recon = decode(sae.weights, acts, n);
+    let maxAct = 0;
+    let maxRecon = 0;
+    for (let r = 0; r < n; r++) {
+      const ref = new Float64Array(m);
+      for (let i = 0; i < d; i++) {
+        const xi = x[r * d + i] - kk0.b_dec[i];
+        for (let j = 0; j < m; j++) ref[j] += xi * kk0.W_enc[i * m + j];
+      }
+      const out = new Float64Array(d).map((_, c) => kk0.b_dec[c]);
+      for (let j = 0; j < m; j++) {
+        ref[j] = Math.max(0, ref[j] + kk0.b_enc[j]);
+        maxAct = Math.max(maxAct, Math.abs(acts[r * m + j] - ref[j]) / (1e-5 + 1e-4 * Math.abs(ref[j])));
+        if (ref[j] > 0) for (let c = 0; c < d; c++) out[c] += ref[j] * kk0.W_dec[j * d + c];
+      }
+      for (let c = 0; c < d; c++) maxRecon = Math.max(maxRecon, Math.abs(recon[r * d + c] - out[c]) / (1e-4 + 1e-4 * Math.abs(out[c])));
+    }
+    expect(maxAct, 'max |acts − ref| / (atol + rtol·|ref|)').toBeLessThan(1);
+    expect(maxRecon, 'max |recon − ref| / (atol + rtol·|ref|)').toBeLessThan(1);
+    expect(acts.filter((a) => a > 0).length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('hook-z-kk: a cfg that disagrees with the model is refused before the .pt downloads; a cut .pt says so', async () => {
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.1.hook_z', { hubUrl: hub.url })).rejects.toThrow(
+      /_cfg\.json: d_in is 64, but blocks\.1\.attn\.hook_z is 768 wide in this model/,
+    );
+    expect(hub.requests.some((p) => p.endsWith(encodeURIComponent(KK.saes[1].path)))).toBe(false);
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.2.hook_z', { hubUrl: hub.url })).rejects.toThrow(TorchPtError);
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.2.hook_z', { hubUrl: hub.url })).rejects.toThrow(
+      /attn-saes-gpt2-small-all-layers\/gpt2-small_L2.*\.pt is not a readable zip archive .*truncated/,
+    );
+    // and the tiny (256-wide) model's hook_z is not what these SAEs read
+    const tiny = parseGpt2Config({ n_embd: 256, n_layer: 4, n_head: 4, vocab_size: 8192, n_positions: 256 });
+    await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.0.hook_z', { hubUrl: hub.url, model: tiny })).rejects.toThrow(/d_in is 768, but blocks.0.attn.hook_z is 256 wide/);
   });
 
   it('gpt2-small-resid-post-v5-32k / blocks.11.hook_resid_post: refused by default; with acceptLayerNorm, topk 32, context 64, no BOS', async () => {
