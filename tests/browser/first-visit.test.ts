@@ -4,6 +4,7 @@
 // shows it with token search working without visiting the lab first.
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { type OpenedPage, closeChromium, launchChromium, openPage } from './chromium';
+import { seriousViolations } from './axe';
 import { modelReady } from './lab';
 
 const LONG = 900_000;
@@ -63,6 +64,21 @@ describe('first visit', () => {
     expect(await stepStates(app)).toEqual(['model:done', 'harvest:done', 'train:done', 'stats:done', 'open:done']);
     expect(page.url()).toMatch(/#\/sae\/[^/]+\/feature\/\d+$/);
     expect(await page.getByTestId('steer-link').getAttribute('href')).toMatch(/^#\/sae\/.+\/steer\?/);
+    // Accessibility (axe-core): no serious or critical violation on the feature page, steering, attribution, the lab.
+    await page.getByTestId('top-example').first().waitFor({ timeout: 60_000 });
+    expect(await seriousViolations(page)).toEqual([]);
+    const featureHash = new URL(page.url()).hash;
+    await page.getByTestId('steer-link').click();
+    await page.getByTestId('steer-page').waitFor({ timeout: 60_000 });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate((h) => (window.location.hash = h.replace(/\/feature\/\d+$/, '/attribute?prompt=Call%20me%20Ishmael')), featureHash);
+    await page.getByTestId('attr-run').click();
+    await page.getByTestId('attr-logit').waitFor({ timeout: 120_000 });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate(() => (window.location.hash = '#/'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.evaluate((h) => (window.location.hash = h), featureHash);
+    await page.getByTestId('feature-page').waitFor({ timeout: 60_000 });
     // One quick-start run, harvested to the end (resumed, not started twice).
     await page.goto(`${inject('baseUrl')}/#/workspace`);
     await page.getByTestId('workspace').waitFor();

@@ -70,7 +70,7 @@ export function AttentionPage({ query }: { query: string }) {
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && run()}
         disabled={repeatOn}
-        data-testid="attention-prompt"
+        aria-label="prompt for the attention patterns" data-testid="attention-prompt"
         style={{ width: '100%' }}
       />
       <div className="row">
@@ -186,7 +186,7 @@ function Result({ v, setup }: { v: AttentionView; setup: AttentionSetup }) {
           <div className="row">
             <label>
               Query token{' '}
-              <select value={query} onChange={(e) => pick(Number(e.target.value))} data-testid="attention-query">
+              <select value={query} onChange={(e) => pick(Number(e.target.value))} aria-label="query position" data-testid="attention-query">
                 {v.tokens.map((t, q) => (
                   <option key={q} value={q}>
                     {q}: {JSON.stringify(t)}

@@ -55,12 +55,12 @@ export function AttributionPage({ saeId, prompt, target }: { saeId: string; prom
       </div>
       <h2>Attribution of a prediction</h2>
       {!model && <p className="muted">Load the SAE's model first (the lab's Model panel).</p>}
-      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} data-testid="attr-prompt" />
+      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} aria-label="prompt to attribute" data-testid="attr-prompt" />
       <div className="row">
         <button onClick={() => go(null)} disabled={!model || busy || !text.trim()} data-testid="attr-run">
           Attribute the top prediction
         </button>
-        <input value={other} onChange={(e) => setOther(e.target.value)} placeholder="or a token, e.g. ' whale'" data-testid="attr-target-text" />
+        <input value={other} onChange={(e) => setOther(e.target.value)} placeholder="or a token, e.g. ' whale'" aria-label="target token" data-testid="attr-target-text" />
         <button onClick={() => void attributeToken()} disabled={!model || busy || !other} data-testid="attr-run-token">
           Attribute this token
         </button>
@@ -139,12 +139,12 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
       </details>
       <div className="row">
         Sort by
-        <select value={sort} onChange={(e) => p.setSort(e.target.value as Sort)} data-testid="attr-sort">
+        <select value={sort} onChange={(e) => p.setSort(e.target.value as Sort)} aria-label="sort terms by" data-testid="attr-sort">
           <option value="dla">direct logit attribution</option>
           <option value="grad">activation × gradient</option>
         </select>
         Interventions at
-        <select value={p.positions} onChange={(e) => p.setPositions(e.target.value as Positions)} data-testid="attr-positions">
+        <select value={p.positions} onChange={(e) => p.setPositions(e.target.value as Positions)} aria-label="intervene at" data-testid="attr-positions">
           <option value="last">the last position</option>
           <option value="all">every position</option>
         </select>

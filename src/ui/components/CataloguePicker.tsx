@@ -32,7 +32,7 @@ export function CataloguePicker() {
             setRelease(e.target.value);
             setSaeId(releases.find((x) => x.release === e.target.value)!.saes[0].id);
           }}
-          data-testid="catalogue-release"
+          aria-label="SAELens release" data-testid="catalogue-release"
         >
           {releases.map((x) => (
             <option key={x.release} value={x.release}>
@@ -44,7 +44,7 @@ export function CataloguePicker() {
       </label>
       <label>
         SAE{' '}
-        <select value={entry.id} onChange={(e) => setSaeId(e.target.value)} data-testid="catalogue-sae">
+        <select value={entry.id} onChange={(e) => setSaeId(e.target.value)} aria-label="SAE of the release" data-testid="catalogue-sae">
           {r.saes.map((e) => (
             <option key={e.id} value={e.id}>
               {e.id} · {e.width.toLocaleString('en-US')} latents

@@ -32,10 +32,10 @@ export function HarvestPanel() {
       <h2>Corpus → activations</h2>
       <div className="row dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="corpus-drop">
         <span>Drop .txt, .md, .jsonl or .csv files, or</span>
-        <input type="file" multiple accept=".txt,.text,.md,.markdown,.jsonl,.ndjson,.csv" onChange={(e) => setCorpusFiles([...(e.target.files ?? [])])} data-testid="corpus-input" />
+        <input type="file" multiple accept=".txt,.text,.md,.markdown,.jsonl,.ndjson,.csv" onChange={(e) => setCorpusFiles([...(e.target.files ?? [])])} aria-label="corpus files" data-testid="corpus-input" />
         <label className="muted">
           a folder{' '}
-          <input type="file" {...{ webkitdirectory: '' }} onChange={(e) => setCorpusFiles([...(e.target.files ?? [])].filter((f) => !f.name.startsWith('.')))} data-testid="corpus-folder" />
+          <input type="file" {...{ webkitdirectory: '' }} onChange={(e) => setCorpusFiles([...(e.target.files ?? [])].filter((f) => !f.name.startsWith('.')))} aria-label="a corpus folder" data-testid="corpus-folder" />
         </label>
         <button className="secondary" onClick={useSampleCorpus} data-testid="sample-corpus">
           Sample corpus (Moby-Dick)

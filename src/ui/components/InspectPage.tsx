@@ -13,7 +13,7 @@ export function InspectPage({ saeId }: { saeId: string }) {
         <a href={browserHref(saeId)}>← all features</a>
       </div>
       <h2>Inspect text</h2>
-      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder="Call me Ishmael." data-testid="inspect-text" />
+      <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder="Call me Ishmael." aria-label="text to inspect" data-testid="inspect-text" />
       <div className="row">
         <button onClick={() => void inspectText(saeId, text)} disabled={!text.trim()} data-testid="inspect-run">
           Show features

@@ -36,19 +36,19 @@ export function ModelPanel() {
       </div>
       {s.sourceKind === 'hub' && (
         <div className="row">
-          <input list="hub-presets" value={s.hubRepo} onChange={(e) => setHubRepo(e.target.value)} data-testid="hub-repo" placeholder="owner/repo" />
+          <input list="hub-presets" value={s.hubRepo} onChange={(e) => setHubRepo(e.target.value)} aria-label="Hub model repo" data-testid="hub-repo" placeholder="owner/repo" />
           <datalist id="hub-presets">
             {HUB_PRESETS.map((p) => (
               <option key={p} value={p} />
             ))}
           </datalist>
-          <input value={s.hubUrl} onChange={(e) => setHubUrl(e.target.value)} data-testid="hub-url" title="Hub base URL (a mirror works too)" />
+          <input value={s.hubUrl} onChange={(e) => setHubUrl(e.target.value)} aria-label="Hub base URL" data-testid="hub-url" title="Hub base URL (a mirror works too)" />
         </div>
       )}
       {s.sourceKind === 'files' && (
         <div className="row dropzone">
           <span>Drop config.json, tokenizer.json and model.safetensors (or a pre-built .onnx) here, or </span>
-          <input type="file" multiple accept=".json,.safetensors,.onnx" onChange={(e) => setFiles([...(e.target.files ?? [])])} data-testid="file-input" />
+          <input type="file" multiple accept=".json,.safetensors,.onnx" onChange={(e) => setFiles([...(e.target.files ?? [])])} aria-label="model files" data-testid="file-input" />
           {s.files.length > 0 && <span className="muted">{s.files.map((f) => f.name).join(', ')}</span>}
         </div>
       )}

@@ -12,7 +12,7 @@ export function PromptPanel() {
         onChange={(e) => setPrompt(e.target.value)}
         onKeyDown={(e) => e.key === 'Enter' && (e.ctrlKey || e.metaKey) && void predict()}
         rows={3}
-        data-testid="prompt-input"
+        aria-label="prompt" data-testid="prompt-input"
       />
       <div className="row">
         <label>

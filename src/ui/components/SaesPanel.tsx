@@ -81,7 +81,7 @@ export function SaesPanel() {
                   )}
                 </td>
                 <td>
-                  <select value={runId} onChange={(e) => setRunFor({ ...runFor, [s.id]: e.target.value })} data-testid="stats-run" disabled={!usable.length}>
+                  <select value={runId} onChange={(e) => setRunFor({ ...runFor, [s.id]: e.target.value })} aria-label="run for the statistics pass" data-testid="stats-run" disabled={!usable.length}>
                     {usable.length === 0 && <option value="">no run stores {s.hook}</option>}
                     {usable.map(({ run }) => (
                       <option key={run.id} value={run.id}>
@@ -89,7 +89,7 @@ export function SaesPanel() {
                       </option>
                     ))}
                   </select>{' '}
-                  <select value={device ?? defaultDevice()} onChange={(e) => setDevice(e.target.value as 'gpu' | 'cpu')} data-testid="stats-device">
+                  <select value={device ?? defaultDevice()} onChange={(e) => setDevice(e.target.value as 'gpu' | 'cpu')} aria-label="device for the statistics pass" data-testid="stats-device">
                     <option value="gpu">GPU (WGSL)</option>
                     <option value="cpu">CPU twin</option>
                   </select>{' '}
@@ -132,8 +132,8 @@ export function SaesPanel() {
             void addSae({ kind: 'hub', repo: hub.repo.trim(), path: hub.path.trim() });
           }}
         >
-          <input value={hub.repo} onChange={(e) => setHub({ ...hub, repo: e.target.value })} placeholder="Hub repo, e.g. jbloom/GPT2-Small-SAEs-Reformatted" data-testid="sae-hub-repo" />
-          <input value={hub.path} onChange={(e) => setHub({ ...hub, path: e.target.value })} placeholder="folder, e.g. blocks.8.hook_resid_pre" data-testid="sae-hub-path" />
+          <input value={hub.repo} onChange={(e) => setHub({ ...hub, repo: e.target.value })} placeholder="Hub repo, e.g. jbloom/GPT2-Small-SAEs-Reformatted" aria-label="Hub repo of the SAE" data-testid="sae-hub-repo" />
+          <input value={hub.path} onChange={(e) => setHub({ ...hub, path: e.target.value })} placeholder="folder, e.g. blocks.8.hook_resid_pre" aria-label="folder of the SAE in the repo" data-testid="sae-hub-path" />
           <button type="submit" disabled={adding || !hub.repo.trim()}>
             Load from the Hub
           </button>

@@ -47,7 +47,7 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
       </div>
       <h2>Steering</h2>
       {!model && <p className="notice">Load the model (on the lab page) to generate.</p>}
-      <textarea rows={2} value={setup.prompt} onChange={(e) => patch({ prompt: e.target.value })} data-testid="steer-prompt" />
+      <textarea rows={2} value={setup.prompt} onChange={(e) => patch({ prompt: e.target.value })} aria-label="prompt to continue" data-testid="steer-prompt" />
       <div className="row">
         <label>
           tokens <input type="number" value={setup.maxTokens} min={1} max={256} onChange={(e) => patch({ maxTokens: Number(e.target.value) })} data-testid="steer-tokens" />
@@ -68,12 +68,12 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
       {setup.features.map((e, i) => (
         <div className="row steer-row" key={i} data-testid="steer-feature">
           <a href={featureHref(saeId, e.feature)}>#{e.feature}</a>
-          <select value={e.mode} onChange={(ev) => patchFeature(i, { mode: ev.target.value as SteerMode })} data-testid="steer-mode">
+          <select value={e.mode} onChange={(ev) => patchFeature(i, { mode: ev.target.value as SteerMode })} aria-label="steering mode" data-testid="steer-mode">
             <option value="add">add α·W_dec</option>
             <option value="clamp">clamp activation</option>
             <option value="ablate">ablate</option>
           </select>
-          <input type="range" min={-10} max={10} step={0.5} value={e.multiple} disabled={e.mode === 'ablate'} onChange={(ev) => patchFeature(i, { multiple: Number(ev.target.value) })} data-testid="steer-slider" />
+          <input type="range" min={-10} max={10} step={0.5} value={e.multiple} disabled={e.mode === 'ablate'} onChange={(ev) => patchFeature(i, { multiple: Number(ev.target.value) })} aria-label="steering strength (multiple of the feature’s max activation)" data-testid="steer-slider" />
           <span className="num">
             {e.mode === 'ablate' ? '0' : `${e.multiple}× max = ${(e.multiple * maxAct(e.feature)).toFixed(2)}`}
           </span>

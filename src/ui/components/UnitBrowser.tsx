@@ -41,14 +41,14 @@ export function UnitBrowser({ kind, t, href, search, onSearch, height = VIEW }: 
             setTop(0);
           }}
         >
-          <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder={`${kind} index, or a token (e.g. whale)`} data-testid={`${kind}-search`} />
+          <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder={`${kind} index, or a token (e.g. whale)`} aria-label={`search ${kind}s`} data-testid={`${kind}-search`} />
           <button type="submit" data-testid={`${kind}-search-go`}>
             Search
           </button>
         </form>
         <label>
           sort by{' '}
-          <select value={sort} onChange={(e) => setSort(e.target.value as Sort)} data-testid={`${kind}-sort`} disabled={!!search.hits}>
+          <select value={sort} onChange={(e) => setSort(e.target.value as Sort)} aria-label={`sort ${kind}s by`} data-testid={`${kind}-sort`} disabled={!!search.hits}>
             <option value="frequency">frequency</option>
             <option value="max">max activation</option>
             <option value="index">index</option>
