@@ -3,7 +3,7 @@
 // *before* exposing it (src/model/gpt2-onnx.ts hook()):
 //
 //   clean     steer = 0        → logits_clean, x = hook activations      [B, T, V], [B, T, d_in]
-//   spliced   steer = x̂ − x    → the hook carries x̂ → logits_sae         x̂ = decode(encode(x))
+//   spliced   steer = x̂ − x    → the hook carries x̂ → logits_sae         x̂ = decode(encode(x)), in the hook's space
 //   ablated   steer = −x       → the hook carries 0 → logits_zero
 //
 // Metrics, as SAELens' evals name them:
@@ -14,6 +14,10 @@
 //   fvu                           Σ‖x − x̂‖² / Σ‖x − mean(x)‖² over reconstruction rows (1 − explained variance)
 //   l0                            mean number of non-zero latents per reconstruction row
 //
+// A "layer_norm" SAE (OpenAI's v5) encodes each row normalised and its decoder output is scaled back with that
+// row's σ and μ (x̂ = y·σ + μ, src/sae/layer-norm.ts) before anything here sees it: FVU, the splice and the CE/KL all
+// compare x̂ with x in the hook's own units, as SAELens' evals do (they call sae.decode, which applies ln_out).
+//
 // Prediction positions: t ∈ 0 … T−2 predicting ids[t+1], skipping targets in `excludeTokens` (by default the
 // model's BOS and end-of-text: predicting a document boundary says nothing about the SAE).
 // Reconstruction rows: positions whose own token is not in `excludeTokens` (BOS rows have outsized norms that
@@ -21,7 +25,7 @@
 import { LabError } from '../core/errors';
 import type { Gpt2Model } from '../model/gpt2';
 import { LOGITS } from '../model/gpt2-onnx';
-import { type SaeConfig, type SaeWeights, checkSaeWeights, decode, encode, validateSaeConfig } from '../sae/sae';
+import { type SaeConfig, type SaeWeights, checkSaeWeights, reconstruct, validateSaeConfig } from '../sae/sae';
 
 /** The model or the windows cannot run this evaluation (wrong hook, no steering input, no full logits...). */
 export class SaeEvalError extends LabError {}
@@ -102,7 +106,7 @@ function checkReady(model: Gpt2Model, sae: SaeForEval): void {
   if (model.steerDim !== cfg.d_in) {
     throw new SaeEvalError(`the SAE's d_in is ${cfg.d_in} but ${hook} has width ${model.steerDim} in this model`);
   }
-  if (cfg.normalize_activations !== 'none') {
+  if (cfg.normalize_activations === 'expected_average_only_in') {
     throw new SaeEvalError('this SAE expects rescaled inputs: fold its activation scale in first (foldActivationScale)');
   }
 }
@@ -131,8 +135,7 @@ async function evalBatch(model: Gpt2Model, sae: SaeForEval, ids: number[][], exc
   const cleanLogits = clean.logits!.data; //         [B, T, V]
   const V = cleanLogits.length / n;
 
-  const { acts } = encode(sae.weights, sae.cfg, x, n); // [n, d_sae]
-  const xhat = decode(sae.weights, acts, n); //         [n, d_in]
+  const { acts, xhat } = reconstruct(sae.weights, sae.cfg, x, n); // [n, d_sae], [n, d_in] scaled back under layer_norm
   const rowKept = (r: number) => !exclude.has(ids[Math.floor(r / T)][r % T]);
   acc.addRows(x, xhat, acts, sae.cfg.d_sae, rowKept);
 

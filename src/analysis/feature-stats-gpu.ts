@@ -2,12 +2,22 @@
 // on the GPU (matmul_bias → feature_acts [→ topk_rows [→ batch_topk] → feature_scatter] → feature_stats /
 // feature_hist). The SAE's weights are uploaded once, the running per-feature state never leaves the GPU, and only
 // the final state is read back. Batches stream from the store while the GPU works on the previous one.
+//
+// A "layer_norm" SAE (OpenAI's v5) normalises each row before encoding. Here that happens on the CPU, in encode()
+// just before the upload, with the same encoderInput the plain loops and onnxruntime use, rather than in a WGSL
+// kernel: the rows come from CPU memory (IndexedDB) anyway, the normalisation is ~3·d_in flops a row against the
+// encoder matmul's 2·d_in·d_sae (1 : 20,000 at d_sae 32,768), and it runs while the GPU works on the batch before.
+// Measured in Node on a shared 2-core machine: layerNormIn of a 256 × 768 batch takes ~1 ms, while that batch's
+// matmul at d_sae 32,768 is 12.9 GFLOP (≥ 1.3 ms even at 10 TFLOP/s); with one batch in flight the JS hides behind
+// the GPU, and one set of float32 inputs serves every encoder (so GPU and CPU twins see identical rows).
+// A WGSL kernel would pay off only if rows were already on the GPU, which they are not here.
 import { createBuffer, readBuffer } from '../gpu/device';
 import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk } from '../gpu/kernels/batch_topk';
 import { featureActs, featureHist, featureScatter, featureStats } from '../gpu/kernels/feature_stats';
 import { matmulBias } from '../gpu/kernels/matmul_bias';
 import { TOPK_MAX_K, topkRows } from '../gpu/kernels/topk_rows';
 import { LabError } from '../core/errors';
+import { encoderInput } from '../sae/sae';
 import { edgeFractions } from './cpu/feature_hist';
 import { EMPTY_SLOT } from './cpu/feature_stats';
 import { type Batches, DEFAULT_FEATURE_STATS, type EncoderSae, type FeatureStats, type FeatureStatsOptions, StatsCancelledError } from './feature-pass';
@@ -79,13 +89,14 @@ export class GpuEncoder {
     }
   }
 
-  /** Uploads rows [M, d_in] and encodes acts [M, d_sae] into `this.acts` on `enc`. */
+  /** Uploads rows [M, d_in] (through the SAE's run-time normalisation, if any) and encodes acts [M, d_sae] into `this.acts` on `enc`. */
   encode(rows: Float32Array, enc: GPUCommandEncoder): number {
     const { d_in: dIn, d_sae: d, architecture, apply_b_dec_to_input: sub } = this.sae.cfg;
     const M = rows.length / dIn;
     if (!Number.isInteger(M) || M < 1 || M > this.maxBatch) throw new RangeError(`GpuEncoder: a batch of ${rows.length / dIn} rows (max ${this.maxBatch})`);
     const mode = architecture === 'batchtopk' ? 'topk' : architecture;
-    this.device.queue.writeBuffer(this.x, 0, rows.buffer, rows.byteOffset, rows.byteLength);
+    const x = encoderInput(this.sae.cfg, rows, M).x; // [M, d_in]: the rows themselves unless "layer_norm"
+    this.device.queue.writeBuffer(this.x, 0, x.buffer, x.byteOffset, x.byteLength);
     matmulBias(this.device, { M, K: dIn, N: d, subtractRow: sub }, { a: this.x, b: this.W_enc, bias: this.b_enc, sub: sub ? this.b_dec : undefined, out: this.pre }, enc);
     featureActs(this.device, { M, dSae: d, mode }, { pre: this.pre, threshold: this.threshold, acts: this.acts }, enc);
     if (mode === 'topk') {

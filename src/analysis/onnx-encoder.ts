@@ -1,10 +1,13 @@
 // The SAE's encoder matmul on onnxruntime-web's wasm backend (SIMD, threads): pre = (x − b_dec) · W_enc + b_enc,
 // built as a three-node ONNX graph with our graph builder. The CPU statistics pass uses it where the plain JS loops
 // of src/sae/sae.ts would dominate (they run d_in · d_sae multiply-adds per row one at a time); the activation
-// function then runs in JS on `pre`, exactly as src/sae/architectures.ts defines it.
+// function then runs in JS on `pre`, exactly as src/sae/architectures.ts defines it. A "layer_norm" SAE's rows are
+// normalised in JS first (encoderInput, the same float32 rows the plain loops and the GPU read): d_in operations a
+// row against the matmul's d_in · d_sae, so it stays out of the graph.
 import { DataType, OnnxGraph } from '../onnx/graph';
 import { createSession, ort } from '../model/runtime';
 import { ARCHITECTURES } from '../sae/architectures';
+import { encoderInput } from '../sae/sae';
 import type { EncoderSae } from './feature-pass';
 
 export interface OnnxEncoder {
@@ -13,6 +16,7 @@ export interface OnnxEncoder {
   dispose(): Promise<void>;
 }
 
+/** pre = (x' − b_dec) · W_enc + b_enc on rows x' already through encoderInput. */
 export function buildEncoderOnnx(sae: EncoderSae): Uint8Array {
   const { d_in: dIn, d_sae: dSae, apply_b_dec_to_input: sub } = sae.cfg;
   const w = sae.weights;
@@ -32,7 +36,8 @@ export async function createOnnxEncoder(sae: EncoderSae): Promise<OnnxEncoder> {
   return {
     async acts(x, n) {
       const d = sae.cfg.d_in;
-      const out = await session.run({ x: new ort.Tensor('float32', x.subarray(0, n * d), [n, d]) });
+      const rows = encoderInput(sae.cfg, x.subarray(0, n * d), n).x; // [n, d_in]
+      const out = await session.run({ x: new ort.Tensor('float32', rows, [n, d]) });
       const pre = out.pre.data as Float32Array;
       const acts = arch.activate(pre, n, sae.cfg.d_sae, params);
       out.pre.dispose();

@@ -1,6 +1,7 @@
 // SAEs the dashboards can open, kept in IndexedDB ('saes'): trained in this browser (their SAELens export, the
 // input scale folded in) or loaded from SAELens files / a Hub repo path. Every one takes raw activations of its
-// hook (normalize_activations 'none'), so stats, inspection and steering all encode the same way.
+// hook: normalize_activations 'none', or 'layer_norm' (OpenAI's v5 SAEs), which encode/decode apply per row at run
+// time (src/sae/layer-norm.ts), so stats, inspection, steering, attribution and evals all encode the same way.
 import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
 import { HF_RAW, type TlSettings, describeTlSettings } from '../core/tl-settings';
@@ -23,6 +24,8 @@ export interface SaeInfo {
   dIn: number;
   dSae: number;
   k: number | null;
+  /** 'layer_norm': each token is normalised before encoding and the reconstruction scaled back (SAELens' run-time LN). */
+  normalization: 'none' | 'layer_norm';
   /** The TransformerLens settings of the activations it reads (cfg.json's model_from_pretrained_kwargs). */
   tl: TlSettings;
   contextSize: number;
@@ -58,7 +61,7 @@ export interface OpenedSae {
 const newId = () => `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
-  if (sae.cfg.normalize_activations !== 'none') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
+  if (sae.cfg.normalize_activations === 'expected_average_only_in') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
   const weights: Record<string, Float32Array | Blob> = {};
   const tensors: [string, Float32Array | undefined][] = [['W_enc', sae.weights.W_enc], ['b_enc', sae.weights.b_enc], ['W_dec', sae.weights.W_dec], ['b_dec', sae.weights.b_dec], ['threshold', sae.weights.threshold]];
   // Chromium refuses an IndexedDB value over ~127 MiB ("The serialized keys and/or value are too large",
@@ -142,6 +145,7 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         dIn: cfg.d_in,
         dSae: cfg.d_sae,
         k: cfg.k ?? null,
+        normalization: cfg.normalize_activations === 'layer_norm' ? ('layer_norm' as const) : ('none' as const),
         tl: saeTl(cfg),
         contextSize: cfg.context_size,
         prependBos: cfg.prepend_bos,

@@ -20,9 +20,10 @@
 //   OpenAI v5 (8 releases): jbloom's reformatted SAELens folders (cfg.json + sae_weights.safetensors, converted
 //     from OpenAI's .pt: W_enc = encoder.weightᵀ, W_dec = decoder.weightᵀ, b_enc = latent_bias, b_dec = pre_bias),
 //     TopK k = 32 with normalize_activations "layer_norm": each token is centred and divided by (its unbiased
-//     std + 1e-5) before encoding and the reconstruction is scaled back after decoding. That is per-token and
-//     cannot be folded into the weights, and SaeConfig has no such mode, so loadCatalogueSae refuses them unless
-//     the caller passes acceptLayerNorm and applies layerNormIn / layerNormOut (below) around encode / decode.
+//     std + 1e-5) before encoding and the reconstruction is scaled back (y·std + mean) after decoding. That is per
+//     token and cannot be folded into the weights, so the loaded SaeConfig keeps normalize_activations
+//     "layer_norm" and every path that encodes or decodes applies it (src/sae/layer-norm.ts; statistics, feature
+//     pages, inspect, steering, attribution, evals). Loaded in full; acceptLayerNorm is still accepted and ignored.
 import { type Gpt2Config, parseGpt2Config } from '../core/config';
 import { describeError } from '../core/errors';
 import { hookDim, parseHook } from '../core/hooks';
@@ -62,9 +63,9 @@ export interface CatalogueRelease {
   d_in: number;
   architecture: 'standard' | 'topk';
   k?: number;
-  /** Per-token normalization the SAE applies at run time (OpenAI v5), which the lab's SaeConfig cannot express. */
+  /** Per-token normalization the SAE applies at run time (OpenAI v5): its cfg.json's normalize_activations. */
   runtimeNormalization: 'none' | 'layer_norm';
-  loadable: boolean; //        whether loadCatalogueSae returns it (with acceptLayerNorm for 'layer_norm' releases)
+  loadable: boolean; //        whether loadCatalogueSae returns it
   reason?: string; //          why not, or what the caller must do
   saes: CatalogueEntry[];
 }
@@ -95,11 +96,6 @@ const TM_NORM = [
   1.3237742807210804, 1.1042905114723296, 0.9123762783479742, 0.6955335635232373, 0.3619728926727644, 0.2851548652550073,
 ];
 
-const LAYER_NORM_REASON =
-  'normalize_activations "layer_norm": every token is centred and divided by (its unbiased std + 1e-5) before ' +
-  'encoding, and the reconstruction is multiplied back after decoding. That is per token, so it cannot be folded ' +
-  'into the weights, and the lab\'s SaeConfig has no such mode; load with acceptLayerNorm and wrap encode/decode ' +
-  'in layerNormIn/layerNormOut';
 
 function v5(kind: 'resid-post' | 'mlp-out' | 'attn-out' | 'resid-mid', size: '32k' | '128k'): CatalogueRelease {
   const hook = { 'resid-post': 'hook_resid_post', 'mlp-out': 'hook_mlp_out', 'attn-out': 'hook_attn_out', 'resid-mid': 'hook_resid_mid' }[kind];
@@ -121,7 +117,6 @@ function v5(kind: 'resid-post' | 'mlp-out' | 'attn-out' | 'resid-mid', size: '32
     k: 32,
     runtimeNormalization: 'layer_norm',
     loadable: true,
-    reason: LAYER_NORM_REASON,
     saes: LAYERS.map((l) => ({
       id: `blocks.${l}.${hook}`,
       path: `v5_${size}_layer_${l}${suffix}`,
@@ -281,7 +276,10 @@ export interface CatalogueLoadOptions extends FetchOptions {
   revision?: string;
   /** The model the SAE will read (default GPT-2 small): d_in must match the hook's width in it. */
   model?: Gpt2Config;
-  /** OpenAI v5 releases: return them, flagged runtimeNormalization "layer_norm" (see layerNormIn / layerNormOut). */
+  /**
+   * Ignored. Once needed for OpenAI's v5 releases, which now load like the others: their SaeConfig says
+   * normalize_activations "layer_norm" and every encoder and decoder applies it.
+   */
   acceptLayerNorm?: boolean;
 }
 
@@ -289,7 +287,7 @@ export interface CatalogueSae extends LoadedSae {
   release: string;
   entry: CatalogueEntry;
   neuronpediaId: string | null;
-  /** "layer_norm": inputs must go through layerNormIn before encode and reconstructions through layerNormOut. */
+  /** cfg.normalize_activations as a flag for the UI: "layer_norm" for OpenAI's v5 SAEs (applied by encode/decode). */
   runtimeNormalization: 'none' | 'layer_norm';
 }
 
@@ -362,7 +360,6 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
   const entry = catalogueEntry(release, saeId);
   const label = `${release} / ${saeId}`;
   if (!r.loadable) throw new SaeConfigError(`${label} cannot be loaded here: ${r.reason}`);
-  if (r.runtimeNormalization === 'layer_norm' && !opts.acceptLayerNorm) throw new SaeConfigError(`${label} is refused: ${r.reason}`);
 
   // Files by their path in the repo: a SAELens folder's two files, or kk's two files at the root.
   const get = (file: string) => fetchBytes(hubFileUrl(r.repo_id, file.split('/').map(encodeURIComponent).join('/'), opts.hubUrl, opts.revision), file, opts);
@@ -378,15 +375,6 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
     throw err;
   }
   const cfgJson = applyCatalogueOverrides(kk ? kkSaeLensCfg(raw, cfgLabel) : raw, r, entry);
-
-  // Run-time normalization: SAELens ≤ 5 wrote it flat, 6.x at the top level too.
-  const norm = cfgJson.normalize_activations;
-  let runtimeNormalization: CatalogueSae['runtimeNormalization'] = 'none';
-  if (norm === 'layer_norm') {
-    if (!opts.acceptLayerNorm) throw new SaeConfigError(`${label} is refused: ${LAYER_NORM_REASON}`);
-    runtimeNormalization = 'layer_norm';
-    cfgJson.normalize_activations = 'none'; // the weights themselves take normalized inputs
-  }
 
   // Everything checkable from cfg.json is checked before the large download.
   let cfg;
@@ -405,6 +393,10 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
     throw new SaeConfigError(`${cfgLabel}: d_in is ${cfg.d_in}, but ${cfg.hook_name} is ${width} wide in this model (GPT-2 small: ${r.d_in})`);
   }
   if (cfg.d_sae !== entry.width) throw new SaeConfigError(`${cfgLabel}: d_sae is ${cfg.d_sae}, but the catalogue lists ${label} as ${entry.width} wide`);
+  const runtimeNormalization = cfg.normalize_activations === 'layer_norm' ? 'layer_norm' : 'none';
+  if (runtimeNormalization !== r.runtimeNormalization) {
+    throw new SaeConfigError(`${cfgLabel} says normalize_activations ${JSON.stringify(cfg.normalize_activations)}; the catalogue expects ${r.runtimeNormalization === 'layer_norm' ? '"layer_norm"' : 'no run-time normalization'} for ${label}`);
+  }
   if (cfg.architecture !== r.architecture || (r.k !== undefined && cfg.k !== r.k)) {
     throw new SaeConfigError(
       `${cfgLabel} describes a ${cfg.architecture}${cfg.k !== undefined ? ` (k ${cfg.k})` : ''} SAE; the catalogue expects ${r.architecture}${r.k !== undefined ? ` (k ${r.k})` : ''}`,
@@ -416,42 +408,6 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
     ? loadSaeFromStateDict({ cfgJson, tensors: readTorchPt(weights, `${r.repo_id}/${weightsFile}`) }, `${r.repo_id}/${weightsFile}`, cfgLabel)
     : loadSaeLens({ cfgJson, weights });
   return { ...loaded, release, entry, neuronpediaId: entry.neuronpedia, runtimeNormalization };
-}
-
-// ---------------------------------------------------------------- OpenAI v5 run-time LayerNorm
-
-export interface LayerNormStats {
-  mu: Float32Array; //  [n] per-token mean
-  std: Float32Array; // [n] per-token unbiased standard deviation (N − 1), no eps
-}
-
-/** SAELens' "layer_norm" in (= OpenAI's LN): x' = (x − mean) / (std_unbiased + 1e-5) per row of x [n, d]. */
-export function layerNormIn(x: Float32Array, n: number, d: number, eps = 1e-5): { x: Float32Array; stats: LayerNormStats } {
-  if (x.length < n * d) throw new SaeConfigError(`layerNormIn: x holds ${x.length} values, fewer than n · d = ${n} · ${d}`);
-  if (d < 2) throw new SaeConfigError('layerNormIn: rows need at least 2 values for an unbiased std');
-  const out = new Float32Array(n * d);
-  const mu = new Float32Array(n);
-  const std = new Float32Array(n);
-  for (let r = 0; r < n; r++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += x[r * d + c];
-    const m = s / d;
-    let v = 0;
-    for (let c = 0; c < d; c++) v += (x[r * d + c] - m) ** 2;
-    const sd = Math.sqrt(v / (d - 1));
-    mu[r] = m;
-    std[r] = sd;
-    for (let c = 0; c < d; c++) out[r * d + c] = (x[r * d + c] - m) / (sd + eps);
-  }
-  return { x: out, stats: { mu, std } };
-}
-
-/** SAELens' "layer_norm" out: y · std + mean per row (no eps), undoing layerNormIn on a reconstruction [n, d]. */
-export function layerNormOut(y: Float32Array, n: number, d: number, stats: LayerNormStats): Float32Array {
-  if (y.length < n * d || stats.mu.length < n || stats.std.length < n) throw new SaeConfigError('layerNormOut: y or stats are shorter than n rows');
-  const out = new Float32Array(n * d);
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) out[r * d + c] = y[r * d + c] * stats.std[r] + stats.mu[r];
-  return out;
 }
 
 /** Re-exported for callers that only import the catalogue. */

@@ -1,13 +1,15 @@
 // A sparse autoencoder's config and parameters, named as SAELens names them, with a plain-loop CPU encode/decode.
 // This is the reference the GPU kernels and the trainer are checked against, and what ./saelens.ts saves and loads.
 //
-//   pre   = (x − b_dec·[apply_b_dec_to_input]) · W_enc + b_enc      [n, d_sae]
+//   x'    = x, or LN(x) per row under normalize_activations "layer_norm" (./layer-norm.ts)
+//   pre   = (x' − b_dec·[apply_b_dec_to_input]) · W_enc + b_enc     [n, d_sae]
 //   acts  = act(pre)              (per architecture: ./architectures.ts)
-//   x̂     = acts · W_dec + b_dec                                     [n, d_in]
+//   x̂     = acts · W_dec + b_dec, then ·σ + μ per row under "layer_norm"   [n, d_in]
 import { LabError } from '../core/errors';
 import { ARCHITECTURES, type SaeArchitecture, isSaeArchitecture, topkIndices } from './architectures';
+import { type LayerNormStats, layerNormIn, layerNormOutInPlace } from './layer-norm';
 
-export { ARCHITECTURES, isSaeArchitecture, topkIndices, type SaeArchitecture };
+export { ARCHITECTURES, isSaeArchitecture, topkIndices, type SaeArchitecture, type LayerNormStats };
 
 /** A config that cannot describe a runnable SAE (unknown architecture, missing k, bad sizes...). */
 export class SaeConfigError extends LabError {}
@@ -23,8 +25,12 @@ export interface SaeConfig {
   l1Coefficient?: number; //       standard: training's sparsity penalty (provenance only)
   dtype: 'float32'; //             parameters are always held as float32 here, whatever the file stored
   apply_b_dec_to_input: boolean;
-  /** 'expected_average_only_in': inputs are multiplied by a dataset-wide scale s before encoding (training). */
-  normalize_activations: 'none' | 'expected_average_only_in';
+  /**
+   * 'expected_average_only_in': inputs are multiplied by a dataset-wide scale s before encoding (training only: the
+   * scale is folded into the weights on save and load). 'layer_norm': each row is normalised before encoding and
+   * the reconstruction scaled back after decoding (SAELens' run-time LayerNorm, OpenAI's v5 SAEs: ./layer-norm.ts).
+   */
+  normalize_activations: NormalizeActivations;
   hook_name: string; //            TransformerLens hook, e.g. "blocks.8.hook_resid_pre"
   model_name: string;
   context_size: number;
@@ -37,6 +43,9 @@ export interface SaeConfig {
   model_from_pretrained_kwargs?: Record<string, boolean>;
 }
 
+export type NormalizeActivations = 'none' | 'expected_average_only_in' | 'layer_norm';
+export const NORMALIZE_ACTIVATIONS: readonly NormalizeActivations[] = ['none', 'expected_average_only_in', 'layer_norm'];
+
 export interface SaeWeights {
   W_enc: Float32Array; //      [d_in, d_sae] row-major
   b_enc: Float32Array; //      [d_sae]
@@ -48,6 +57,8 @@ export interface SaeWeights {
 export interface SaeEncoding {
   pre: Float32Array; //  [n, d_sae] pre-activations
   acts: Float32Array; // [n, d_sae] dense activations (mostly zeros)
+  /** "layer_norm": each input row's μ and σ, which decode needs to scale the reconstruction back; else null. */
+  norm: LayerNormStats | null;
 }
 
 /** SAELens' jumprelu_init_threshold: a new JumpReLU SAE starts with every latent's threshold at this value. */
@@ -67,6 +78,12 @@ export function validateSaeConfig(cfg: SaeConfig): SaeConfig {
       throw new SaeConfigError(`a ${cfg.architecture} SAE needs k in (0, d_sae = ${cfg.d_sae}], got ${JSON.stringify(k)}`);
     }
     if (cfg.architecture === 'topk' && !Number.isInteger(k)) throw new SaeConfigError(`a topk SAE needs an integer k, got ${k}`);
+  }
+  if (!NORMALIZE_ACTIVATIONS.includes(cfg.normalize_activations)) {
+    throw new SaeConfigError(`normalize_activations ${JSON.stringify(cfg.normalize_activations)} is not one of ${NORMALIZE_ACTIVATIONS.join(', ')}`);
+  }
+  if (cfg.normalize_activations === 'layer_norm' && cfg.d_in < 2) {
+    throw new SaeConfigError(`normalize_activations "layer_norm" divides each row by its unbiased std, which needs d_in ≥ 2 (got ${cfg.d_in})`);
   }
   return cfg;
 }
@@ -131,6 +148,21 @@ export function initSae(cfg: SaeConfig, seed: number): SaeWeights {
   return w;
 }
 
+/**
+ * The rows the encoder's matmul reads [n, d_in]: x itself, or under "layer_norm" each row normalised (float32), with
+ * the stats decode needs. Every encoder (these loops, onnxruntime, WebGPU) starts here, so all see the same inputs.
+ */
+export function encoderInput(cfg: Pick<SaeConfig, 'normalize_activations' | 'd_in'>, x: Float32Array, n: number): { x: Float32Array; norm: LayerNormStats | null } {
+  if (cfg.normalize_activations !== 'layer_norm') return { x, norm: null };
+  const { x: xn, stats } = layerNormIn(x, n, cfg.d_in);
+  return { x: xn, norm: stats };
+}
+
+/** How much latent writes at row r are scaled in the hook's space: σ_r under "layer_norm" (x̂ = σ·y + μ), else 1. */
+export function writeScale(norm: LayerNormStats | null, r: number): number {
+  return norm ? norm.std[r] : 1;
+}
+
 /** Encodes x [n, d_in] (row-major) into pre-activations and dense activations, both [n, d_sae]. */
 export function encode(w: SaeWeights, cfg: SaeConfig, x: Float32Array, n: number): SaeEncoding {
   validateSaeConfig(cfg);
@@ -140,10 +172,11 @@ export function encode(w: SaeWeights, cfg: SaeConfig, x: Float32Array, n: number
     throw new SaeConfigError(`encode: x holds ${x.length} values, fewer than n · d_in = ${n} · ${d_in}`);
   }
   const { W_enc, b_enc, b_dec } = w;
-  // sae_in [n, d_in] = x − b_dec, rounded to float32 as the GPU sees it.
+  const { x: xs, norm } = encoderInput(cfg, x, n); // [n, d_in]
+  // sae_in [n, d_in] = x' − b_dec, rounded to float32 as the GPU sees it.
   const xin = new Float32Array(n * d_in);
   for (let r = 0; r < n; r++) {
-    for (let k = 0; k < d_in; k++) xin[r * d_in + k] = cfg.apply_b_dec_to_input ? x[r * d_in + k] - b_dec[k] : x[r * d_in + k];
+    for (let k = 0; k < d_in; k++) xin[r * d_in + k] = cfg.apply_b_dec_to_input ? xs[r * d_in + k] - b_dec[k] : xs[r * d_in + k];
   }
   const pre = new Float32Array(n * d_sae);
   // Loop order row-k-j: the inner loop streams one row of W_enc into rows of pre. Rows go four at a time so
@@ -181,11 +214,15 @@ export function encode(w: SaeWeights, cfg: SaeConfig, x: Float32Array, n: number
   }
   for (let q = 0; q < n; q++) for (let j = 0; j < d_sae; j++) pre[q * d_sae + j] += b_enc[j];
   const acts = ARCHITECTURES[cfg.architecture].activate(pre, n, d_sae, { k: cfg.k, threshold: w.threshold });
-  return { pre, acts };
+  return { pre, acts, norm };
 }
 
-/** x̂ [n, d_in] = acts [n, d_sae] · W_dec + b_dec. Zero activations are skipped: acts are sparse. */
-export function decode(w: SaeWeights, acts: Float32Array, n: number): Float32Array {
+/**
+ * x̂ [n, d_in] = acts [n, d_sae] · W_dec + b_dec, then (norm given: a "layer_norm" SAE's encoding.norm) · σ + μ per
+ * row, back in the hook's space. Without norm a layer_norm SAE's output stays in its normalised space: pass the
+ * encoding's norm (or use reconstruct). Zero activations are skipped: acts are sparse.
+ */
+export function decode(w: SaeWeights, acts: Float32Array, n: number, norm: LayerNormStats | null = null): Float32Array {
   const d_in = w.b_dec.length;
   const d_sae = w.b_enc.length;
   if (w.W_dec.length !== d_sae * d_in) throw new SaeWeightsError(`W_dec has ${w.W_dec.length} values, expected [d_sae, d_in] = [${d_sae}, ${d_in}]`);
@@ -201,7 +238,13 @@ export function decode(w: SaeWeights, acts: Float32Array, n: number): Float32Arr
       for (let c = 0; c < d_in; c++) out[oo + c] += a * w.W_dec[wo + c];
     }
   }
-  return out;
+  return norm ? layerNormOutInPlace(out, n, d_in, norm) : out;
+}
+
+/** encode then decode: the activations and the reconstruction x̂ [n, d_in] in the hook's space, whatever the mode. */
+export function reconstruct(w: SaeWeights, cfg: SaeConfig, x: Float32Array, n: number): SaeEncoding & { xhat: Float32Array } {
+  const enc = encode(w, cfg, x, n);
+  return { ...enc, xhat: decode(w, enc.acts, n, enc.norm) };
 }
 
 /**

@@ -53,7 +53,10 @@ export interface LoadedSae {
 
 // ---------------------------------------------------------------- saving
 
-/** cfg.json contents for `cfg` (after any folding: normalize_activations is always "none"). */
+/**
+ * cfg.json contents for `cfg` after any folding: normalize_activations is "layer_norm" for an SAE that normalises each
+ * row at run time (SAELens applies it the same way), else "none" (a training scale is folded into the weights).
+ */
 export function saeLensCfgJson(cfg: SaeConfig, foldedScale?: number): Record<string, unknown> {
   const layer = /^blocks\.(\d+)\./.exec(cfg.hook_name);
   const usesK = cfg.architecture === 'topk' || cfg.architecture === 'batchtopk';
@@ -79,7 +82,7 @@ export function saeLensCfgJson(cfg: SaeConfig, foldedScale?: number): Record<str
     dtype: 'float32',
     device: 'cpu',
     apply_b_dec_to_input: cfg.apply_b_dec_to_input,
-    normalize_activations: 'none',
+    normalize_activations: cfg.normalize_activations === 'layer_norm' ? 'layer_norm' : 'none',
     reshape_activations: 'none',
     finetuning_scaling_factor: false,
     ...(usesK ? { k: cfg.k } : {}),
@@ -101,6 +104,12 @@ export function saveSaeLens(cfg: SaeConfig, weights: SaeWeights, opts: SaveSaeLe
     throw new SaeConfigError(
       'this SAE was trained on rescaled inputs (normalize_activations "expected_average_only_in"); pass the scale as ' +
         'activationScale so it can be folded into the saved weights, or the file would expect inputs nobody can rescale',
+    );
+  }
+  if (cfg.normalize_activations === 'layer_norm' && s !== undefined) {
+    throw new SaeConfigError(
+      'a "layer_norm" SAE normalises each row before encoding, so a dataset-wide input scale means nothing to it ' +
+        '(LN(s·x) = LN(x) up to ε); save it without activationScale',
     );
   }
   let w = s === undefined ? weights : foldActivationScale(weights, s);
@@ -191,14 +200,16 @@ function readCfg(json: unknown, label: string): ParsedCfg {
   if (typeof applyBDec !== 'boolean') throw fail(`apply_b_dec_to_input must be true or false, got ${JSON.stringify(applyBDec)}`);
 
   // normalize_activations: very old files store a boolean, where true meant "expected_average_only_in".
+  // "layer_norm" (OpenAI's v5 SAEs) is applied at run time by every encoder and decoder (./layer-norm.ts).
   const norm = top('normalize_activations') ?? 'none';
   let normalize: SaeConfig['normalize_activations'];
   if (norm === 'none' || norm === false) normalize = 'none';
   else if (norm === 'expected_average_only_in' || norm === true) normalize = 'expected_average_only_in';
+  else if (norm === 'layer_norm') normalize = 'layer_norm';
   else {
     throw fail(
-      `normalize_activations ${JSON.stringify(norm)} rescales each token at run time, which this lab does not support ` +
-        '(supported: "none", and "expected_average_only_in" with a stored scale)',
+      `normalize_activations ${JSON.stringify(norm)} rescales each token at run time in a way this lab does not support ` +
+        '(supported: "none", "layer_norm", and "expected_average_only_in" with a stored scale)',
     );
   }
   const normScale = metaFirst('norm_scaling_factor');

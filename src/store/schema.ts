@@ -114,7 +114,7 @@ export interface SaeRecord {
     | { kind: 'files'; names: string[] }
     | { kind: 'hub'; repo: string; path: string }
     | { kind: 'catalogue'; release: string; saeId: string; repo: string; path: string; neuronpedia: string | null };
-  cfg: Record<string, unknown>; //  SaeConfig (src/sae/sae.ts), normalize_activations 'none': takes raw activations
+  cfg: Record<string, unknown>; //  SaeConfig (src/sae/sae.ts): takes raw activations, normalize_activations 'none' or 'layer_norm' (run time)
   weights: Record<string, Float32Array | Blob>; // SaeWeights, each tensor a Blob of float32 (Float32Array in older records)
   createdAt: number;
   /** The last faithfulness evaluation (src/worker/eval-jobs.ts SaeEvalSummary), if any. */

@@ -4,7 +4,7 @@
 // kept while requests keep asking for the same model, backend and TransformerLens settings.
 import { sameModel } from '../core/model-names';
 import { type HeadScores, headScores, repeatedInductionScores, repeatedRandomTokens } from '../analysis/attention';
-import { headDirections, headWriteWeights, headWritesVia, writingLayers } from '../analysis/head-writes';
+import { encoderDirection, encoderReadScale, headDirections, headWriteWeights, headWritesVia, writingLayers } from '../analysis/head-writes';
 import { openSae } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
@@ -74,7 +74,8 @@ export class AttentionJobs {
    * Per (layer, head) the mean over the given rows (a feature's top examples) of the head's write at the row's
    * position along the feature's encoder column W_enc[:, f], for the layers whose heads feed the SAE's hook. The
    * model runs under the SAE's TransformerLens settings, with W_O processed the same way, so the writes decompose
-   * what the SAE reads (up to b_O and the other components).
+   * what the SAE reads (up to b_O and the other components). A layer_norm SAE reads the centred column, each
+   * example's writes scaled by 1 / (σ + ε) of its hook activation there (src/analysis/head-writes.ts).
    */
   async headWrites(db: StoreDb, m: AttentionModel, req: HeadWritesRequest): Promise<HeadWritesView> {
     const sae = await openSae(db, req.saeId);
@@ -91,11 +92,11 @@ export class AttentionJobs {
 
     const tl = tlSettingsFromKwargs(sae.cfg.model_from_pretrained_kwargs);
     const layers = Array.from({ length: range.to - range.from + 1 }, (_, i) => range.from + i);
-    const dSae = sae.cfg.d_sae;
-    const u = Float64Array.from({ length: sae.cfg.d_in }, (_, i) => sae.weights.W_enc[i * dSae + f]); // W_enc [d_in, d_sae]: column f
+    const u = encoderDirection(sae.cfg, sae.weights, f); // [d_in]
     const w = headWriteWeights(processWeights(m.weights, m.cfg, tl), m.cfg, layers);
     const dirs = headDirections(w, u);
-    const model = await this.model(m, tl);
+    const ln = sae.cfg.normalize_activations === 'layer_norm';
+    const model = await this.model(m, tl, ln ? hook : null);
     const reader = await RunReader.open(db, req.runId);
     const sum = new Float64Array(layers.length * m.cfg.nHead);
     for (const row of rows) {
@@ -103,7 +104,8 @@ export class AttentionJobs {
       // Causal: the prefix up to the example's position gives the same z there as the whole window.
       const out = await model.forward([c.ids.slice(0, c.position + 1)]);
       const z = layers.map((l) => out.hooks[`blocks.${l}.attn.hook_z`].data); // [1, T, head, d_head]
-      const at = headWritesVia(z, dirs, w.nHead, w.dHead, [c.position]);
+      const x = ln ? out.hooks[hook].data.subarray(c.position * sae.cfg.d_in, (c.position + 1) * sae.cfg.d_in) : null; // [d_in]
+      const at = headWritesVia(z, dirs, w.nHead, w.dHead, [c.position], [x ? encoderReadScale(sae.cfg, x) : 1]);
       for (let i = 0; i < sum.length; i++) sum[i] += at[i];
     }
     return {
@@ -118,13 +120,14 @@ export class AttentionJobs {
     };
   }
 
-  /** The pattern-and-z model of (model, backend, settings), reused while they stay the same. */
-  private async model(m: AttentionModel, tl: TlSettings): Promise<Gpt2Model> {
+  /** The pattern-and-z model of (model, backend, settings[, one more hook]), reused while they stay the same. */
+  private async model(m: AttentionModel, tl: TlSettings, extraHook: string | null = null): Promise<Gpt2Model> {
     if (!m.weights) throw new LabError('the attention view needs a model loaded from safetensors (a pre-built .onnx has fixed outputs)');
-    const key = `${m.id}|${m.backend}|${describeTlSettings(tl)}`;
+    const key = `${m.id}|${m.backend}|${describeTlSettings(tl)}|${extraHook ?? ''}`;
     if (this.held?.key === key) return this.held.model;
     await this.dispose();
     const hooks = Array.from({ length: m.cfg.nLayer }, (_, l) => [`blocks.${l}.attn.hook_pattern`, `blocks.${l}.attn.hook_z`]).flat();
+    if (extraHook && !hooks.includes(extraHook)) hooks.push(extraHook);
     const model = await createGpt2Model(m.weights, m.cfg, { backend: m.backend, hooks, logits: 'none', modelId: m.id, tl });
     this.held = { key, model };
     return model;

@@ -55,8 +55,8 @@ export class GenerateJobs {
         maxTokens: Math.min(r.maxTokens, m.cfg.nPositions - prompt.length),
         eosTokenId: m.cfg.eosTokenId,
         signal: control.signal,
-        steer: steering && !needsActivations(steers) ? additiveSteer(steering, steers) : undefined,
-        steerFrom: steering && needsActivations(steers) ? (x, T) => steerFor(steering, steers, x, T) : undefined,
+        steer: steering && !needsActivations(steering, steers) ? additiveSteer(steering, steers) : undefined,
+        steerFrom: steering && needsActivations(steering, steers) ? (x, T) => steerFor(steering, steers, x, T) : undefined,
       })) {
         out.push(t.id);
         onToken(out.length - 1, t.id, m.tokenizer.tokenText(t.id));

@@ -1,10 +1,13 @@
 // The GPU feature statistics pass (matmul_bias → feature_acts [→ topk_rows → feature_scatter] → feature_stats /
 // feature_hist) against the CPU pass over the kernels' CPU twins, on awkward sizes in Chromium (SwiftShader WebGPU):
 // counts, top-N rows, histograms, band counts and band samples exactly equal; activations and sums within 1e-4.
+// layer_norm SAEs (OpenAI v5) too, whose rows GpuEncoder normalises on the CPU before the upload; their GPU
+// activations also equal the float64 SAELens reference (tests/reference/sae-reference.ts).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { featureStatsCpu } from '../../src/analysis/feature-pass';
 import { encode } from '../../src/sae/sae';
 import { assertClose } from '../reference/compare';
+import { refEncode, refSaeOf } from '../reference/sae-reference';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { type EncodedTensor, decodeTensor } from './pages/kernels-data';
 import { CAPPED_CASE, STATS_CASES, statsBatches, statsSetup, twinActs, twinActsByBatch } from './pages/feature-stats-data';
@@ -57,6 +60,19 @@ describe('feature statistics pass: WebGPU vs CPU twins', () => {
     console.log(`[feature-stats] ${CAPPED_CASE.name}: ${r.name}: ${r.message}`);
     expect(r.name).toBe('BatchTopkCapError');
     expect(r.message).toMatch(/CPU/);
+  });
+
+  it.each(STATS_CASES.filter((c) => c.layerNorm))('layer_norm on the GPU gives the float64 SAELens reference\'s activations: $name', async (c) => {
+    const { sae, x } = statsSetup(c);
+    const ref = refEncode(refSaeOf(sae), x, c.rows).acts; // [rows, d_sae]
+    const max = new Float64Array(c.dSae);
+    for (let r = 0; r < c.rows; r++) for (let f = 0; f < c.dSae; f++) max[f] = Math.max(max[f], ref[r * c.dSae + f]);
+    const got = await callInPage<{ rows: number; t: Record<string, EncodedTensor> }>(p.page, '/tests/browser/pages/feature-stats.ts', 'runStatsCase', c);
+    assertClose(`${c.name} GPU maxAct vs reference`, decodeTensor(got.t.maxAct), max, 1e-5);
+    for (const f of [0, 7, c.dSae - 1]) {
+      const col = decodeTensor(await callInPage<EncodedTensor>(p.page, '/tests/browser/pages/feature-stats.ts', 'runColumnCase', c, f));
+      assertClose(`${c.name} GPU feature ${f} vs reference`, col, Float64Array.from({ length: c.rows }, (_, r) => ref[r * c.dSae + f]), 1e-5);
+    }
   });
 
   it.each(STATS_CASES)('GpuEncoder.column (feature pages) equals the CPU twins: $name', async (c) => {

@@ -1,6 +1,7 @@
 // Attention summary scores on hand-made patterns (each checked exactly), the repeated-random-tokens induction test,
 // head writes against a direct loop, and the tiny model's hook_pattern: rows sum to 1, zeros above the diagonal, and
-// equal to softmax(hook_attn_scores) recomputed here; its heads' writes add up to hook_attn_out.
+// equal to softmax(hook_attn_scores) recomputed here; its heads' writes add up to hook_attn_out, and for a layer_norm
+// SAE on hook_attn_out, read along the centred encoder column and scaled by 1/(σ + ε), to its pre-activation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bosScore,
@@ -13,7 +14,8 @@ import {
   repeatedInductionScores,
   repeatedRandomTokens,
 } from '../../src/analysis/attention';
-import { headDirections, headWriteWeights, headWrites, writingLayers } from '../../src/analysis/head-writes';
+import { encoderDirection, encoderReadScale, headDirections, headWriteWeights, headWrites, headWritesVia, writingLayers } from '../../src/analysis/head-writes';
+import { type SaeConfig, encode, initSae } from '../../src/sae/sae';
 import { headDim } from '../../src/core/config';
 import { mulberry32 } from '../../src/core/random';
 import { TL_FROM_PRETRAINED } from '../../src/core/tl-settings';
@@ -245,6 +247,44 @@ describe('the tiny model’s attention hooks', () => {
         }
         let got = bias;
         for (let h = 0; h < loaded.cfg.nHead; h++) got += writes[l * loaded.cfg.nHead + h];
+        expect(Math.abs(got - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
+      }
+    }
+  });
+
+  it('layer_norm SAE on hook_attn_out: heads along the centred column, ×1/(σ + ε), plus b_O give the pre-activation', async () => {
+    const x = ids();
+    const T = x.length;
+    const d = loaded.cfg.nEmbd;
+    const l = 2;
+    const hook = `blocks.${l}.hook_attn_out`;
+    const cfg: SaeConfig = { architecture: 'topk', d_in: d, d_sae: 40, k: 4, dtype: 'float32', apply_b_dec_to_input: true, normalize_activations: 'layer_norm', hook_name: hook, model_name: 'tiny-gpt2', context_size: 64, prepend_bos: true };
+    const sae = { cfg, weights: initSae(cfg, 2) };
+    sae.weights.b_dec = Float32Array.from({ length: d }, (_, c) => 0.05 * Math.sin(c));
+    sae.weights.b_enc = Float32Array.from({ length: 40 }, (_, j) => 0.01 * j);
+    // Make the columns far from centred, so reading along W_enc[:, f] itself would be wrong.
+    for (let i = 0; i < d; i++) for (let j = 0; j < 40; j++) sae.weights.W_enc[i * 40 + j] += 0.3;
+    const out = await model.forward([x]);
+    const attnOut = out.hooks[hook].data;
+    const z = [out.hooks[`blocks.${l}.attn.hook_z`].data];
+    const w = headWriteWeights(loaded.weights, loaded.cfg, [l]);
+    const pre = encode(sae.weights, cfg, attnOut, T).pre; // [T, d_sae]
+    for (const f of [0, 17, 39]) {
+      const u = encoderDirection(cfg, sae.weights, f);
+      expect(Math.abs(u.reduce((a, v) => a + v, 0))).toBeLessThan(1e-9);
+      const dirs = headDirections(w, u);
+      for (const pos of [1, T - 1]) {
+        const row = attnOut.subarray(pos * d, (pos + 1) * d);
+        const k = encoderReadScale(cfg, row);
+        const writes = headWritesVia(z, dirs, w.nHead, w.dHead, [pos], [k]);
+        let got = 0;
+        let bDec = 0;
+        for (let o = 0; o < d; o++) {
+          got += loaded.weights.blocks[l].attnProjB[o] * u[o] * k;
+          bDec += sae.weights.b_dec[o] * sae.weights.W_enc[o * 40 + f];
+        }
+        for (let h = 0; h < w.nHead; h++) got += writes[h];
+        const want = pre[pos * 40 + f] - sae.weights.b_enc[f] + bDec; // LN(x)·W_enc[:, f]
         expect(Math.abs(got - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
       }
     }

@@ -10,6 +10,10 @@
 //                  scaling by 1 changes nothing; scaling by 0 is ablating
 //   guards         no target → the top prediction; weights or a KV cache that are not the model's are refused
 //   twin           the feature attribution's CPU twin vs a plain recomputation from the definitions
+//   layer_norm     an OpenAI-v5-style SAE (normalize_activations "layer_norm": encodes LN(x), decodes σ·y + μ): complete
+//                  at four kinds of hook; a×g vs central finite differences of the logit in the feature's activation,
+//                  spliced through the float64 SAELens reference's decode with the error term kept (not the lab's
+//                  formula); ablation moves the logit as a×g predicts
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gpt2Config } from '../../src/core/config';
 import type { Gpt2Weights } from '../../src/core/weights';
@@ -21,10 +25,11 @@ import { lastPositionGradients } from '../../src/analysis/attribution/last-posit
 import { intervene } from '../../src/analysis/attribution/intervene';
 import { type SaeConfig, initSae } from '../../src/sae/sae';
 import { TINY_DIR, gpt2SmallCheckpoint, pseudoIds } from '../helpers/checkpoints';
+import { refDecode, refEncode, refSaeOf } from '../reference/sae-reference';
 
 const REL = 1e-4;
 
-function saeFor(hook: string, dIn: number, dSae: number, seed: number) {
+function saeFor(hook: string, dIn: number, dSae: number, seed: number, normalize: SaeConfig['normalize_activations'] = 'none') {
   const cfg: SaeConfig = {
     architecture: 'topk',
     d_in: dIn,
@@ -32,7 +37,7 @@ function saeFor(hook: string, dIn: number, dSae: number, seed: number) {
     k: 16,
     dtype: 'float32',
     apply_b_dec_to_input: true,
-    normalize_activations: 'none',
+    normalize_activations: normalize,
     hook_name: hook,
     model_name: 'test',
     context_size: 64,
@@ -45,9 +50,9 @@ function saeFor(hook: string, dIn: number, dSae: number, seed: number) {
   return { cfg, weights };
 }
 
-async function attribute(weights: Gpt2Weights, cfg: Gpt2Config, hook: string, ids: number[], dSae: number) {
+async function attribute(weights: Gpt2Weights, cfg: Gpt2Config, hook: string, ids: number[], dSae: number, normalize: SaeConfig['normalize_activations'] = 'none') {
   const dIn = hook.includes('mlp.hook_post') ? cfg.nInner : cfg.nEmbd;
-  const sae = saeFor(hook, dIn, dSae, 3);
+  const sae = saeFor(hook, dIn, dSae, 3, normalize);
   const model = await createGpt2Model(weights, cfg, { backend: 'wasm', ...attributionModelOptions(hook, cfg) });
   const probe = await model.forward([ids]);
   const target = argmax(probe.logitsLast!.data);
@@ -231,6 +236,64 @@ describe('attribution on the tiny model', () => {
       }
       expect(active).toBe(16);
     });
+  });
+});
+
+describe('attribution with a layer_norm SAE (OpenAI v5 style) on the tiny model', () => {
+  let weights: Gpt2Weights;
+  let cfg: Gpt2Config;
+  let ids: number[];
+  beforeAll(() => {
+    const loaded = loadGpt2FromDir(TINY_DIR);
+    weights = loaded.weights;
+    cfg = loaded.cfg;
+    ids = [cfg.bosTokenId, ...loaded.tokenizer.encode('Call me Ishmael. Some years ago, never mind how long precisely, having little')];
+  });
+
+  for (const hook of ['blocks.2.hook_resid_post', 'blocks.1.mlp.hook_post', 'blocks.1.hook_attn_out', 'blocks.3.hook_resid_mid']) {
+    it(`is complete, and a×g equals finite differences through the reference decode, at ${hook}`, async () => {
+      const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512, 'layer_norm');
+      expectComplete(a);
+      expect(a.terms.map((t) => t.name)).toContain('SAE layer_norm mean (μ·1)');
+      const dIn = sae.cfg.d_in;
+      const T = ids.length;
+      const x = (await model.forward([ids])).hooks[hook].data.slice((T - 1) * dIn, T * dIn); // [d_in] at the last position
+      const ref = refSaeOf(sae);
+      const e = refEncode(ref, x, 1);
+      const base = refDecode(ref, e.acts, 1, e.stats);
+      // logit with a_f moved by δ: the hook carries decode(a + δ·e_f) + (x − decode(a)), the SAE's error term kept.
+      const logitAt = (f: number, delta: number) => {
+        const moved = Float64Array.from(e.acts);
+        moved[f] += delta;
+        const out = refDecode(ref, moved, 1, e.stats);
+        return logitWith(model, ids, target, Float32Array.from(out, (v, c) => v - base[c]));
+      };
+      const picks = topByMagnitude(a.features.grad, 3);
+      expect(picks.length).toBe(3);
+      for (const f of picks) {
+        const act = a.features.acts[f];
+        expect(act).toBeCloseTo(e.acts[f], 4);
+        const eps = 0.05 * act;
+        const fd = (act * ((await logitAt(f, eps)) - (await logitAt(f, -eps)))) / (2 * eps);
+        const ag = a.features.grad[f];
+        console.log(`layer_norm ${hook} feature ${f}: a ${act.toFixed(4)}, σ ${e.stats!.std[0].toFixed(4)}, a×g ${ag.toFixed(6)}, finite difference ${fd.toFixed(6)}, DLA ${a.features.dla[f].toFixed(6)}`);
+        expect(Math.abs(fd - ag)).toBeLessThanOrEqual(2e-2 * Math.abs(ag) + 2e-4);
+      }
+      await model.dispose();
+    });
+  }
+
+  it('ablating the top feature at the last position moves the logit as a×g predicts', async () => {
+    const hook = 'blocks.2.hook_resid_post';
+    const { a, sae, model, target } = await attribute(weights, cfg, hook, ids, 512, 'layer_norm');
+    const f = topByMagnitude(a.features.grad.map((g) => Math.max(g, 0)), 1)[0];
+    const ablated = await intervene(model, ids, target, { unit: { kind: 'feature', feature: f }, mode: 'ablate', positions: 'last' }, sae);
+    const moved = ablated.after - ablated.before;
+    console.log(`layer_norm ablate feature ${f}: Δ ${moved.toFixed(4)}; −a×g ${(-a.features.grad[f]).toFixed(4)}`);
+    expect(ablated.activation).toBeCloseTo(a.features.acts[f], 5);
+    expect(moved).toBeLessThan(0);
+    expect(Math.abs(moved + a.features.grad[f])).toBeLessThanOrEqual(0.5 * a.features.grad[f]);
+    await model.dispose();
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGpt2Config } from '../../src/core/config';
 import { hookDim, parseHook } from '../../src/core/hooks';
-import { SaeConfigError, decode, encode } from '../../src/sae/sae';
+import { SaeConfigError, decode, encode, reconstruct } from '../../src/sae/sae';
 import { loadSaeLens } from '../../src/sae/saelens';
 import {
   GPT2_SMALL,
@@ -18,8 +18,6 @@ import {
   catalogueRelease,
   kkCfgFile,
   kkSaeLensCfg,
-  layerNormIn,
-  layerNormOut,
   listReleases,
   loadCatalogueSae,
   neuronpediaUrl,
@@ -27,7 +25,9 @@ import {
 import { TorchPtError } from '../../src/core/torch-pt';
 import { type Weights, fill, kkCfg, resJbCfg, writeKkFiles, writeSaeFolder } from '../helpers/catalogue-fixtures';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
+import { assertClose } from '../reference/compare';
 import { writeSafetensors as refWrite } from '../reference/safetensors-ref';
+import { refDecode, refEncode, refSaeOf } from '../reference/sae-reference';
 
 const V5 = ['resid-post', 'mlp-out', 'attn-out', 'resid-mid'].flatMap((k) => ['32k', '128k'].map((s) => `gpt2-small-${k}-v5-${s}`));
 
@@ -149,7 +149,7 @@ describe('catalogue table', () => {
       const r = catalogueRelease(id);
       const [, kind, size] = /^gpt2-small-(.+)-v5-(32k|128k)$/.exec(id)!;
       const hook = { 'resid-post': 'hook_resid_post', 'mlp-out': 'hook_mlp_out', 'attn-out': 'hook_attn_out', 'resid-mid': 'hook_resid_mid' }[kind]!;
-      expect(r).toMatchObject({ repo_id: `jbloom/GPT2-Small-OAI-v5-${size}-${kind}-SAEs`, architecture: 'topk', k: 32, runtimeNormalization: 'layer_norm', model_from_pretrained_kwargs: null });
+      expect(r).toMatchObject({ repo_id: `jbloom/GPT2-Small-OAI-v5-${size}-${kind}-SAEs`, architecture: 'topk', k: 32, runtimeNormalization: 'layer_norm', loadable: true, model_from_pretrained_kwargs: null });
       expect(r.config_overrides).toEqual({ dataset_path: 'Skylion007/openwebtext' });
       expect(r.saes).toHaveLength(12);
       r.saes.forEach((s, l) => {
@@ -209,19 +209,6 @@ describe('overrides', () => {
     expect((json.metadata as Record<string, unknown>).model_from_pretrained_kwargs).toEqual({ center_writing_weights: true });
     expect((json.metadata as Record<string, unknown>).neuronpedia_id).toBe('gpt2-small/0-res-jb');
   });
-
-  it('layerNormIn / layerNormOut are SAELens\' layer_norm (unbiased std + 1e-5 in, y·std + mu out)', () => {
-    const d = 5;
-    const x = Float32Array.from([1, 2, 3, 4, 10, -1, -1, -1, -1, 3]);
-    const { x: xn, stats } = layerNormIn(x, 2, d);
-    const mu = 4;
-    const sd = Math.sqrt(((1 - mu) ** 2 + (2 - mu) ** 2 + (3 - mu) ** 2 + (4 - mu) ** 2 + (10 - mu) ** 2) / 4);
-    expect(stats.mu[0]).toBeCloseTo(mu, 6);
-    expect(stats.std[0]).toBeCloseTo(sd, 5);
-    expect(xn[4]).toBeCloseTo((10 - mu) / (sd + 1e-5), 5);
-    const back = layerNormOut(xn, 2, d, stats);
-    for (let i = 0; i < x.length; i++) expect(back[i]).toBeCloseTo(x[i], 3);
-  });
 });
 
 describe('loadCatalogueSae over HTTP', () => {
@@ -252,6 +239,10 @@ describe('loadCatalogueSae over HTTP', () => {
 
     const v5Dir = join(root, 'v5-resid-post-32k');
     v5w = writeSaeFolder(join(v5Dir, 'v5_32k_layer_11.pt'), v5Cfg('blocks.11.hook_resid_post', 11, 32768), 768, 32768, 30);
+    // A v5 folder whose cfg.json lost its normalize_activations: refused (its weights are never read).
+    mkdirSync(join(v5Dir, 'v5_32k_layer_10.pt'), { recursive: true });
+    writeFileSync(join(v5Dir, 'v5_32k_layer_10.pt', 'cfg.json'), JSON.stringify({ ...v5Cfg('blocks.10.hook_resid_post', 10, 32768), normalize_activations: 'none' }));
+    writeFileSync(join(v5Dir, 'v5_32k_layer_10.pt', 'sae_weights.safetensors'), Buffer.from('never read'));
 
     // Kissane's repo: layer 0 at its real shapes; layer 1 a per-head cfg (act_size 64), refused before the .pt;
     // layer 2 a .pt cut short.
@@ -398,12 +389,8 @@ describe('loadCatalogueSae over HTTP', () => {
     await expect(loadCatalogueSae('gpt2-small-hook-z-kk', 'blocks.0.hook_z', { hubUrl: hub.url, model: tiny })).rejects.toThrow(/d_in is 768, but blocks.0.attn.hook_z is 256 wide/);
   });
 
-  it('gpt2-small-resid-post-v5-32k / blocks.11.hook_resid_post: refused by default; with acceptLayerNorm, topk 32, context 64, no BOS', async () => {
-    const before = hub.requests.length;
-    await expect(loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url })).rejects.toThrow(/layer_norm/);
-    expect(hub.requests.length).toBe(before);
-
-    const sae = await loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url, acceptLayerNorm: true });
+  it('gpt2-small-resid-post-v5-32k / blocks.11.hook_resid_post: loads as a layer_norm SAE (topk 32, context 64, no BOS) that encodes as SAELens does', async () => {
+    const sae = await loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url });
     expect(sae.cfg).toEqual({
       architecture: 'topk',
       d_in: 768,
@@ -411,7 +398,7 @@ describe('loadCatalogueSae over HTTP', () => {
       k: 32,
       dtype: 'float32',
       apply_b_dec_to_input: true,
-      normalize_activations: 'none', // the LayerNorm is run-time, flagged below
+      normalize_activations: 'layer_norm', // applied per token by encode / decode
       hook_name: 'blocks.11.hook_resid_post',
       model_name: 'gpt2-small',
       context_size: 64,
@@ -422,11 +409,25 @@ describe('loadCatalogueSae over HTTP', () => {
     expect(sae).toMatchObject({ runtimeNormalization: 'layer_norm', neuronpediaId: 'gpt2-small/11-res_post_32k-oai' });
     expect(hub.requests).toContain('/jbloom/GPT2-Small-OAI-v5-32k-resid-post-SAEs/resolve/main/v5_32k_layer_11.pt/sae_weights.safetensors');
     for (const k of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(sameBits(sae.weights[k], v5w[k]), k).toBe(true);
-    // Encoding as SAELens does: LN in, topk 32, decode, LN out.
-    const x = fill(768 * 2, 7, 3);
-    const { x: xn, stats } = layerNormIn(x, 2, 768);
-    const { acts } = encode(sae.weights, sae.cfg, xn, 2);
+    // acceptLayerNorm is still accepted, and changes nothing.
+    const again = await loadCatalogueSae('gpt2-small-resid-post-v5-32k', 'blocks.11.hook_resid_post', { hubUrl: hub.url, acceptLayerNorm: true });
+    expect(again.cfg).toEqual(sae.cfg);
+    // Encoding as SAELens does (LN in, topk 32, decode, LN out), against the float64 reference, on residual-like rows.
+    const x = fill(768 * 2, 7, 3).map((v, i) => 40 * v + (i < 768 ? 5 : -2));
+    const { acts, xhat } = reconstruct(sae.weights, sae.cfg, x, 2);
+    const ref = refEncode(refSaeOf(sae), x, 2);
     for (let r = 0; r < 2; r++) expect(acts.subarray(r * 32768, (r + 1) * 32768).filter((a) => a !== 0).length).toBeLessThanOrEqual(32);
-    expect(layerNormOut(decode(sae.weights, acts, 2), 2, 768, stats)).toHaveLength(1536);
+    assertClose('v5 acts', acts, ref.acts, 1e-5);
+    assertClose('v5 x̂ (scaled back)', xhat, refDecode(refSaeOf(sae), ref.acts, 2, ref.stats), 1e-5);
   }, 120_000);
+
+  it('refuses a v5 cfg.json that does not say layer_norm, before downloading the weights', async () => {
+    const r = catalogueRelease('gpt2-small-resid-post-v5-32k');
+    expect(r.runtimeNormalization).toBe('layer_norm');
+    const json = applyCatalogueOverrides({ ...v5Cfg('blocks.10.hook_resid_post', 10, 32768), normalize_activations: 'none' }, r, catalogueEntry(r.release, 'blocks.10.hook_resid_post'));
+    expect(json.normalize_activations).toBe('none');
+    const before = hub.requests.length;
+    await expect(loadCatalogueSae(r.release, 'blocks.10.hook_resid_post', { hubUrl: hub.url })).rejects.toThrow(/normalize_activations "none"; the catalogue expects "layer_norm"/);
+    expect(hub.requests.slice(before).some((p) => p.includes('sae_weights'))).toBe(false);
+  });
 });

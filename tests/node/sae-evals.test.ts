@@ -1,7 +1,9 @@
 // SAE faithfulness evals (src/analysis/evals.ts) on the tiny model, onnxruntime-web wasm, real text windows.
 // Anchors: an SAE that reconstructs exactly recovers all of the CE loss (1) with KL 0 and FVU 0; one that
 // reconstructs zero recovers none (0); a random SAE lands finite in between or below. The clean CE equals one
-// computed here from the model's own unsteered logits, and the spliced pass's exposed hook equals x̂.
+// computed here from the model's own unsteered logits, and the spliced pass's exposed hook equals x̂. A layer_norm SAE
+// (OpenAI v5) is measured on its reconstruction scaled back to the hook (x̂ = y·σ + μ): FVU equals one computed from
+// the float64 SAELens reference (tests/reference/sae-reference.ts), and the LN identity SAE recovers all the CE loss.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gpt2Config } from '../../src/core/config';
 import type { Gpt2Weights } from '../../src/core/weights';
@@ -11,6 +13,7 @@ import type { Gpt2Tokenizer } from '../../src/model/tokenizer';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { type SaeConfig, type SaeWeights, decode, encode, initSae } from '../../src/sae/sae';
 import { TINY_DIR } from '../helpers/checkpoints';
+import { refDecode, refEncode, refSaeOf } from '../reference/sae-reference';
 
 const HOOK = 'blocks.1.hook_resid_post';
 const TEXT =
@@ -155,6 +158,58 @@ describe('saeFaithfulness', () => {
     expect(r.l0).toBeLessThanOrEqual(16);
     expect(r.explainedVariance).toBeCloseTo(1 - r.fvu, 12);
     expect(r.spliceError).toBeLessThan(1e-6); // x + (x̂ − x) = x̂ up to float rounding at |x|
+  });
+
+  it('layer_norm: FVU, L0 and the splice use the reconstruction scaled back to the hook (float64 SAELens reference)', async () => {
+    const scfg: SaeConfig = { ...saeConfig('topk', 384, 24), apply_b_dec_to_input: true, normalize_activations: 'layer_norm' };
+    const sae = { cfg: scfg, weights: initSae(scfg, 8) };
+    sae.weights.b_dec = Float32Array.from({ length: cfg.nEmbd }, (_, c) => 0.1 * Math.sin(c));
+    const r = await saeFaithfulness(model, sae, windows, { batchSize: 2 });
+    report('random topk, layer_norm', r);
+    // Independent: per window, the clean hook → the reference SAE (LN in, topk, decode, LN out) → Σ‖x − x̂‖² / Σ‖x − x̄‖².
+    const ref = refSaeOf(sae);
+    const d = cfg.nEmbd;
+    let resid = 0;
+    let resid0 = 0; // the same with x̂ left in the normalised space: what ignoring ln_out would report
+    let active = 0;
+    const kept: Float32Array[] = [];
+    for (const w of windows) {
+      const x = (await model.forward([w])).hooks[HOOK].data;
+      const e = refEncode(ref, x, w.length);
+      const xhat = refDecode(ref, e.acts, w.length, e.stats);
+      const y = refDecode(ref, e.acts, w.length, null);
+      for (let t = 1; t < w.length; t++) {
+        kept.push(x.subarray(t * d, (t + 1) * d));
+        for (let c = 0; c < d; c++) {
+          resid += (x[t * d + c] - xhat[t * d + c]) ** 2;
+          resid0 += (x[t * d + c] - y[t * d + c]) ** 2;
+        }
+        for (let j = 0; j < scfg.d_sae; j++) if (e.acts[t * scfg.d_sae + j] !== 0) active++;
+      }
+    }
+    let total = 0;
+    for (let c = 0; c < d; c++) {
+      const mean = kept.reduce((a, row) => a + row[c], 0) / kept.length;
+      total += kept.reduce((a, row) => a + (row[c] - mean) ** 2, 0);
+    }
+    console.log(`layer_norm FVU: evals ${r.fvu.toFixed(6)}, reference ${(resid / total).toFixed(6)}, without scaling back ${(resid0 / total).toFixed(3)}`);
+    expect(r.rows).toBe(kept.length);
+    expect(Math.abs(r.fvu - resid / total)).toBeLessThanOrEqual(1e-4 * (resid / total));
+    expect(Math.abs(resid0 / total - resid / total)).toBeGreaterThan(100 * 1e-4 * (resid / total)); // far outside the tolerance: the test tells them apart
+    expect(r.l0).toBeCloseTo(active / kept.length, 10);
+    expect(r.spliceError).toBeLessThan(1e-6);
+    expect(Number.isFinite(r.ceLossRecovered)).toBe(true);
+  });
+
+  it('layer_norm identity SAE (ReLU(LN x) − ReLU(−LN x), scaled back): all the CE loss, FVU ≈ (ε/σ)²', async () => {
+    const id = identitySae();
+    const sae = { cfg: { ...id.cfg, normalize_activations: 'layer_norm' as const }, weights: id.weights };
+    const r = await saeFaithfulness(model, sae, windows);
+    report('identity, layer_norm', r);
+    // x̂ = (x − μ)·σ/(σ + ε) + μ: off by (x − μ)·ε/(σ + ε), so FVU is about (ε/σ)², far below float rounding of the CE.
+    expect(r.fvu).toBeLessThan(1e-8);
+    expect(Math.abs(r.ceLossRecovered - 1)).toBeLessThan(1e-4);
+    expect(r.klCleanSae).toBeLessThan(1e-7);
   });
 
   it('refuses a model not built to splice at the SAE hook, saying how to build it', async () => {

@@ -375,7 +375,8 @@ describe('errors name the problem', () => {
     const bad = (patch: Record<string, unknown>) => () => loadSaeLens({ cfgJson: { ...json(), ...patch }, weights: files['sae_weights.safetensors'] });
     expect(bad({ architecture: 'gated' })).toThrow(SaeConfigError);
     expect(bad({ architecture: 'gated' })).toThrow(/architecture "gated" is not supported; this lab runs standard, relu, topk, batchtopk, jumprelu/);
-    expect(bad({ normalize_activations: 'layer_norm' })).toThrow(/normalize_activations "layer_norm" rescales each token/);
+    expect(bad({ normalize_activations: 'constant_norm_rescale' })).toThrow(/normalize_activations "constant_norm_rescale" rescales each token/);
+    expect(bad({ normalize_activations: 'layer_norm' })().cfg.normalize_activations).toBe('layer_norm'); // applied at run time (sae-layer-norm.test.ts)
     expect(bad({ architecture: 'topk', k: undefined, activation_fn_kwargs: {} })).toThrow(/a topk SAE needs k/);
     expect(bad({ d_sae: 0 })).toThrow(/d_sae must be a positive integer/);
     const noHook = json();

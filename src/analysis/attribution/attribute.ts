@@ -9,12 +9,20 @@
 //
 // The per-feature work (encode the hook's activation, then two dot products per firing feature) runs on the GPU
 // (shaders/feature_attribution.wgsl, ./features-gpu.ts) or on its CPU twin; both implement FeatureAttributor.
+//
+// A normalize_activations "layer_norm" SAE (OpenAI's v5) encodes LN(x) and decodes x̂ = σ·(acts·W_dec + b_dec) + μ·1,
+// σ and μ the hook activation's own unbiased std and mean (src/sae/layer-norm.ts). They depend on x, not on the
+// latents, so feature f writes a_f·σ·W_dec[f] into the hook and ∂logit/∂a_f = σ·(W_dec[f]·g) exactly (the out map is
+// affine in the latents, with the error term x − x̂ held as SAELens' use_error_term holds it). So both readouts are
+// scaled by σ before the per-feature pass (a_f·W_dec[f]·(σ·dir)), b_dec's term becomes σ·b_dec, and μ·1 is a term of
+// its own. Its activations a_f are in normalised units, as the encoder saw them.
 import type { Gpt2Config } from '../../core/config';
 import { LabError } from '../../core/errors';
 import type { Gpt2Weights } from '../../core/weights';
 import type { Gpt2Model } from '../../model/gpt2';
 import { encode } from '../../sae/sae';
 import type { SaeConfig, SaeWeights } from '../../sae/sae';
+import { layerNormStats } from '../../sae/layer-norm';
 import { featureAttribution } from '../cpu/feature_attribution';
 import { attributionHooks, dot, hookPath, hookReadout, outputReadout, readoutOf } from './decompose';
 import { gradientAt, lastPositionGradients } from './last-position';
@@ -106,7 +114,7 @@ export async function attributePrediction(
   const cfg = model.cfg;
   const hook = sae.cfg.hook_name;
   const path = hookPath(hook, cfg);
-  if (sae.cfg.normalize_activations !== 'none') throw new AttributionError('this SAE expects rescaled inputs: fold its activation scale in first');
+  if (sae.cfg.normalize_activations === 'expected_average_only_in') throw new AttributionError('this SAE expects rescaled inputs: fold its activation scale in first');
   if (ids.length < 1) throw new AttributionError('attribution needs at least one token');
   const T = ids.length;
   const t0 = performance.now();
@@ -134,16 +142,20 @@ export async function attributePrediction(
   const uHook = hookReadout(w, cfg, path, u); //                         [d_in]
   const gHook = gradientAt(grads, path.layer, path.point)!; //          [d_in]
   const x = last(hook);
-  const dirs = new Float32Array(2 * sae.cfg.d_in);
-  dirs.set(uHook, 0);
-  dirs.set(gHook, sae.cfg.d_in);
+  const ln = sae.cfg.normalize_activations === 'layer_norm' ? layerNormStats(x, 1, sae.cfg.d_in) : null;
+  const norm = { sigma: ln ? ln.std[0] : 1, mu: ln ? ln.mu[0] : 0, layerNorm: ln !== null };
+  const dirs = new Float32Array(2 * sae.cfg.d_in); // [2, d_in]: σ·u and σ·g, how a unit of a_f reaches the logit
+  for (let c = 0; c < sae.cfg.d_in; c++) {
+    dirs[c] = norm.sigma * uHook[c];
+    dirs[sae.cfg.d_in + c] = norm.sigma * gHook[c];
+  }
   const f = await features.attribute(x, dirs);
   const dSae = sae.cfg.d_sae;
   const dla = f.out.slice(0, dSae);
   const grad = f.out.slice(dSae, 2 * dSae);
   const t3 = performance.now();
 
-  const terms = residualTerms({ w, sae, path, x, acts: f.acts, dla, grad, uHook, gHook, u, grads, last, lnBias: readout.bias });
+  const terms = residualTerms({ w, sae, path, x, norm, acts: f.acts, dla, grad, uHook, gHook, u, grads, last, lnBias: readout.bias });
   const neurons = neuronAttribution(w, cfg, u, grads.mlpPost, (l) => last(`blocks.${l}.mlp.hook_post`));
   const t4 = performance.now();
   return {
@@ -174,6 +186,8 @@ interface TermsInput {
   sae: AttributionSae;
   path: ReturnType<typeof hookPath>;
   x: Float32Array; //        [d_in] the hook's activation at the last position
+  /** How the decoder's output reaches the hook: x̂ = sigma·(acts·W_dec + b_dec) + mu·1 (1 and 0 unless layer_norm). */
+  norm: { sigma: number; mu: number; layerNorm: boolean };
   acts: Float32Array; //     [d_sae]
   dla: Float32Array; //      [d_sae]
   grad: Float32Array; //     [d_sae]
@@ -185,18 +199,23 @@ interface TermsInput {
   lnBias: number;
 }
 
-/** Features (summed), the SAE's error and b_dec, the MLP output bias, the upstream residual, later components, ln_f's bias. */
-function residualTerms({ w, sae, path, x, acts, dla, grad, uHook, gHook, u, grads, last, lnBias }: TermsInput): AttributionTerm[] {
+/**
+ * Features (summed), the SAE's error and b_dec (and its layer_norm mean), the MLP output bias, the upstream residual,
+ * later components, ln_f's bias.
+ */
+function residualTerms({ w, sae, path, x, norm, acts, dla, grad, uHook, gHook, u, grads, last, lnBias }: TermsInput): AttributionTerm[] {
   const dIn = sae.cfg.d_in;
-  // error = x − (Σ_f a_f W_dec[f] + b_dec), in float64 from the same activations the features used
+  const { sigma, mu } = norm;
+  // error = x − (σ·(Σ_f a_f W_dec[f] + b_dec) + μ·1), in float64 from the same activations the features used
   const err = Float64Array.from(x);
-  const bDec = sae.weights.b_dec;
-  for (let c = 0; c < dIn; c++) err[c] -= bDec[c];
+  const bDec = Float64Array.from(sae.weights.b_dec, (b) => sigma * b); // σ·b_dec [d_in]
+  for (let c = 0; c < dIn; c++) err[c] -= bDec[c] + mu;
   for (let j = 0; j < acts.length; j++) {
     const a = acts[j];
     if (a === 0) continue;
     const row = sae.weights.W_dec.subarray(j * dIn, (j + 1) * dIn);
-    for (let c = 0; c < dIn; c++) err[c] -= a * row[c];
+    const k = sigma * a;
+    for (let c = 0; c < dIn; c++) err[c] -= k * row[c];
   }
   let sumDla = 0;
   let sumGrad = 0;
@@ -207,8 +226,14 @@ function residualTerms({ w, sae, path, x, acts, dla, grad, uHook, gHook, u, grad
   const terms: AttributionTerm[] = [
     { name: `SAE features (${countNonZero(acts)} active)`, kind: 'features', dla: sumDla, grad: sumGrad },
     { name: 'SAE error (x − x̂)', kind: 'error', dla: dot(err, uHook), grad: dot(err, gHook) },
-    { name: 'SAE b_dec', kind: 'bias', dla: dot(bDec, uHook), grad: dot(bDec, gHook) },
+    { name: norm.layerNorm ? 'SAE b_dec (·σ)' : 'SAE b_dec', kind: 'bias', dla: dot(bDec, uHook), grad: dot(bDec, gHook) },
   ];
+  if (norm.layerNorm) {
+    // μ·1: the row mean layer_norm put back. Zero along residual readouts (u and the gradient are centred: every
+    // reader of the residual stream is a LayerNorm), not through W_out for an SAE on MLP neurons.
+    const ones = new Float64Array(dIn).fill(mu);
+    terms.push({ name: 'SAE layer_norm mean (μ·1)', kind: 'bias', dla: dot(ones, uHook), grad: dot(ones, gHook) });
+  }
   if (path.throughMlpOut) {
     const bOut = w.blocks[path.layer].mlpProjB;
     terms.push({ name: `blocks.${path.layer}.mlp b_out`, kind: 'bias', dla: dot(bOut, u), grad: dot(bOut, grads.mlpOut[path.layer]) });

@@ -11,6 +11,8 @@
 //
 //   r_final = upstream + M(x) + Σ downstream components,     x = Σ_f a_f W_dec[f] + b_dec + error
 //
+// (for a normalize_activations "layer_norm" SAE, x = σ·(Σ_f a_f W_dec[f] + b_dec) + μ·1 + error: ./attribute.ts)
+//
 // where M maps the hook into the residual (identity for residual-stream hooks, x·W_out + b_out for MLP neurons).
 // Every term is read along u; their sum is the model's logit exactly, up to float rounding: the completeness check.
 import type { Gpt2Config } from '../../core/config';

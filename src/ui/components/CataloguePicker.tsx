@@ -14,7 +14,7 @@ export function CataloguePicker() {
   const entry = r.saes.find((e) => e.id === saeId) ?? r.saes[0];
   const { adding, download } = useFeatures();
   const hubUrl = useLab((s) => s.hubUrl);
-  const usable = r.loadable && r.runtimeNormalization === 'none';
+  const usable = r.loadable;
   return (
     <form
       className="row"
@@ -37,7 +37,7 @@ export function CataloguePicker() {
           {releases.map((x) => (
             <option key={x.release} value={x.release}>
               {x.release}
-              {x.loadable && x.runtimeNormalization === 'none' ? '' : ' (not loadable here)'}
+              {x.loadable ? '' : ' (not loadable here)'}
             </option>
           ))}
         </select>
@@ -58,6 +58,11 @@ export function CataloguePicker() {
       {!usable && (
         <span className="muted" data-testid="catalogue-reason">
           {r.reason}
+        </span>
+      )}
+      {usable && r.runtimeNormalization === 'layer_norm' && (
+        <span className="muted" data-testid="catalogue-note">
+          each token is normalised (layer_norm) before encoding; activations are in those units
         </span>
       )}
       {adding && download && (

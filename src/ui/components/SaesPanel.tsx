@@ -42,7 +42,8 @@ export function SaesPanel() {
                   <strong>{s.name}</strong>
                   <div className="muted">
                     {s.architecture}
-                    {s.k !== null ? ` k ${s.k}` : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
+                    {s.k !== null ? ` k ${s.k}` : ''}
+                    {s.normalization === 'layer_norm' ? ' · layer_norm' : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
                   </div>
                   <div className="muted" data-testid="sae-settings" title="model_from_pretrained_kwargs: the TransformerLens weight processing of the activations it reads">
                     {describeTlSettings(s.tl)}

@@ -28,7 +28,8 @@ export function kernelInputs(c: AttributionKernelCase) {
   return { wDec, acts, dirs };
 }
 
-export function attributorInputs(seed: number): { sae: AttributionSae; x: Float32Array; dirs: Float32Array } {
+/** layerNorm: an OpenAI-v5-style SAE (normalize_activations "layer_norm") on an offset, scaled x. */
+export function attributorInputs(seed: number, layerNorm = false): { sae: AttributionSae; x: Float32Array; dirs: Float32Array } {
   const cfg: SaeConfig = {
     architecture: 'topk',
     d_in: 96,
@@ -36,7 +37,7 @@ export function attributorInputs(seed: number): { sae: AttributionSae; x: Float3
     k: 12,
     dtype: 'float32',
     apply_b_dec_to_input: true,
-    normalize_activations: 'none',
+    normalize_activations: layerNorm ? 'layer_norm' : 'none',
     hook_name: 'blocks.1.hook_resid_post',
     model_name: 'test',
     context_size: 64,
@@ -45,7 +46,7 @@ export function attributorInputs(seed: number): { sae: AttributionSae; x: Float3
   const weights = initSae(cfg, seed);
   const r = rng(seed + 100);
   weights.b_dec.set(uniform(r, 96, 0.1));
-  const x = uniform(r, 96, 4);
+  const x = uniform(r, 96, 4).map((v) => (layerNorm ? 7 + 9 * v : v));
   const dirs = uniform(r, 192, 1);
   return { sae: { cfg, weights }, x, dirs };
 }

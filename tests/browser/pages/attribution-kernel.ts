@@ -23,9 +23,9 @@ export async function runKernelCase(c: AttributionKernelCase): Promise<Record<st
   });
 }
 
-export async function runAttributorCase(seed: number): Promise<Record<string, EncodedTensor>> {
+export async function runAttributorCase(seed: number, layerNorm = false): Promise<Record<string, EncodedTensor>> {
   const d = await device();
-  const { sae, x, dirs } = attributorInputs(seed);
+  const { sae, x, dirs } = attributorInputs(seed, layerNorm);
   const a = new GpuFeatureAttributor(d, sae);
   try {
     const r = await a.attribute(x, dirs);

@@ -3,7 +3,7 @@ import type { ActsOf, EncoderSae } from '../../../src/analysis/feature-pass';
 import { featureActs, featureScatter } from '../../../src/analysis/cpu/feature_acts';
 import { BATCH_TOPK_CANDIDATES } from '../../../src/analysis/feature-stats-gpu';
 import { batchTopk } from '../../../src/sae/cpu/batch_topk';
-import type { SaeConfig } from '../../../src/sae/sae';
+import { type SaeConfig, encoderInput } from '../../../src/sae/sae';
 import { matmulBias } from '../../../src/sae/cpu/matmul_bias';
 import { topkRows } from '../../../src/sae/cpu/topk_rows';
 import { rng, uniform } from './kernels-data';
@@ -22,6 +22,8 @@ export interface StatsCase {
   quantized?: boolean;
   /** Added to every b_enc (most pre-activations positive). */
   encBias?: number;
+  /** normalize_activations "layer_norm" (OpenAI v5), with rows of their own offsets and scales. */
+  layerNorm?: boolean;
 }
 
 export const STATS_CASES: StatsCase[] = [
@@ -32,6 +34,8 @@ export const STATS_CASES: StatsCase[] = [
   { name: 'batchtopk d_in 19 d_sae 300 k 6.5, 300 rows in 64s', seed: 4, architecture: 'batchtopk', dIn: 19, dSae: 300, k: 6.5, rows: 300, batch: 64, opts: { topN: 5, nBins: 9, nBands: 4, bandSize: 3 } },
   { name: 'batchtopk quantized (ties) d_in 19 d_sae 77 k 4, 300 rows in 64s', seed: 5, architecture: 'batchtopk', dIn: 19, dSae: 77, k: 4, rows: 300, batch: 64, quantized: true, opts: { topN: 5, nBins: 7, nBands: 3, bandSize: 4 } },
   { name: 'topk quantized (ties) d_in 19 d_sae 77 k 5, 300 rows in 64s', seed: 6, architecture: 'topk', dIn: 19, dSae: 77, k: 5, rows: 300, batch: 64, quantized: true, opts: { topN: 5, nBins: 7, nBands: 3, bandSize: 4 } },
+  { name: 'topk layer_norm d_in 19 d_sae 77 k 5, 300 rows in 64s', seed: 8, architecture: 'topk', dIn: 19, dSae: 77, k: 5, rows: 300, batch: 64, layerNorm: true, opts: { topN: 5, nBins: 9, nBands: 4, bandSize: 3 } },
+  { name: 'jumprelu layer_norm d_in 13 d_sae 130, 211 rows in 50s', seed: 9, architecture: 'jumprelu', dIn: 13, dSae: 130, rows: 211, batch: 50, layerNorm: true, opts: { topN: 24, nBins: 32, nBands: 8, bandSize: 8 } },
 ];
 
 /**
@@ -54,7 +58,7 @@ export function statsSetup(c: StatsCase): { sae: EncoderSae; x: Float32Array } {
     ...(c.k ? { k: c.k } : {}),
     dtype: 'float32',
     apply_b_dec_to_input: true,
-    normalize_activations: 'none',
+    normalize_activations: c.layerNorm ? 'layer_norm' : 'none',
     hook_name: 'blocks.0.hook_resid_post',
     model_name: 'toy',
     context_size: 16,
@@ -70,7 +74,16 @@ export function statsSetup(c: StatsCase): { sae: EncoderSae; x: Float32Array } {
   };
   if (c.encBias) for (let j = 0; j < c.dSae; j++) weights.b_enc[j] += c.encBias;
   weights.b_enc[3] = -100; // a dead feature
-  return { sae: { cfg, weights }, x: q ? grid(r, c.rows * c.dIn, 1 / 8, 8) : uniform(r, c.rows * c.dIn) };
+  const x = q ? grid(r, c.rows * c.dIn, 1 / 8, 8) : uniform(r, c.rows * c.dIn);
+  if (c.layerNorm) {
+    // Residual-like rows: each its own offset (±30) and scale (0.1 … 50), which layer_norm takes out.
+    for (let row = 0; row < c.rows; row++) {
+      const off = 30 * (2 * r() - 1);
+      const scale = 0.1 * 500 ** r();
+      for (let i = 0; i < c.dIn; i++) x[row * c.dIn + i] = off + scale * x[row * c.dIn + i];
+    }
+  }
+  return { sae: { cfg, weights }, x };
 }
 
 export function statsBatches(c: StatsCase, x: Float32Array) {
@@ -86,10 +99,14 @@ export async function twinActsByBatch(c: StatsCase, sae: EncoderSae, x: Float32A
   return out;
 }
 
-/** The CPU twins of the GPU encoder (matmul_bias → feature_acts → topk_rows [→ batch_topk] → feature_scatter). */
+/**
+ * The CPU twins of the GPU encoder (encoderInput, which GpuEncoder also runs on the CPU before the upload →
+ * matmul_bias → feature_acts → topk_rows [→ batch_topk] → feature_scatter).
+ */
 export function twinActs(sae: EncoderSae): ActsOf {
   const { cfg, weights: w } = sae;
-  return (x, n) => {
+  return (rows, n) => {
+    const x = encoderInput(cfg, rows, n).x; // [n, d_in]: layer_norm'd rows, or the rows themselves
     const pre = matmulBias({ a: x, b: w.W_enc, bias: w.b_enc, sub: w.b_dec, M: n, K: cfg.d_in, N: cfg.d_sae });
     const batch = cfg.architecture === 'batchtopk';
     const mode = batch ? 'topk' : (cfg.architecture as 'topk' | 'standard' | 'jumprelu');
