@@ -48,6 +48,23 @@ describe('first visit', () => {
     }
   });
 
+  it('the guided run can be cancelled at any step, saying where, and starts again cleanly', async () => {
+    app = await openPage(`${inject('baseUrl')}/`);
+    const { page } = app;
+    await modelReady(page);
+    await page.getByTestId('quick-start').click();
+    await page.locator('[data-testid="quick-start-step"][data-step="harvest"][data-state="running"]').waitFor({ timeout: LONG });
+    await page.getByTestId('quick-start-cancel').click();
+    await expect.poll(() => page.getByTestId('quick-start-error').textContent(), { timeout: LONG }).toMatch(/^Cancelled at “Harvest activations”/);
+    expect(await stepStates(app)).toEqual(['model:done', 'harvest:error', 'train:pending', 'stats:pending', 'open:pending']);
+    // Nothing resumes after a reload: a cancelled run is over.
+    await page.reload();
+    await modelReady(page);
+    expect(await stepStates(app)).toEqual(['model:pending', 'harvest:pending', 'train:pending', 'stats:pending', 'open:pending']);
+    expect(await page.getByTestId('quick-start').isEnabled()).toBe(true);
+    expect(app.errors).toEqual([]);
+  });
+
   it('the guided run, reloaded mid-harvest, resumes and ends on a feature page with a steering link; that page survives a reload', async () => {
     app = await openPage(`${inject('baseUrl')}/`);
     const { page } = app;
