@@ -1,6 +1,6 @@
 // Everything this browser holds for the lab, with sizes, and the storage used of the quota: a place to see
 // what is here and to free space.
-import { useEffect } from 'react';
+import { type ReactNode, useEffect } from 'react';
 import { deleteSae, useFeatures } from '../features-store';
 import { deleteRunById, useHarvest } from '../harvest-store';
 import { browserHref, stageHref } from '../route';
@@ -40,101 +40,89 @@ export function Workspace() {
         </div>
       )}
       <h3>Models and SAE files downloaded (Cache Storage)</h3>
-      {cached.length === 0 ? (
-        <p className="muted">Nothing downloaded: the embedded model ships with the page.</p>
-      ) : (
-        <table className="runs" data-testid="workspace-cached">
-          <tbody>
-            {cached.map((c) => (
-              <tr key={`${c.hubUrl} ${c.repo}`} data-testid="workspace-item" data-kind="cached">
-                <td>{c.repo}</td>
-                <td className="muted">{c.files.length} files</td>
-                <td className="num">{bytesText(c.bytes)}</td>
-                <td>
-                  <button className="danger" onClick={() => void forgetCachedRepo(c)} aria-label={`delete the cached files of ${c.repo}`}>
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Items
+        empty={<>Nothing downloaded: the embedded model ships with the page.</>}
+        items={cached.map((c) => ({ key: `${c.hubUrl} ${c.repo}`, kind: 'cached', name: c.repo, detail: `${c.files.length} files`, bytes: bytesText(c.bytes), onDelete: () => void forgetCachedRepo(c) }))}
+      />
       <h3>Activation runs</h3>
-      {runs.length === 0 ? (
-        <p className="muted">
-          No runs. <a href={stageHref('runs')}>Harvest a corpus</a>.
-        </p>
-      ) : (
-        <table className="runs">
-          <tbody>
-            {runs.map(({ run, bytes }) => (
-              <tr key={run.id} data-testid="workspace-item" data-kind="run">
-                <td>{run.name}</td>
-                <td className="muted">
-                  {run.modelId} · {run.hooks.map((h) => h.name).join(', ')} · {run.committedRows.toLocaleString('en-US')} tokens · {run.status}
-                </td>
-                <td className="num">{bytesText(bytes)}</td>
-                <td>
-                  <button className="danger" onClick={() => void deleteRunById(run.id).then(refreshWorkspace)} aria-label={`delete run ${run.name}`}>
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Items
+        empty={
+          <>
+            No runs. <a href={stageHref('runs')}>Harvest a corpus</a>.
+          </>
+        }
+        items={runs.map(({ run, bytes }) => ({
+          key: run.id,
+          kind: 'run',
+          name: run.name,
+          detail: `${run.modelId} · ${run.hooks.map((h) => h.name).join(', ')} · ${run.committedRows.toLocaleString('en-US')} tokens · ${run.status}`,
+          bytes: bytesText(bytes),
+          onDelete: () => void deleteRunById(run.id).then(refreshWorkspace),
+        }))}
+      />
       <h3>SAEs</h3>
-      {saes.length === 0 ? (
-        <p className="muted">
-          No SAEs. <a href={stageHref('train')}>Train one</a> or <a href={stageHref('saes')}>load a published one</a>.
-        </p>
-      ) : (
-        <table className="runs">
-          <tbody>
-            {saes.map((s) => (
-              <tr key={s.id} data-testid="workspace-item" data-kind="sae">
-                <td>
-                  <a href={browserHref(s.id)}>{s.name}</a>
-                </td>
-                <td className="muted">
-                  {s.architecture} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')} · {s.stats ? 'statistics ready' : 'no statistics'}
-                </td>
-                <td className="num" title="W_enc and W_dec in float32">≈ {bytesText(2 * 4 * s.dIn * s.dSae)}</td>
-                <td>
-                  <button className="danger" onClick={() => void deleteSae(s.id).then(refreshWorkspace)} aria-label={`delete SAE ${s.name}`}>
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Items
+        empty={
+          <>
+            No SAEs. <a href={stageHref('train')}>Train one</a> or <a href={stageHref('saes')}>load a published one</a>.
+          </>
+        }
+        items={saes.map((s) => ({
+          key: s.id,
+          kind: 'sae',
+          name: <a href={browserHref(s.id)}>{s.name}</a>,
+          label: s.name,
+          detail: `${s.architecture} · ${s.hook} · d_sae ${s.dSae.toLocaleString('en-US')} · ${s.stats ? 'statistics ready' : 'no statistics'}`,
+          bytes: `≈ ${bytesText(2 * 4 * s.dIn * s.dSae)}`, // W_enc and W_dec in float32
+          onDelete: () => void deleteSae(s.id).then(refreshWorkspace),
+        }))}
+      />
       <h3>Trainings (checkpoints)</h3>
-      {trainings.length === 0 ? (
-        <p className="muted">No training checkpoints.</p>
-      ) : (
-        <table className="runs">
-          <tbody>
-            {trainings.map((t) => (
-              <tr key={t.id} data-testid="workspace-item" data-kind="training">
-                <td>{t.id}</td>
-                <td className="muted">
-                  {t.hook} · step {t.step.toLocaleString('en-US')} of {t.steps.toLocaleString('en-US')} · {t.done ? 'done' : 'can resume'}
-                </td>
-                <td className="num">{bytesText(t.bytes)}</td>
-                <td>
-                  <button className="danger" onClick={() => void deleteTraining(t.id)} aria-label={`delete training ${t.id}`}>
-                    delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Items
+        empty={<>No training checkpoints.</>}
+        items={trainings.map((t) => ({
+          key: t.id,
+          kind: 'training',
+          name: t.id,
+          detail: `${t.hook} · step ${t.step.toLocaleString('en-US')} of ${t.steps.toLocaleString('en-US')} · ${t.done ? 'done' : 'can resume'}`,
+          bytes: bytesText(t.bytes),
+          onDelete: () => void deleteTraining(t.id),
+        }))}
+      />
     </section>
+  );
+}
+
+interface Item {
+  key: string;
+  kind: 'cached' | 'run' | 'sae' | 'training';
+  name: ReactNode;
+  /** The name as text, for the delete button's label (default: name, when it is a string). */
+  label?: string;
+  detail: string;
+  bytes: string;
+  onDelete(): void;
+}
+
+/** One kind of thing this browser holds: a row each, with its size and a delete button; or what to do when empty. */
+function Items({ items, empty }: { items: Item[]; empty: ReactNode }) {
+  if (items.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <table className="runs">
+      <tbody>
+        {items.map((it) => (
+          <tr key={it.key} data-testid="workspace-item" data-kind={it.kind}>
+            <td>{it.name}</td>
+            <td className="muted">{it.detail}</td>
+            <td className="num">{it.bytes}</td>
+            <td>
+              <button className="danger" onClick={it.onDelete} aria-label={`delete ${it.kind === 'cached' ? 'the cached files of' : it.kind} ${it.label ?? String(it.name)}`}>
+                delete
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
