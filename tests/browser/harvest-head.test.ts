@@ -9,6 +9,7 @@ import { TINY_DIR, readCheckpoint } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
 import { tlForward, tlState } from '../reference/tl-reference';
 import { callInPage, closeChromium, openPage } from './chromium';
+import { seriousViolations } from './axe';
 import { embeddedModelOn } from './lab';
 
 const KEY = 'blocks.2.attn.hook_z[1]';
@@ -36,6 +37,7 @@ describe('harvest one head', () => {
       await page.getByTestId('head-index').fill('1');
       await page.getByTestId('add-head-hook').click();
       await expect.poll(() => page.getByTestId(`hook-${KEY}`).isChecked()).toBe(true);
+      expect(await seriousViolations(page)).toEqual([]); // the new controls are labelled (axe-core)
       await page.getByTestId('context-length').fill('16');
       await page.getByTestId('start-harvest').click();
       await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
