@@ -9,7 +9,8 @@ import type { Gpt2Weights } from '../core/weights';
 import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
 import { runTl } from '../store/runs';
 import type { SaeConfig, SaeWeights } from '../sae/sae';
-import { type LoadedSae, loadSaeLens } from '../sae/saelens';
+import { type LoadedSae, checkSaeFitsModel, loadSaeLens } from '../sae/saelens';
+import { sameModel } from '../core/model-names';
 import { APP_VERSION, type RunManifest, type SaeRecord, type StoreDb } from '../store/schema';
 
 export class UnknownSaeError extends LabError {}
@@ -60,8 +61,12 @@ export interface OpenedSae {
 
 const newId = () => `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
-export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
+/** The loaded model, to check an SAE of it against (its hook exists and is d_in wide; one head: d_head). */
+export type SaeModelCheck = { id: string; cfg: Gpt2Config } | null;
+
+export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source'], model: SaeModelCheck = null): Promise<SaeRecord> {
   if (sae.cfg.normalize_activations === 'expected_average_only_in') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
+  if (model && sameModel(sae.cfg.model_name, model.id)) checkSaeFitsModel(sae.cfg, model.cfg, `SAE ${name}`);
   const weights: Record<string, Float32Array | Blob> = {};
   const tensors: [string, Float32Array | undefined][] = [['W_enc', sae.weights.W_enc], ['b_enc', sae.weights.b_enc], ['W_dec', sae.weights.W_dec], ['b_dec', sae.weights.b_dec], ['threshold', sae.weights.threshold]];
   // Chromium refuses an IndexedDB value over ~127 MiB ("The serialized keys and/or value are too large",
@@ -73,14 +78,14 @@ export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: 
   return record;
 }
 
-export async function addSaeLensFiles(db: StoreDb, cfgJson: string, weights: Uint8Array, name: string, source: SaeRecord['source']): Promise<SaeRecord> {
+export async function addSaeLensFiles(db: StoreDb, cfgJson: string, weights: Uint8Array, name: string, source: SaeRecord['source'], model: SaeModelCheck = null): Promise<SaeRecord> {
   let json: unknown;
   try {
     json = JSON.parse(cfgJson);
   } catch (err) {
     throw new LabError(`cfg.json is not JSON: ${(err as Error).message}`);
   }
-  return addSae(db, loadSaeLens({ cfgJson: json, weights }), name, source);
+  return addSae(db, loadSaeLens({ cfgJson: json, weights }), name, source, model);
 }
 
 /** The weights of the SAE opened last (an SAE's weights never change once added): pages reopen it on every view. */

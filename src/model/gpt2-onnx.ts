@@ -9,6 +9,9 @@
 //   output <hook name> float32 TransformerLens' shape  [batch, seq, dim]; [batch, seq, head, d_head] for
 //                                                    attn.hook_q/k/v/z; [batch, head, seq, past+seq] for
 //                                                    attn.hook_attn_scores / hook_pattern; [batch, seq, 1] for *.hook_scale
+//   Graphs built here also take one-head keys (src/core/hooks.ts headHookKey) as hooks and steerAt:
+//   output blocks.L.attn.hook_z[h]  [batch, seq, d_head]  head h of the hook; a steer there is [.., d_head],
+//                                                    added to head h's slice of the hook and nothing else
 // Values follow TransformerLens' weight processing under `tl` (src/core/tl-settings.ts); default HF_RAW,
 // the Hugging Face model's own activations.
 // With kvCache (names as in Optimum / transformers.js GPT-2 exports), per layer l:
@@ -17,7 +20,7 @@
 //   input_ids then holds positions past … past+seq−1; logits and hooks cover only those.
 import type { Gpt2Config } from '../core/config';
 import { headDim } from '../core/config';
-import { PAIR_HOOKS, hookDim, hookNames, isHeadHook, parseHook } from '../core/hooks';
+import { PAIR_HOOKS, hookDim, hookNames, isHeadHook, parseHook, splitHeadKey } from '../core/hooks';
 import { HF_RAW, type TlSettings, tlKwargs } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { DataType, type Dim, OnnxGraph } from '../onnx/graph';
@@ -68,13 +71,32 @@ export function buildGpt2Onnx(raw: Gpt2Weights, cfg: Gpt2Config, opts: Gpt2Build
   const steer = steerAt ? declareSteer(g, hookDim(steerAt, cfg)) : null;
   const past = kvCache ? declarePast(g, cfg) : null; //           per layer [B, nh, P, hd]
 
+  // One-head keys (blocks.L.attn.hook_z[h]) by the TransformerLens hook they slice.
+  const headKeys = new Map<string, { key: string; head: number }[]>();
+  for (const key of hooks) {
+    const { hook: base, head } = splitHeadKey(key);
+    if (head !== null) headKeys.set(base, [...(headKeys.get(base) ?? []), { key, head }]);
+  }
+  const steerHead = steerAt ? splitHeadKey(steerAt) : null;
+
   // Every hook point passes through here: add the steering vector if this is the steered hook, expose if asked.
   // q/k/v/z come in flat [B, T, nh·hd] (head-major, as SAELens flattens hook_z) and go out as TransformerLens'
-  // [B, T, nh, hd]: the same bytes. Scores and patterns come in as [B, nh, T, P+T].
+  // [B, T, nh, hd]: the same bytes; one head h is the flat columns h·hd … (h+1)·hd − 1. Scores and patterns come in
+  // as [B, nh, T, P+T].
   const wanted = (name: string) => hooks.has(name) || name === steerAt;
   const hook = (name: string, value: string, dim: number): string => {
     let v = value;
     if (name === steerAt && steer) v = g.op('Add', [v, steer], undefined, name);
+    if (steer && steerHead?.head != null && steerHead.hook === name) {
+      // A steer [sB, sT, hd] at one head, padded with zeros to [sB, sT, nh·hd]: the other heads do not move.
+      const h = steerHead.head;
+      const padded = g.op('Pad', [steer, g.constI64([0, 0, h * hd, 0, 0, (nh - h - 1) * hd])], undefined, name);
+      v = g.op('Add', [v, padded], undefined, name);
+    }
+    for (const { key, head } of headKeys.get(name) ?? []) {
+      g.node('Slice', [v, g.constI64([head * hd]), g.constI64([(head + 1) * hd]), g.constI64([2])], { outputs: [key] }); // [B, T, hd]
+      g.output(key, F, [...batchSeq, hd]);
+    }
     if (hooks.has(name)) {
       if (isHeadHook(name)) {
         g.node('Reshape', [v, headsShape], { outputs: [name] });
@@ -277,6 +299,8 @@ function causalMask(n: number): Float32Array {
   return m;
 }
 
+/** Forward order; a one-head key right after its hook, heads in order. */
 function hookOrder(name: string, cfg: Gpt2Config): number {
-  return hookNames(cfg.nLayer).indexOf(name);
+  const { hook, head } = splitHeadKey(name);
+  return hookNames(cfg.nLayer).indexOf(hook) * (cfg.nHead + 1) + (head ?? -1) + 1;
 }

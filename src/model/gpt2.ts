@@ -1,7 +1,7 @@
 // A GPT-2 ready to run: an onnxruntime-web session plus what the graph exposes (hooks, steering).
 import type { Gpt2Config } from '../core/config';
 import { OnnxContractError, RuntimeError, describeError } from '../core/errors';
-import { hookDim, hookNames } from '../core/hooks';
+import { hookDim, hookNames, splitHeadKey } from '../core/hooks';
 import { HF_RAW, type TlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type Gpt2BuildOptions, INPUT_IDS, LOGITS, LOGITS_LAST, STEER_INPUT, buildGpt2Onnx } from './gpt2-onnx';
@@ -52,7 +52,7 @@ export class Gpt2Model {
     readonly tl: TlSettings = HF_RAW,
   ) {
     const valid = new Set(hookNames(cfg.nLayer));
-    this.hooks = session.outputNames.filter((n) => valid.has(n));
+    this.hooks = session.outputNames.filter((n) => valid.has(splitHeadKey(n).hook)); // one-head keys too
     this.steerable = session.inputNames.includes(STEER_INPUT);
     this.steerDim = this.steerable ? steerDimOf(session, cfg, steerAt) : 0;
     this.kvCache = session.inputNames.includes(KvCache.keyInput(0));

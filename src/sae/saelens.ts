@@ -7,7 +7,12 @@
 //   6.x     SAE fields at the top level, the model/hook fields nested under "metadata" ("meta" in early 6.0 rcs).
 // We write both the flat and the nested fields and no sae_lens_version, which sends SAELens 6 down its pre-6.0
 // path: it reads the flat fields, so files we save load in old and new SAELens alike.
+//
+// hook_head_index h (one head of attn.hook_q/k/v/z, d_in = d_head) is read into the lab's one-head key,
+// hook_name "blocks.L.attn.hook_z[h]" (../core/hooks.ts), and written back as hook_name + hook_head_index.
+import type { Gpt2Config } from '../core/config';
 import { ModelFetchError } from '../core/errors';
+import { HEAD_HOOKS, headHookKey, hookDim, parseHook, splitHeadKey } from '../core/hooks';
 import { tlKwargs, tlSettingsFromKwargs } from '../core/tl-settings';
 import { type SafetensorsFile, readSafetensorsBlob, readSafetensorsBytes, tensorToF32 } from '../core/safetensors';
 import { type TensorToWrite, writeSafetensors } from '../core/safetensors-write';
@@ -60,12 +65,13 @@ export interface LoadedSae {
 export function saeLensCfgJson(cfg: SaeConfig, foldedScale?: number): Record<string, unknown> {
   const layer = /^blocks\.(\d+)\./.exec(cfg.hook_name);
   const usesK = cfg.architecture === 'topk' || cfg.architecture === 'batchtopk';
+  const { hook, head } = splitHeadKey(cfg.hook_name); // a one-head key is SAELens' hook_name + hook_head_index
   // The model/hook fields, as SAELens 6 nests them under "metadata" and older SAELens keeps them flat.
   const meta: Record<string, unknown> = {
     model_name: cfg.model_name,
-    hook_name: cfg.hook_name,
+    hook_name: hook,
     hook_layer: layer ? Number(layer[1]) : 0,
-    hook_head_index: null,
+    hook_head_index: head,
     context_size: cfg.context_size,
     prepend_bos: cfg.prepend_bos,
     dataset_path: cfg.dataset ?? null,
@@ -156,9 +162,35 @@ const ARCHITECTURE_ALIASES: Record<string, SaeArchitecture> = {
   jumprelu: 'jumprelu',
 };
 
-/** Reads a SAELens cfg.json of any vintage into our SaeConfig; throws SaeConfigError naming the field. */
-export function parseSaeLensCfg(json: unknown, label = SAE_CFG_FILE): SaeConfig {
-  return readCfg(json, label).cfg;
+/**
+ * Reads a SAELens cfg.json of any vintage into our SaeConfig; throws SaeConfigError naming the field. Given the
+ * model, also checks that the hook exists there and is d_in wide (checkSaeFitsModel).
+ */
+export function parseSaeLensCfg(json: unknown, label = SAE_CFG_FILE, model?: Gpt2Config): SaeConfig {
+  const { cfg } = readCfg(json, label);
+  if (model) checkSaeFitsModel(cfg, model, label);
+  return cfg;
+}
+
+/**
+ * Throws SaeConfigError unless the SAE's hook exists in `model` and its rows are d_in wide: the hook's width, or
+ * d_head for one head (hook_head_index), as SAELens' ActivationsStore fills [batch, pos, d_in] from cache[hook][:, :, h].
+ */
+export function checkSaeFitsModel(cfg: Pick<SaeConfig, 'hook_name' | 'd_in'>, model: Gpt2Config, label = SAE_CFG_FILE): void {
+  let width: number;
+  let head: number | null;
+  try {
+    head = parseHook(cfg.hook_name, model).head;
+    width = hookDim(cfg.hook_name, model);
+  } catch (err) {
+    throw new SaeConfigError(`${label}: ${(err as Error).message}`);
+  }
+  if (cfg.d_in === width) return;
+  const what =
+    head === null
+      ? `${cfg.hook_name} is ${width} wide in this model`
+      : `hook_head_index ${head} reads one head of ${splitHeadKey(cfg.hook_name).hook}, d_head = ${width} wide in this model (the whole hook is ${width * model.nHead})`;
+  throw new SaeConfigError(`${label}: d_in is ${cfg.d_in}, but ${what}`);
 }
 
 function readCfg(json: unknown, label: string): ParsedCfg {
@@ -214,8 +246,19 @@ function readCfg(json: unknown, label: string): ParsedCfg {
   }
   const normScale = metaFirst('norm_scaling_factor');
 
-  const hook_name = metaFirst('hook_name', 'hook_point');
-  if (typeof hook_name !== 'string' || !hook_name) throw fail('no hook_name (or hook_point) says which activations this SAE reads');
+  const tlHook = metaFirst('hook_name', 'hook_point');
+  if (typeof tlHook !== 'string' || !tlHook) throw fail('no hook_name (or hook_point) says which activations this SAE reads');
+  // hook_head_index h: the SAE reads head h of a head hook alone (cache[hook_name][:, :, h], d_in = d_head).
+  const headIndex = metaFirst('hook_head_index', 'hook_point_head_index');
+  let hook_name = tlHook;
+  if (headIndex !== undefined) {
+    if (!Number.isInteger(headIndex) || (headIndex as number) < 0) throw fail(`hook_head_index must be null or an integer ≥ 0, got ${JSON.stringify(headIndex)}`);
+    try {
+      hook_name = headHookKey(tlHook, headIndex as number);
+    } catch {
+      throw fail(`hook_head_index ${headIndex} selects one head, but ${tlHook} has no head axis (one head applies to ${HEAD_HOOKS.join(', ')})`);
+    }
+  }
   const model_name = metaFirst('model_name');
   if (typeof model_name !== 'string') throw fail('no model_name says which model this SAE was trained on');
   const context_size = metaFirst('context_size');

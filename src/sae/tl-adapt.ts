@@ -12,6 +12,7 @@
 //   affine (fold_ln at *.hook_normalized, the value bias at attn.hook_v / hook_z): x_sae = a ⊙ x + c per
 //     dimension. Folded exactly both ways: W_enc' = diag(a)·W_enc, W_dec' = W_dec·diag(1/a), b_dec' = (b_dec − c)/a.
 import type { Gpt2Config } from '../core/config';
+import { headDim } from '../core/config';
 import { ModelSettingsError } from '../core/errors';
 import { parseHook } from '../core/hooks';
 import { type TlSettings, describeTlSettings, settingsThatChange, tlKwargs, tlSettingsFromKwargs } from '../core/tl-settings';
@@ -34,7 +35,7 @@ export interface AdaptContext {
 /** The SAE's weights as seen from activations under `ctx.from`; the input is left untouched (copies where changed). */
 export function adaptSaeToSettings(cfg: SaeConfig, weights: SaeWeights, ctx: AdaptContext): SaeWeights {
   const want = saeTl(cfg);
-  const { layer, point } = parseHook(cfg.hook_name, { nLayer: Number.MAX_SAFE_INTEGER });
+  const { layer, point, head } = parseHook(cfg.hook_name, { nLayer: Number.MAX_SAFE_INTEGER });
   const differing = settingsThatChange(point).filter((k) => want[k] !== ctx.from[k]);
   if (differing.length === 0) return weights;
   const mismatch = () =>
@@ -45,7 +46,7 @@ export function adaptSaeToSettings(cfg: SaeConfig, weights: SaeWeights, ctx: Ada
   if (differing.includes('center_writing_weights')) return centreEncoder(cfg, weights);
   const model = ctx.model;
   if (!model) throw new ModelSettingsError(`${mismatch()}; converting between them needs the model's weights: load ${cfg.model_name}`);
-  const map = point.endsWith('hook_normalized') ? layerNormMap(model, layer, point, ctx.from, want) : valueBiasMap(model, layer!, ctx.from, want);
+  const map = point.endsWith('hook_normalized') ? layerNormMap(model, layer, point, ctx.from, want) : valueBiasMap(model, layer!, head, ctx.from, want);
   if (!map) throw new ModelSettingsError(`${mismatch()}: the LayerNorm weight has a zero, so the two cannot be converted exactly`);
   return affineFold(cfg, weights, map.a, map.c);
 }
@@ -124,12 +125,19 @@ function layerNormMap(model: AdaptContext['model'] & object, layer: number | nul
   return { a, c };
 }
 
-/** hook_v / hook_z lose TransformerLens' value bias under fold_value_biases: x_tl = x_raw − bias(settings). */
-function valueBiasMap(model: AdaptContext['model'] & object, layer: number, from: TlSettings, want: TlSettings) {
+/**
+ * hook_v / hook_z lose TransformerLens' value bias under fold_value_biases: x_tl = x_raw − bias(settings). One head
+ * (hook_head_index h) reads head h's d_head entries of it.
+ */
+function valueBiasMap(model: AdaptContext['model'] & object, layer: number, head: number | null, from: TlSettings, want: TlSettings) {
   const d = model.cfg.nEmbd;
   const wanted = valueBias(model.weights, layer, d, want);
-  const shift = valueBias(model.weights, layer, d, from).map((v, i) => v - wanted[i]);
-  return { a: new Float64Array(d).fill(1), c: shift };
+  let shift = valueBias(model.weights, layer, d, from).map((v, i) => v - wanted[i]); // [nh·hd]
+  if (head !== null) {
+    const hd = headDim(model.cfg);
+    shift = shift.slice(head * hd, (head + 1) * hd); // [hd]
+  }
+  return { a: new Float64Array(shift.length).fill(1), c: shift };
 }
 
 /** The bias TransformerLens folds out of v: b_V, plus ln_1's β through W_V when fold_ln folded it into b_V. [d] = (head, d_head). */

@@ -53,15 +53,15 @@ export class FeatureJobs {
     db: StoreDb,
     source: SaeSource,
     exportTrained: (trainingId: string) => Promise<{ 'cfg.json': string; 'sae_weights.safetensors': Uint8Array; name: string }>,
-    model: { cfg: Gpt2Config } | null = null,
+    model: { id: string; cfg: Gpt2Config } | null = null,
     onDownload?: (p: LoadProgress) => void,
   ): Promise<SaeInfo> {
     let id: string;
     if (source.kind === 'training') {
       const files = await exportTrained(source.trainingId);
-      id = (await addSaeLensFiles(db, files['cfg.json'], files['sae_weights.safetensors'], files.name, { kind: 'trained', trainingId: source.trainingId })).id;
+      id = (await addSaeLensFiles(db, files['cfg.json'], files['sae_weights.safetensors'], files.name, { kind: 'trained', trainingId: source.trainingId }, model)).id;
     } else if (source.kind === 'files') {
-      id = (await addSaeLensFiles(db, source.cfgJson, source.weights, source.name, { kind: 'files', names: ['cfg.json', 'sae_weights.safetensors'] })).id;
+      id = (await addSaeLensFiles(db, source.cfgJson, source.weights, source.name, { kind: 'files', names: ['cfg.json', 'sae_weights.safetensors'] }, model)).id;
     } else if (source.kind === 'catalogue') {
       // Checked against the loaded model (d_in of the hook) before the weights download; cached in Cache Storage.
       const sae = await loadCatalogueSae(source.release, source.saeId, { hubUrl: source.hubUrl, onProgress: onDownload, ...(model ? { model: model.cfg } : {}) });
@@ -70,7 +70,7 @@ export class FeatureJobs {
       id = (await addSae(db, sae, `${source.release} · ${source.saeId}`, from)).id;
     } else {
       const sae = await loadSaeLensFromHub(source.repo, source.path, { hubUrl: source.hubUrl });
-      id = (await addSae(db, sae, `${source.repo}/${source.path}`, { kind: 'hub', repo: source.repo, path: source.path })).id;
+      id = (await addSae(db, sae, `${source.repo}/${source.path}`, { kind: 'hub', repo: source.repo, path: source.path }, model)).id;
     }
     return (await listSaes(db)).find((s) => s.id === id)!;
   }

@@ -1,5 +1,5 @@
-import { type DragEvent, useEffect } from 'react';
-import { ROW_BLOCK_HOOKS } from '../../core/hooks';
+import { type DragEvent, useEffect, useState } from 'react';
+import { HEAD_HOOKS, ROW_BLOCK_HOOKS, headHookKey, splitHeadKey } from '../../core/hooks';
 import { SAELENS_DEFAULTS, TL_KEYS } from '../../core/tl-settings';
 import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
 import { useLab } from '../store';
@@ -44,7 +44,7 @@ export function HarvestPanel() {
       <p className="muted" data-testid="corpus-source">
         Corpus: {sourceLabel}
       </p>
-      <HookPicker nLayer={model.cfg.nLayer} />
+      <HookPicker nLayer={model.cfg.nLayer} nHead={model.cfg.nHead} />
       <div className="row">
         <label>
           context <input type="number" min={2} max={model.cfg.nPositions} value={h.options.contextLength} onChange={(e) => setRunOptions({ contextLength: Number(e.target.value) })} data-testid="context-length" />
@@ -131,10 +131,11 @@ function TlSettingsPicker() {
   );
 }
 
-function HookPicker({ nLayer }: { nLayer: number }) {
+function HookPicker({ nLayer, nHead }: { nLayer: number; nHead: number }) {
   const hooks = useHarvest((s) => s.options.hooks);
   return (
     <div className="hook-grid" data-testid="hook-picker">
+      <HeadPicker nLayer={nLayer} nHead={nHead} hooks={hooks} />
       {Array.from({ length: nLayer }, (_, l) => (
         <div key={l} className="row tight">
           <span className="muted">block {l}</span>
@@ -148,6 +149,55 @@ function HookPicker({ nLayer }: { nLayer: number }) {
             );
           })}
         </div>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * One head of attn.hook_q/k/v/z stored alone ([pos, d_head]), as an SAE with SAELens' hook_head_index reads it: adds the
+ * one-head key (blocks.L.attn.hook_z[h]) to the run's hooks; the chosen ones are listed to untick.
+ */
+function HeadPicker({ nLayer, nHead, hooks }: { nLayer: number; nHead: number; hooks: string[] }) {
+  const [layer, setLayer] = useState(0);
+  const [point, setPoint] = useState('attn.hook_z');
+  const [head, setHead] = useState(0);
+  const key = headHookKey(`blocks.${Math.min(layer, nLayer - 1)}.${point}`, Math.min(head, nHead - 1));
+  const chosen = hooks.filter((h) => splitHeadKey(h).head !== null);
+  return (
+    <div className="row tight" data-testid="head-picker">
+      <span className="muted" title="one head's [pos, d_head] alone, as an SAE with hook_head_index reads it">one head</span>
+      <label>
+        block{' '}
+        <select value={layer} onChange={(e) => setLayer(Number(e.target.value))} data-testid="head-layer">
+          {Array.from({ length: nLayer }, (_, l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        hook{' '}
+        <select value={point} onChange={(e) => setPoint(e.target.value)} data-testid="head-point">
+          {HEAD_HOOKS.map((p) => (
+            <option key={p} value={p}>
+              {p.replace('attn.hook_', '')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        head <input type="number" min={0} max={nHead - 1} value={head} onChange={(e) => setHead(Math.max(0, Math.floor(Number(e.target.value) || 0)))} size={3} data-testid="head-index" />
+      </label>
+      <button className="secondary" onClick={() => !hooks.includes(key) && toggleHook(key)} disabled={hooks.includes(key)} data-testid="add-head-hook">
+        add {key}
+      </button>
+      {chosen.map((name) => (
+        <label key={name} title={name}>
+          <input type="checkbox" checked onChange={() => toggleHook(name)} data-testid={`hook-${name}`} />
+          {name}
+        </label>
       ))}
     </div>
   );
