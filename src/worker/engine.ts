@@ -2,7 +2,7 @@
 // Node and tests may use it directly.
 import { sameModel } from '../core/model-names';
 import { HF_RAW, describeTlSettings } from '../core/tl-settings';
-import { LabError } from '../core/errors';
+import { LabError, describeError, quotaMessage, withQuota } from '../core/errors';
 import { hookNames } from '../core/hooks';
 import { parameterCount } from '../core/weights';
 import { type Gpt2Model, createGpt2Model, openPrebuiltOnnx } from '../model/gpt2';
@@ -67,7 +67,14 @@ export class LabEngine implements Engine {
         return null;
       },
       createRun: (a) => this.store.createRun(this.access(), a.source, a.options, (detail) => onProgress?.({ phase: 'tokenize', detail })),
-      harvest: (a) => this.store.harvest(this.access(), a.runId, a.batchSize ?? 8, (detail) => onProgress?.({ phase: 'harvest', detail })),
+      harvest: (a) =>
+        this.store.harvest(
+          this.access(),
+          a.runId,
+          a.batchSize ?? 8,
+          (detail) => onProgress?.({ phase: 'harvest', detail }),
+          (detail) => onProgress?.({ phase: 'shard', detail }),
+        ),
       pauseHarvest: async (a) => {
         this.store.pause(a.runId);
         return null;
@@ -130,7 +137,10 @@ export class LabEngine implements Engine {
         const sae = await openSaeFor(db, a.saeId, liveModelContext(this.evalModel()));
         const trainedOn = sae.record.source.kind === 'trained' ? ((await db.get('saeTrainings', sae.record.source.trainingId))?.runId ?? null) : null;
         const r = await this.evals.evaluate(db, this.evalModel(), sae, a.runId, trainedOn, a.windows, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
-        await db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> });
+        await withQuota(
+          () => db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> }),
+          () => quotaMessage(`the eval results of SAE ${sae.record.name}`, 'The SAE is kept as it was', 'run the eval again'),
+        );
         return (await this.features.list(db)).find((s) => s.id === a.saeId)!;
       },
       generate: async (a) => {

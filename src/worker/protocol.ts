@@ -445,6 +445,8 @@ export type ProgressEvent =
   | { phase: 'build' | 'session' | 'ready'; message: string }
   | { phase: 'tokenize'; detail: TokenizeProgress }
   | { phase: 'harvest'; detail: HarvestProgress }
+  /** A shard committed: the run as stored now (its committed rows and bytes). */
+  | { phase: 'shard'; detail: RunSummary }
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
@@ -460,7 +462,8 @@ export interface WorkerRequest<M extends Method = Method> {
 
 export type WorkerResponse =
   | { id: number; kind: 'return'; value: unknown }
-  | { id: number; kind: 'throw'; error: { name: string; message: string } }
+  /** detail: what a named error carries for the page to show (e.g. EmptyCorpusError's rejections). */
+  | { id: number; kind: 'throw'; error: { name: string; message: string; detail?: unknown } }
   | { id: number; kind: 'progress'; progress: ProgressEvent };
 
 export type ProgressFn = (p: ProgressEvent) => void;
