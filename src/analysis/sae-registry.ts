@@ -3,7 +3,7 @@
 // hook: normalize_activations 'none', or 'layer_norm' (OpenAI's v5 SAEs), which encode/decode apply per row at run
 // time (src/sae/layer-norm.ts), so stats, inspection, steering, attribution and evals all encode the same way.
 import type { Gpt2Config } from '../core/config';
-import { LabError } from '../core/errors';
+import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { HF_RAW, type TlSettings, describeTlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
@@ -74,7 +74,12 @@ export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: 
   // stored beside the value, not in it, so every tensor goes in as a Blob.
   for (const [name, t] of tensors) if (t) weights[name] = new Blob([t as Float32Array<ArrayBuffer>], { type: 'application/octet-stream' });
   const record: SaeRecord = { id: newId(), appVersion: APP_VERSION, name, source, cfg: { ...sae.cfg }, weights, createdAt: Date.now() };
-  await db.put('saes', record);
+  // One put: the record and its weight Blobs are stored whole or not at all, so a refusal leaves no half-written SAE.
+  const bytes = tensors.reduce((a, [, t]) => a + (t?.byteLength ?? 0), 0);
+  await withQuota(
+    () => db.put('saes', record),
+    () => quotaMessage(`SAE ${name} (${(bytes / 1e6).toFixed(1)} MB of weights)`, 'Nothing of it was saved', 'add it again'),
+  );
   return record;
 }
 

@@ -40,8 +40,45 @@ export class OnnxContractError extends LabError {}
 /** Anything the ONNX runtime reports while creating or running a session. */
 export class RuntimeError extends LabError {}
 
-/** Turns anything thrown into a one-line message for the UI. */
+/** The browser refused a write to IndexedDB (or Cache Storage) for lack of space; the message names what did not fit. */
+export class StoreQuotaError extends LabError {}
+
+/**
+ * The one quota message every write uses: what did not fit, what is kept, and what to do. `then` is the step that
+ * picks up again once space is free ("resume the run", "run the statistics pass again").
+ */
+export function quotaMessage(what: string, kept: string, then: string): string {
+  return (
+    `${what} did not fit: the browser refused to store more data (storage quota exceeded). ${kept}. ` +
+    `Free space (delete runs, trainings or SAEs you no longer need, or allow this site more storage), then ${then}.`
+  );
+}
+
+/** A browser's out-of-space refusal, raw (DOMException QuotaExceededError) or as its name survived the worker boundary. */
+export function isQuotaError(err: unknown): boolean {
+  if (err instanceof StoreQuotaError) return false; // already says what did not fit
+  const e = err as { name?: string; message?: string } | null;
+  return e?.name === 'QuotaExceededError' || /quota\s*(?:has been\s*)?exceeded|exceeded\s+(?:the\s+)?(?:storage\s+)?quota/i.test(e?.message ?? '');
+}
+
+/** Runs a write; a quota refusal becomes a StoreQuotaError with the message `describe` builds. */
+export async function withQuota<T>(write: () => Promise<T>, describe: () => string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw isQuotaError(err) ? new StoreQuotaError(describe()) : err;
+  }
+}
+
+/**
+ * Turns anything thrown into a one-line message for the UI. A raw QuotaExceededError (which carries no message, so it
+ * once read "QuotaExceededError: QuotaExceededError: ") gets the quota message; a message that already starts with
+ * the error's name (one that crossed the worker twice) does not repeat it.
+ */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof StoreQuotaError) && err.name === 'QuotaExceededError') return quotaMessage('The data being saved', 'What was saved before is kept', 'try again');
+  const message = err.message.trim() || 'failed without saying why';
+  if (!err.name || err.name === 'Error' || message.startsWith(`${err.name}: `)) return message;
+  return `${err.name}: ${message}`;
 }

@@ -11,6 +11,7 @@ export type ForwardFn = (ids: number[][]) => Promise<HookOutputs>;
 
 export interface HarvestProgress {
   rowsDone: number; //   committed + in the current shard buffer
+  committedRows: number; // stored for good (what the runs table counts)
   totalRows: number;
   committedShards: number;
   tokensPerSecond: number;
@@ -98,6 +99,7 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
     const rate = secs > 0 ? (done - startRows) / secs : 0;
     opts.onProgress?.({
       rowsDone: done,
+      committedRows: run.committedRows,
       totalRows: run.totalRows,
       committedShards: run.committedShards,
       tokensPerSecond: rate,

@@ -2,10 +2,10 @@
 // list and delete. A shard and the manifest line that counts it are written in one IndexedDB
 // transaction, so a crash leaves either both or neither; shards past committedShards are never trusted.
 import { type TlSettings, recordedTl } from '../core/tl-settings';
-import { LabError } from '../core/errors';
+import { LabError, StoreQuotaError, quotaMessage, withQuota } from '../core/errors';
 import { type ActDtype, APP_VERSION, type RunManifest, type ShardData, type ShardRows, type StoreDb, type WindowChunk, runRange } from './schema';
 
-export class StoreQuotaError extends LabError {}
+export { StoreQuotaError };
 export class RunNotFoundError extends LabError {}
 
 export type NewRun = Pick<RunManifest, 'name' | 'modelId' | 'hooks' | 'dtype' | 'contextLength' | 'skipBos' | 'bosTokenId' | 'tl'> & {
@@ -52,7 +52,10 @@ export async function getRun(db: StoreDb, runId: string): Promise<RunManifest> {
 
 export async function saveManifest(db: StoreDb, run: RunManifest): Promise<void> {
   run.updatedAt = Date.now();
-  await withQuota(() => db.put('runs', run));
+  await withQuota(
+    () => db.put('runs', run),
+    () => quotaMessage(`the record of run ${run.name}`, `Its committed shards (${run.committedRows.toLocaleString('en-US')} rows) are kept`, 'resume the run'),
+  );
 }
 
 export async function listRuns(db: StoreDb): Promise<RunManifest[]> {
@@ -60,7 +63,10 @@ export async function listRuns(db: StoreDb): Promise<RunManifest[]> {
 }
 
 export async function putWindowChunk(db: StoreDb, chunk: WindowChunk): Promise<void> {
-  await withQuota(() => db.put('windows', chunk));
+  await withQuota(
+    () => db.put('windows', chunk),
+    () => quotaMessage(`the tokenized corpus (window chunk ${chunk.index + 1})`, 'No run was made', 'start the harvest again'),
+  );
 }
 
 export function bytesPerValue(dtype: ActDtype): number {
@@ -94,10 +100,18 @@ export async function commitShard(db: StoreDb, run: RunManifest, shards: ShardDa
     committedRows: run.committedRows + rows.window.length,
     updatedAt: Date.now(),
   };
-  await withQuota(async () => {
-    const tx = db.transaction(['shards', 'shardRows', 'runs'], 'readwrite');
-    await Promise.all([...shards.map((s) => tx.objectStore('shards').put(s)), tx.objectStore('shardRows').put(rows), tx.objectStore('runs').put(next), tx.done]);
-  });
+  await withQuota(
+    async () => {
+      const tx = db.transaction(['shards', 'shardRows', 'runs'], 'readwrite');
+      await Promise.all([...shards.map((s) => tx.objectStore('shards').put(s)), tx.objectStore('shardRows').put(rows), tx.objectStore('runs').put(next), tx.done]);
+    },
+    () =>
+      quotaMessage(
+        `shard ${rows.index + 1} of run ${run.name} (${rows.window.length.toLocaleString('en-US')} rows)`,
+        `Committed shards are kept: ${run.committedShards} shards, ${run.committedRows.toLocaleString('en-US')} of ${run.totalRows.toLocaleString('en-US')} rows`,
+        'resume the run',
+      ),
+  );
   Object.assign(run, next);
 }
 
@@ -126,25 +140,6 @@ export async function dropUncommitted(db: StoreDb, run: RunManifest): Promise<nu
   await tx.objectStore('shardRows').delete(IDBKeyRange.bound([run.id, run.committedShards], [run.id, Infinity]));
   await tx.done;
   return dropped;
-}
-
-function isQuotaError(err: unknown): boolean {
-  const e = err as { name?: string; message?: string } | null;
-  return e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? '');
-}
-
-async function withQuota<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (isQuotaError(err)) {
-      throw new StoreQuotaError(
-        'the browser refused to store more data (storage quota exceeded). Committed shards are kept; free space by deleting runs, ' +
-          'or allow this site more storage, then resume.',
-      );
-    }
-    throw err;
-  }
 }
 
 /** Checks the browser's quota against the bytes a run needs; asks for persistent storage. */

@@ -98,6 +98,8 @@ export interface SaeTrainingRecord {
   options: Record<string, unknown>; // the TrainOptions it was started with
   steps: number;
   step: number; //   steps taken at the last checkpoint
+  /** Training time (paused time left out) to reach `step`, over all sessions; absent in checkpoints from before. */
+  trainedMs?: number;
   inputScale: number;
   state: unknown; // SaeTrainState (typed arrays; structured-cloned by IndexedDB)
   done: boolean;

@@ -1,9 +1,10 @@
 // Corpus → windows in the store. Documents arrive as streamed text pieces; each is tokenized at cut
 // points that cannot change GPT-2's tokens, packed into BOS-led windows, and written in chunks, so
 // neither a 2 GB file nor its token stream is ever held whole.
+import { LabError } from '../core/errors';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { putWindowChunk, saveManifest } from './runs';
-import type { DocumentRecord, RunManifest, StoreDb, WindowChunk } from './schema';
+import type { DocumentRecord, RejectionInfo, RunManifest, StoreDb, WindowChunk } from './schema';
 import { type Window, WindowBuilder, safeCutIndex } from './windows';
 
 export interface TextPiece {
@@ -24,6 +25,29 @@ export interface TokenizeProgress {
   tokens: number;
   windows: number;
   chars: number;
+}
+
+/**
+ * A corpus with no text to store: every file was skipped (binary, empty, not UTF-8, no such field …). It carries the
+ * rejections so the page can list them; no run is kept for it.
+ */
+export class EmptyCorpusError extends LabError {
+  readonly detail: { rejections: RejectionInfo[] };
+  constructor(files: number, rejections: RejectionInfo[]) {
+    super(emptyCorpusMessage(files, rejections));
+    this.detail = { rejections };
+  }
+}
+
+/** "no run was made: none of the 2 files holds text to tokenize (a.txt: empty file; b.bin: …)": the first five reasons. */
+export function emptyCorpusMessage(files: number, rejections: RejectionInfo[]): string {
+  const named = rejections.slice(0, 5).map((r) => `${r.file}${r.line !== undefined ? `:${r.line}` : ''}: ${r.reason}`);
+  if (rejections.length > 5) named.push(`${rejections.length - 5} more`);
+  const which = files === 1 ? 'the file holds no text to tokenize' : `none of the ${files} files holds text to tokenize`;
+  return (
+    `no run was made: ${which}${named.length ? ` (${named.join('; ')})` : ''}. ` +
+    'Choose UTF-8 text files (.txt, .md, .jsonl or .csv; for .jsonl and .csv, check the field or column name).'
+  );
 }
 
 const MAX_PENDING_CHARS = 1 << 20; // cut even without a safe point past this (a megabyte with no spaces)
@@ -61,7 +85,10 @@ class ChunkWriter {
   }
 }
 
-/** Tokenizes every document into the run's windows; rejections are recorded, the rest proceeds. */
+/**
+ * Tokenizes every document into the run's windows; rejections are recorded, the rest proceeds. A corpus that yields
+ * no rows at all throws EmptyCorpusError (its caller deletes the run).
+ */
 export async function tokenizeIntoRun(
   db: StoreDb,
   run: RunManifest,
@@ -117,6 +144,7 @@ export async function tokenizeIntoRun(
   await writer.add(builder.flush());
   await writer.flush();
   await writeDocs(db, docs);
+  if (run.totalRows === 0) throw new EmptyCorpusError(run.files.length, run.rejections);
   run.status = 'ready';
   await saveManifest(db, run);
 }

@@ -4,7 +4,7 @@ import type { TlSettings } from '../core/tl-settings';
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { HarvestProgress } from '../store/harvest';
-import type { RunManifest } from '../store/schema';
+import type { RejectionInfo, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
 import type { CorpusSource, RunOptions, RunSummary, StorageCheck } from '../worker/protocol';
 import { useLab } from './store';
@@ -23,7 +23,10 @@ export interface HarvestState {
   source: CorpusSource | null;
   options: RunOptions;
   job: Job | null;
+  /** The run last made or harvested, as stored (committed rows, status): kept in step with each shard and error. */
   lastRun: RunManifest | null;
+  /** The files a corpus refused for holding no usable text skipped, with why (a run made lists its own). */
+  refused: RejectionInfo[];
   storage: StorageCheck | null;
   error: string | null;
   runs: RunSummary[];
@@ -34,6 +37,7 @@ export const useHarvest = create<HarvestState>(() => ({
   options: { hooks: [], dtype: 'f32', contextLength: 128, skipBos: true, jsonlField: 'text', csvColumn: 'text' },
   job: null,
   lastRun: null,
+  refused: [],
   storage: null,
   error: null,
   runs: [],
@@ -78,7 +82,7 @@ export async function startRun(): Promise<void> {
   const { source, options, job } = get();
   if (!source || job) return;
   if (options.hooks.length === 0) return set({ error: 'choose at least one hook point to store' });
-  set({ error: null, storage: null, lastRun: null, job: { runId: null, phase: 'tokenize', tokenize: null, harvest: null, pausing: false } });
+  set({ error: null, storage: null, lastRun: null, refused: [], job: { runId: null, phase: 'tokenize', tokenize: null, harvest: null, pausing: false } });
   try {
     const { run, storage } = await engine().call('createRun', { source, options }, (p) => {
       if (p.phase === 'tokenize') set({ job: { ...get().job!, tokenize: p.detail } });
@@ -91,9 +95,24 @@ export async function startRun(): Promise<void> {
     }
     await harvest(run.id);
   } catch (err) {
-    set({ job: null, error: describeError(err) });
+    // A corpus refused for having no usable file says why for each file (EmptyCorpusError's detail).
+    set({ job: null, error: describeError(err), refused: rejectionsOf(err) ?? [] });
     await refreshRuns();
   }
+}
+
+function rejectionsOf(err: unknown): RejectionInfo[] | null {
+  const detail = (err as { detail?: { rejections?: RejectionInfo[] } } | null)?.detail;
+  return Array.isArray(detail?.rejections) ? detail.rejections : null;
+}
+
+/** Puts a run as the engine stored it into the runs list and, if it is the one shown, the panel's last run. */
+function storedRun(summary: RunSummary): void {
+  const { runs, lastRun } = get();
+  set({
+    runs: runs.some((r) => r.run.id === summary.run.id) ? runs.map((r) => (r.run.id === summary.run.id ? summary : r)) : [summary, ...runs],
+    lastRun: !lastRun || lastRun.id === summary.run.id ? summary.run : lastRun,
+  });
 }
 
 /** Harvests (or resumes) a run; committed shards are never recomputed. */
@@ -102,6 +121,7 @@ export async function harvest(runId: string): Promise<void> {
   try {
     const run = await engine().call('harvest', { runId }, (p) => {
       if (p.phase === 'harvest') set({ job: { ...get().job!, harvest: p.detail } });
+      else if (p.phase === 'shard') storedRun(p.detail);
     });
     set({ lastRun: run });
   } catch (err) {
@@ -110,6 +130,9 @@ export async function harvest(runId: string): Promise<void> {
     set({ job: null });
     await refreshRuns();
   }
+  // What the store holds now, error status included (the engine keeps it when a full quota refused to record it).
+  const stored = get().runs.find((r) => r.run.id === runId);
+  if (stored) storedRun(stored);
 }
 
 export async function pauseRun(): Promise<void> {

@@ -17,6 +17,8 @@ export interface TrainState {
   error: string | null;
   trainings: TrainingInfo[]; // checkpointed in IndexedDB
   density: DensityHistogram | null; // at the last checkpoint
+  /** The faithfulness eval of the summary's SAE in progress (run from the summary when training could not). */
+  evaluating: { done: number; total: number } | null;
 }
 
 export const useTrain = create<TrainState>(() => ({
@@ -30,6 +32,7 @@ export const useTrain = create<TrainState>(() => ({
   error: null,
   trainings: [],
   density: null,
+  evaluating: null,
 }));
 
 const set = useTrain.setState;
@@ -53,7 +56,7 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
   const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
-  set({ training: true, stopping: false, paused: false, history: [], summary: null, error: null, density: null });
+  set({ training: true, stopping: false, paused: false, heldAt: null, history: [], summary: null, error: null, density: null, evaluating: null });
   void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
@@ -66,6 +69,38 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   } finally {
     set({ training: false, stopping: false, paused: false });
     await refreshTrainings();
+  }
+}
+
+/**
+ * Resumes a checkpointed training. The form first takes the checkpoint's settings (the worker trains with those,
+ * whatever the form held), so what it shows is what runs.
+ */
+export async function resumeTraining(trainingId: string): Promise<void> {
+  const saved = get().trainings.find((x) => x.id === trainingId);
+  if (saved) {
+    // Keys an older checkpoint lacks keep the form's value (architecture: such checkpoints are TopK).
+    const defined = Object.fromEntries(Object.entries(saved.options).filter(([, v]) => v !== undefined));
+    setTrainOptions({ architecture: 'topk', ...defined, runId: saved.runId, hook: saved.hook });
+  }
+  await startTraining(trainingId);
+}
+
+/** Runs the faithfulness eval the summary could not run at the end of training (the model is loaded now). */
+export async function evaluateTrained(): Promise<void> {
+  const engine = useLab.getState().engine;
+  const summary = get().summary;
+  if (!engine || !summary || get().evaluating) return;
+  set({ evaluating: { done: 0, total: 0 } });
+  try {
+    const evals = await engine.call('evaluateTraining', { trainingId: summary.trainingId }, (p) => {
+      if (p.phase === 'evaluate') set({ evaluating: p.detail });
+    });
+    if (get().summary?.trainingId === summary.trainingId) set({ summary: { ...get().summary!, evals, evalsSkipped: null } });
+  } catch (err) {
+    if (get().summary?.trainingId === summary.trainingId) set({ summary: { ...get().summary!, evalsSkipped: describeError(err) } });
+  } finally {
+    set({ evaluating: null });
   }
 }
 

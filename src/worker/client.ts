@@ -4,7 +4,12 @@ import type { Args, Engine, Method, ProgressFn, Result, WorkerRequest, WorkerRes
 
 /** An error raised inside the worker, re-created on the page with its original name. */
 export class WorkerError extends LabError {
-  constructor(name: string, message: string) {
+  constructor(
+    name: string,
+    message: string,
+    /** What the original error carried for the page (e.g. EmptyCorpusError's rejections). */
+    readonly detail?: unknown,
+  ) {
     super(message);
     this.name = name;
   }
@@ -43,7 +48,7 @@ export class WorkerEngine implements Engine {
     }
     this.pending.delete(msg.id);
     if (msg.kind === 'return') p.resolve(msg.value);
-    else p.reject(new WorkerError(msg.error.name, msg.error.message));
+    else p.reject(new WorkerError(msg.error.name, msg.error.message, msg.error.detail));
   }
 
   private failAll(err: Error): void {

@@ -2,7 +2,7 @@
 // Node and tests may use it directly.
 import { sameModel } from '../core/model-names';
 import { HF_RAW, describeTlSettings } from '../core/tl-settings';
-import { LabError } from '../core/errors';
+import { LabError, describeError, quotaMessage, withQuota } from '../core/errors';
 import { hookNames } from '../core/hooks';
 import { parameterCount } from '../core/weights';
 import { type Gpt2Model, createGpt2Model, openPrebuiltOnnx } from '../model/gpt2';
@@ -25,6 +25,7 @@ import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
 import { AttributionJobs, type AttributionModel } from './attribution-jobs';
 import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
+import { evalSkipReason } from './train-report';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
 import { AttentionJobs, type AttentionModel } from './attention-jobs';
@@ -67,7 +68,14 @@ export class LabEngine implements Engine {
         return null;
       },
       createRun: (a) => this.store.createRun(this.access(), a.source, a.options, (detail) => onProgress?.({ phase: 'tokenize', detail })),
-      harvest: (a) => this.store.harvest(this.access(), a.runId, a.batchSize ?? 8, (detail) => onProgress?.({ phase: 'harvest', detail })),
+      harvest: (a) =>
+        this.store.harvest(
+          this.access(),
+          a.runId,
+          a.batchSize ?? 8,
+          (detail) => onProgress?.({ phase: 'harvest', detail }),
+          (detail) => onProgress?.({ phase: 'shard', detail }),
+        ),
       pauseHarvest: async (a) => {
         this.store.pause(a.runId);
         return null;
@@ -88,7 +96,24 @@ export class LabEngine implements Engine {
           (detail) => onProgress?.({ phase: 'train', detail }),
           (detail) => onProgress?.({ phase: 'density', detail }),
         );
-        return { ...summary, evals: await this.evalTrained(db, summary.trainingId, summary.runId).catch(() => null) };
+        // The summary says why the faithfulness eval did not run, rather than leaving it out.
+        const skipped = this.trainedEvalSkip(summary.modelId);
+        if (skipped) return { ...summary, evalsSkipped: skipped };
+        try {
+          return { ...summary, evals: await this.evalTrained(db, summary.trainingId, summary.runId) };
+        } catch (err) {
+          return { ...summary, evalsSkipped: `the faithfulness eval failed: ${describeError(err)}` };
+        }
+      },
+      evaluateTraining: async (a) => {
+        const db = await this.store.db();
+        const record = await db.get('saeTrainings', a.trainingId);
+        if (!record?.state) throw new LabError(`training ${a.trainingId} has no checkpoint in this browser`);
+        const run = await db.get('runs', record.runId);
+        if (!run) throw new LabError(`the run training ${a.trainingId} was trained on is no longer in this browser's store`);
+        const skipped = this.trainedEvalSkip(run.modelId);
+        if (skipped) throw new LabError(skipped.replace('the faithfulness eval did not run', 'the faithfulness eval cannot run'));
+        return this.evalTrained(db, a.trainingId, record.runId, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
       },
       stopTraining: async () => {
         this.saes.stop();
@@ -130,7 +155,10 @@ export class LabEngine implements Engine {
         const sae = await openSaeFor(db, a.saeId, liveModelContext(this.evalModel()));
         const trainedOn = sae.record.source.kind === 'trained' ? ((await db.get('saeTrainings', sae.record.source.trainingId))?.runId ?? null) : null;
         const r = await this.evals.evaluate(db, this.evalModel(), sae, a.runId, trainedOn, a.windows, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
-        await db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> });
+        await withQuota(
+          () => db.put('saes', { ...sae.record, evals: summarise(r) as unknown as Record<string, unknown> }),
+          () => quotaMessage(`the eval results of SAE ${sae.record.name}`, 'The SAE is kept as it was', 'run the eval again'),
+        );
         return (await this.features.list(db)).find((s) => s.id === a.saeId)!;
       },
       generate: async (a) => {
@@ -188,13 +216,17 @@ export class LabEngine implements Engine {
     return { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: main.status.backend, tl: main.tl };
   }
 
-  /** A finished training's faithfulness on the first windows of its own run (the summary says so). */
-  private async evalTrained(db: StoreDb, trainingId: string, runId: string): Promise<FaithfulnessSummary | null> {
-    if (!this.loaded?.weights) return null;
+  /** Why a training on `runModelId`'s activations cannot be evaluated with the model loaded now (null: it can). */
+  private trainedEvalSkip(runModelId: string): string | null {
+    const loaded = this.loaded && this.model ? this.loaded : null;
+    return evalSkipReason(loaded && { id: loaded.id, hasWeights: !!loaded.weights, sameModel: sameModel(runModelId, loaded.id) }, runModelId);
+  }
+
+  /** A training's faithfulness on the first windows of its own run (the summary says so); trainedEvalSkip first. */
+  private async evalTrained(db: StoreDb, trainingId: string, runId: string, onProgress?: (done: number, total: number) => void): Promise<FaithfulnessSummary> {
     const files = await this.saes.files(db, trainingId);
     const sae = loadSaeLens({ cfgJson: JSON.parse(files['cfg.json']), weights: files['sae_weights.safetensors'] });
-    if (!sameModel(sae.cfg.model_name, this.loaded.id)) return null;
-    return summarise(await this.evals.evaluate(db, this.evalModel(), sae, runId, runId, 8));
+    return summarise(await this.evals.evaluate(db, this.evalModel(), sae, runId, runId, 8, onProgress));
   }
 
   /** The loaded model as the feature pages use it (token strings, logit tables, hook activations of a prompt). */

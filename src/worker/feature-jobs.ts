@@ -6,7 +6,7 @@ import { catalogueRelease, loadCatalogueSae, neuronpediaUrl } from '../sae/catal
 import type { LoadProgress } from '../model/sources';
 import { sameModel } from '../core/model-names';
 import type { Gpt2Config } from '../core/config';
-import { LabError } from '../core/errors';
+import { LabError, quotaMessage, withQuota } from '../core/errors';
 import type { Gpt2Weights } from '../core/weights';
 import { type UnitActivations, exampleStrips } from '../analysis/contexts';
 import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
@@ -165,7 +165,10 @@ export class FeatureJobs {
         device,
         createdAt: Date.now(),
       };
-      await db.put('featureStats', record);
+      await withQuota(
+        () => db.put('featureStats', record),
+        () => quotaMessage(`the statistics of ${at.hook} over run ${reader.run.name}`, 'Statistics saved before are kept; this pass was not saved', 'run the statistics pass again'),
+      );
       this.statsCache.set(at.key, record);
     } finally {
       this.control = null;

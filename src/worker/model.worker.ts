@@ -14,6 +14,7 @@ self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     post({ id, kind: 'return', value });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    post({ id, kind: 'throw', error: { name: e.name, message: e.message || describeError(err) } });
+    const detail = (e as { detail?: unknown }).detail; // plain data a named error carries (structured-cloned)
+    post({ id, kind: 'throw', error: { name: e.name, message: e.message || describeError(err), ...(detail !== undefined ? { detail } : {}) } });
   }
 };

@@ -264,6 +264,8 @@ export interface TrainingInfo {
   done: boolean;
   updatedAt: number;
   bytes: number; // the checkpoint's size in IndexedDB (its typed arrays)
+  /** The settings it was started with (the form reopens with them when it resumes). */
+  options: Omit<TrainOptions, 'device' | 'resumeFrom'>;
 }
 
 export interface TrainProgress {
@@ -275,8 +277,15 @@ export interface TrainProgress {
   auxLoss: number;
   deadFraction: number;
   l0: number;
-  /** Training time so far, without the time spent paused. */
+  /** Training time of this session so far, without the time spent paused. */
   elapsedMs: number;
+  /** The step this session started at (the checkpoint's when resumed, else 0). */
+  startStep: number;
+  batchSize: number;
+  /** This session's steps × batch over its time (null before its first step). */
+  tokensPerSecond: number | null;
+  /** The steps left at this session's pace. */
+  etaSeconds: number | null;
 }
 
 export interface TrainSummary {
@@ -288,15 +297,26 @@ export interface TrainSummary {
   dSae: number;
   k: number;
   l1Coefficient: number | null; // standard only
+  /** The model whose activations the run holds. */
+  modelId: string;
+  batchSize: number;
+  /** All steps trained, from step 0, over every session (a resumed training counts its checkpoint's steps). */
   steps: number;
-  tokens: number;
+  tokens: number; // steps × batch
+  /** The checkpoint step this session resumed from; null when the training ran in one session. */
+  resumedAt: number | null;
+  sessionSteps: number;
+  sessionSeconds: number;
   aborted: boolean;
   finalFvu: number | null;
   inputScale: number;
   device: 'gpu' | 'cpu';
-  seconds: number;
-  /** Faithfulness on the first windows of the training run (not held out); null when the run's model is not loaded. */
+  /** Training time over all sessions (paused time left out); null when an older checkpoint did not record its share. */
+  seconds: number | null;
+  /** Faithfulness on the first windows of the training run (not held out); null when it could not run (see evalsSkipped). */
   evals: FaithfulnessSummary | null;
+  /** Why the faithfulness eval did not run (no model, another model, it failed), saying what to do; null when it ran. */
+  evalsSkipped: string | null;
 }
 
 /** The toy model of superposition (src/analysis/toy/): on the WGSL kernels ('gpu', the CPU twin without WebGPU) or the twin. */
@@ -398,6 +418,8 @@ export interface EngineApi {
   pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
   listTrainings: [Record<string, never>, TrainingInfo[]];
+  /** A training's faithfulness eval on the first windows of its run (the one its summary could not run); progress as 'evaluate'. */
+  evaluateTraining: [{ trainingId: string }, FaithfulnessSummary];
   deleteTraining: [{ trainingId: string }, null];
   addSae: [{ source: SaeSource }, SaeInfo];
   listSaes: [Record<string, never>, SaeInfo[]];
@@ -445,6 +467,8 @@ export type ProgressEvent =
   | { phase: 'build' | 'session' | 'ready'; message: string }
   | { phase: 'tokenize'; detail: TokenizeProgress }
   | { phase: 'harvest'; detail: HarvestProgress }
+  /** A shard committed: the run as stored now (its committed rows and bytes). */
+  | { phase: 'shard'; detail: RunSummary }
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
@@ -460,7 +484,8 @@ export interface WorkerRequest<M extends Method = Method> {
 
 export type WorkerResponse =
   | { id: number; kind: 'return'; value: unknown }
-  | { id: number; kind: 'throw'; error: { name: string; message: string } }
+  /** detail: what a named error carries for the page to show (e.g. EmptyCorpusError's rejections). */
+  | { id: number; kind: 'throw'; error: { name: string; message: string; detail?: unknown } }
   | { id: number; kind: 'progress'; progress: ProgressEvent };
 
 export type ProgressFn = (p: ProgressEvent) => void;

@@ -3,7 +3,7 @@
 // IndexedDB so a reload can resume the training; the result is offered as SAELens files.
 import { runTl } from '../store/runs';
 import { tlKwargs } from '../core/tl-settings';
-import { LabError } from '../core/errors';
+import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
 import { type StepperFactory, cpuStepper, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
@@ -14,6 +14,7 @@ import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
+import { trainRate, trainTotals } from './train-report';
 
 export class TrainingBusyError extends LabError {}
 
@@ -121,8 +122,11 @@ function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
-  return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt, bytes: stateBytes(r.state) };
+  const { device: _device, resumeFrom: _resume, ...options } = r.options as unknown as TrainOptions;
+  return { id: r.id, runId: r.runId, hook: r.hook, step: r.step, steps: r.steps, done: r.done, updatedAt: r.updatedAt, bytes: stateBytes(r.state), options };
 }
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** The bytes of the typed arrays a checkpoint holds (weights, Adam moments, …): what it takes on disk, near enough. */
 function stateBytes(v: unknown, depth = 0): number {
@@ -185,6 +189,9 @@ export class SaeJobs {
     const gate = (this.gate = new PauseGate());
     const t0 = performance.now();
     const elapsed = () => performance.now() - t0 - gate.pausedMs;
+    const startStep = resume?.state.step ?? 0;
+    const priorMs = saved ? (saved.trainedMs ?? null) : 0;
+    const clock = (done: number) => ({ done, steps: opts.steps, startStep, batchSize: opts.batchSize, sessionMs: elapsed(), priorMs });
     try {
       const result = await trainSae({
         batches: gate.gate(prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0))),
@@ -199,12 +206,32 @@ export class SaeJobs {
         resume,
         checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
         onCheckpoint: async (state, inputScale) => {
-          Object.assign(record, { state, inputScale, step: state.step, done: state.step >= opts.steps, updatedAt: Date.now() });
-          await db.put('saeTrainings', record);
+          // IndexedDB writes the record whole or not at all: a refused write leaves the last good checkpoint to resume.
+          const kept = record.state ? `The checkpoint at step ${record.step} is kept: resume the training from it in the list of interrupted trainings` : 'No earlier checkpoint of this training was saved';
+          const trainedMs = priorMs === null ? undefined : priorMs + elapsed();
+          const next: SaeTrainingRecord = { ...record, state, inputScale, step: state.step, done: state.step >= opts.steps, updatedAt: Date.now(), trainedMs };
+          await withQuota(
+            () => db.put('saeTrainings', next),
+            () => quotaMessage(`the checkpoint of the training on ${opts.hook} at step ${state.step} (${mb(stateBytes(state))})`, kept, 'resume it'),
+          );
+          Object.assign(record, next);
           reportDensity(state, inputScale);
         },
         onStats: (step, stats, lr) =>
-          onProgress({ step, steps: opts.steps, lr, loss: stats.loss, fvu: stats.fvu, auxLoss: stats.auxLoss, deadFraction: stats.numDead / cfg.dSae, l0: stats.l0 ?? cfg.k, elapsedMs: elapsed() }),
+          onProgress({
+            step,
+            steps: opts.steps,
+            lr,
+            loss: stats.loss,
+            fvu: stats.fvu,
+            auxLoss: stats.auxLoss,
+            deadFraction: stats.numDead / cfg.dSae,
+            l0: stats.l0 ?? cfg.k,
+            elapsedMs: elapsed(),
+            startStep,
+            batchSize: opts.batchSize,
+            ...trainRate(clock(step + 1)),
+          }),
       });
       const files = this.export(record, reader);
       this.last = { trainingId: record.id, files };
@@ -218,14 +245,15 @@ export class SaeJobs {
         dSae: cfg.dSae,
         k: cfg.k,
         l1Coefficient: standard?.l1Coefficient ?? null,
-        steps: result.state.step,
-        tokens: result.history.length * opts.batchSize,
+        modelId: reader.run.modelId,
+        batchSize: opts.batchSize,
+        ...trainTotals(clock(result.state.step)),
         aborted: result.aborted,
         finalFvu: last?.fvu ?? null,
         inputScale: result.inputScale,
         device: opts.device,
-        seconds: elapsed() / 1000,
         evals: null, // filled by the engine when the run's model is loaded
+        evalsSkipped: null,
       };
     } finally {
       this.control = null;

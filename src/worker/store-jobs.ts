@@ -1,7 +1,7 @@
 // Activation-store work inside the engine: make a run from a corpus (tokenize into windows), harvest
 // it with a model that exposes the run's hooks, pause/cancel, list, delete, and look rows up.
 import { SAELENS_DEFAULTS, type TlSettings } from '../core/tl-settings';
-import { LabError } from '../core/errors';
+import { LabError, describeError } from '../core/errors';
 import { hookDim } from '../core/hooks';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Model } from '../model/gpt2';
@@ -27,6 +27,8 @@ export interface ModelAccess {
 export class StoreJobs {
   private dbPromise: Promise<StoreDb> | null = null;
   private running = new Map<string, { control: AbortController; done: Promise<unknown> }>();
+  /** Harvests that failed in this session whose manifest could not record the error (a full quota). */
+  private failed = new Map<string, string>();
 
   db(): Promise<StoreDb> {
     this.dbPromise ??= openStore();
@@ -56,12 +58,25 @@ export class StoreJobs {
     // A column written as digits is an index ("0"); anything else names a header.
     const csvColumn = /^\d+$/.test(options.csvColumn) ? Number(options.csvColumn) : options.csvColumn;
     const pieces = readCorpus(files, { jsonlField: options.jsonlField, csvColumn });
-    await tokenizeIntoRun(db, run, pieces, model.tokenizer, { separatorTokenId: model.cfg.eosTokenId, onProgress });
+    try {
+      await tokenizeIntoRun(db, run, pieces, model.tokenizer, { separatorTokenId: model.cfg.eosTokenId, onProgress });
+    } catch (err) {
+      // A run cut off while tokenizing cannot be harvested (its windows are incomplete), and one with no usable
+      // file has nothing to harvest: neither is kept, so the runs table never lists an empty "0 / 0 · done" run.
+      await deleteRun(db, run.id).catch(() => undefined);
+      throw err;
+    }
     const storage = await checkStorage(estimateRunBytes(run));
     return { run, storage };
   }
 
-  async harvest(model: ModelAccess, runId: string, batchSize: number, onProgress: (p: HarvestProgress) => void): Promise<RunManifest> {
+  async harvest(
+    model: ModelAccess,
+    runId: string,
+    batchSize: number,
+    onProgress: (p: HarvestProgress) => void,
+    onShard?: (summary: RunSummary) => void,
+  ): Promise<RunManifest> {
     if (this.running.has(runId)) throw new HarvestBusyError(`run ${runId} is already being harvested`);
     const db = await this.db();
     const run = await getRun(db, runId);
@@ -71,15 +86,19 @@ export class StoreJobs {
     if (run.status === 'done') return run;
     const net = await model.harvestModel(run.hooks.map((h) => h.name), runTl(run));
     const control = new AbortController();
-    const job = harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress });
+    this.failed.delete(runId);
+    // Each committed shard's manifest goes to the page, so the runs table counts what is stored as it grows.
+    const shard = (r: RunManifest) => onShard?.({ run: { ...r }, bytes: committedBytes(r), active: true });
+    const job = harvestRun(db, run, async (ids) => (await net.forward(ids)).hooks, { batchSize, signal: control.signal, onProgress, onShard: shard });
     this.running.set(runId, { control, done: job.catch(() => undefined) });
     try {
       return await job;
     } catch (err) {
       run.status = 'error';
-      run.error = err instanceof Error ? err.message : String(err);
-      await saveManifest(db, run).catch(() => undefined); // under a full quota even this may fail; shards are intact
-      throw err; // a StoreQuotaError says what to do; shards committed so far are intact
+      run.error = describeError(err);
+      // Under a full quota even this write may fail: the engine then remembers the error for the runs list.
+      await saveManifest(db, run).catch(() => this.failed.set(runId, run.error!));
+      throw err; // a StoreQuotaError says what did not fit; shards committed so far are intact
     } finally {
       this.running.delete(runId);
     }
@@ -104,10 +123,16 @@ export class StoreJobs {
 
   async list(): Promise<RunSummary[]> {
     const db = await this.db();
-    return (await listRuns(db)).map((run) => ({ run, bytes: committedBytes(run), active: this.running.has(run.id) }));
+    return (await listRuns(db)).map((stored) => {
+      const error = this.running.has(stored.id) ? undefined : this.failed.get(stored.id);
+      // The manifest says 'harvesting' when the error could not be written; its committed counts are right.
+      const run = error && stored.status === 'harvesting' ? { ...stored, status: 'error' as const, error } : stored;
+      return { run, bytes: committedBytes(run), active: this.running.has(run.id) };
+    });
   }
 
   async delete(runId: string): Promise<void> {
+    this.failed.delete(runId);
     const job = this.running.get(runId);
     job?.control.abort();
     await job?.done;

@@ -13,7 +13,8 @@ import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
-import { embeddedModelOn } from './lab';
+import { embeddedModelOn, modelReady } from './lab';
+import { armQuota } from './quota';
 
 const MOBY = `Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse, and nothing particular to interest me on shore, I thought I would sail about a little and see the watery part of the world. It is a way I have of driving off the spleen and regulating the circulation.`;
 const CONTEXT = 32;
@@ -57,30 +58,6 @@ async function configureRun(page: Page, rowsPerShard: number, names = ALL_FILES)
   await page.getByTestId('rows-per-shard').fill(String(rowsPerShard));
 }
 
-/**
- * Sets the origin's quota to its usage now plus `headroom` bytes, then proves the quota is in force:
- * a write of headroom + 1 MB into a probe database must be refused. Chromium does not see an override
- * made soon after the context's IndexedDB wrote (see pages/quota-probe.ts), so this runs in a fresh
- * context before the app has stored anything. Returns a function that lifts the override.
- */
-async function armQuota(page: Page, headroom: number): Promise<() => Promise<void>> {
-  const origin = new URL(page.url()).origin;
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + headroom });
-  const probe = await callInPage<string>(page, '/tests/browser/pages/quota-probe.ts', 'probeQuota', headroom + 1_000_000);
-  if (probe !== 'refused') {
-    throw new Error(
-      `the quota override (usage ${usage} + ${headroom} bytes) is not in force: a ${headroom + 1_000_000}-byte IndexedDB write went through. ` +
-        'Chromium goes on using the IndexedDB space it looked up at a recent write; arm the quota in a fresh context before anything is stored.',
-    );
-  }
-  return async () => {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
-    await cdp.detach();
-  };
-}
-
 beforeAll(() => {
   good = writeFixture();
 });
@@ -111,6 +88,10 @@ describe('harvest', () => {
         interval: 100,
       })
       .toBeGreaterThanOrEqual(2);
+    // The runs table counts committed rows as shards commit, not "0 / total" until the harvest ends.
+    const storedInTable = async () => Number((await page.getByTestId('run-rows').first().textContent())!.split(' / ')[0].replace(/,/g, ''));
+    await expect.poll(storedInTable, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(2 * 48);
+    expect((await storedInTable()) % 48).toBe(0); // whole shards only: what is committed, not what is buffered
     await page.reload();
     const [interrupted] = await callInPage<{ id: string; status: string; committedShards: number; totalRows: number }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
     expect(interrupted.status).toBe('harvesting');
@@ -196,7 +177,10 @@ describe('harvest', () => {
     // the case that must lose nothing.)
     const lift = await armQuota(page, 3_000_000);
     await page.getByTestId('start-harvest').click();
-    await expect.poll(() => page.getByTestId('harvest-error').textContent(), { timeout: 180_000 }).toMatch(/storage quota exceeded\)\. Committed shards are kept/);
+    await expect
+      .poll(() => page.getByTestId('harvest-error').textContent(), { timeout: 180_000 })
+      .toMatch(/^StoreQuotaError: shard \d+ of run .+ \(48 rows\) did not fit: the browser refused to store more data \(storage quota exceeded\)\. Committed shards are kept: \d+ shards, [\d,]+ of [\d,]+ rows\. Free space .+, then resume the run\.$/);
+    expect(await page.getByTestId('harvest-error').textContent()).not.toMatch(/QuotaExceededError/);
     const run = (await callInPage<{ id: string; status: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs'))[0];
     // 'error' when the manifest could still record it; under a full quota even that write may fail,
     // leaving 'harvesting' (shown as interrupted, resumable). Either way the shards below are consistent.
@@ -208,7 +192,36 @@ describe('harvest', () => {
     expect(dump.window.length).toBe(dump.run.committedRows);
     expect(dump.shardKeys).toBe(dump.run.committedShards * HOOKS.length);
     expect(dump.shuffledRowIndex.length).toBe(dump.run.committedRows);
+    // The panel and the runs table show what is committed and that the harvest failed, not "0 of N rows · ready".
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    await expect.poll(() => page.getByTestId('last-run').textContent()).toMatch(new RegExp(`${fmt(dump.run.committedRows)} of ${fmt(dump.run.totalRows)} rows stored · error$`));
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status')).toBe('error');
+    expect(await page.getByTestId('run-rows').textContent()).toBe(`${fmt(dump.run.committedRows)} / ${fmt(dump.run.totalRows)}`);
+    expect(await page.getByTestId('harvest-error').textContent()).toContain(`${dump.run.committedShards} shards, ${fmt(dump.run.committedRows)} of`);
     await lift();
+  });
+
+  it('refuses a corpus of only bad files: no run, every reason listed', async () => {
+    const { page } = app;
+    await modelReady(page);
+    await configureRun(page, 48, ['e-image.txt', 'f-latin1.txt', 'g-empty.txt']);
+    await page.getByTestId('start-harvest').click();
+    const error = page.getByTestId('harvest-error');
+    await error.waitFor({ timeout: 60_000 });
+    expect(await error.textContent()).toMatch(
+      /^EmptyCorpusError: no run was made: none of the 3 files holds text to tokenize \(e-image\.txt: looks like a binary file \(contains NUL bytes\); f-latin1\.txt: not UTF-8 text.*; g-empty\.txt: empty file\)\. Choose UTF-8 text files/,
+    );
+    expect(await page.getByTestId('rejection').allTextContents()).toEqual([
+      'e-image.txt — looks like a binary file (contains NUL bytes)',
+      expect.stringMatching(/^f-latin1.txt — not UTF-8 text/),
+      'g-empty.txt — empty file',
+    ]);
+    await expect.poll(() => page.getByTestId('start-harvest').isEnabled()).toBe(true); // the job is over
+    expect(await page.getByTestId('run-row').count()).toBe(0);
+    expect(await page.getByTestId('last-run').count()).toBe(0);
+    expect(await callInPage<unknown[]>(page, '/tests/browser/pages/store-check.ts', 'runs')).toEqual([]);
+    // Nothing of it is left in the store either (windows, documents).
+    expect(await callInPage<number>(page, '/tests/browser/pages/store-check.ts', 'recordCount')).toBe(0);
   });
 
   it('deletes a run and frees its records', async () => {

@@ -6,10 +6,14 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadSaeLens } from '../../src/sae/saelens';
-import { type OpenedPage, closeChromium, openPage } from './chromium';
-import { embeddedModelOn } from './lab';
+import { TINY_DIR } from '../helpers/checkpoints';
+import { type HubServer, startHubServer } from '../helpers/hub-server';
+import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
+import { embeddedModelOn, modelReady } from './lab';
+import { armQuotaWhenInForce } from './quota';
 
 let app: OpenedPage;
+let hub: HubServer | null = null;
 const dir = join(tmpdir(), `sse-train-${process.pid}`);
 
 async function harvestSmallRun(page: Page): Promise<void> {
@@ -27,6 +31,24 @@ async function setTrain(page: Page, o: Record<string, string>): Promise<void> {
   for (const [k, v] of Object.entries(o)) await page.getByTestId(`train-${k}`).fill(v);
 }
 
+/** What the training form shows for these fields. */
+async function formOf(page: Page, keys: string[]): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await page.getByTestId(`train-${k}`).inputValue()])));
+}
+
+const stepShown = async (page: Page) => Number((await page.getByTestId('train-status').textContent().catch(() => ''))?.match(/step (\d+)/)?.[1] ?? 0);
+
+/** Pauses the training and waits until the worker holds it; the steps done then. */
+async function pauseHeld(page: Page): Promise<number> {
+  await page.getByTestId('train-pause').click();
+  const held = page.getByTestId('train-held');
+  await held.waitFor({ timeout: 60_000 });
+  return Number(await held.getAttribute('data-step'));
+}
+
+type StoredTraining = { id: string; step: number; done: boolean; trainedMs?: number };
+const storedTrainings = (page: Page) => callInPage<StoredTraining[]>(page, '/tests/browser/pages/store-check.ts', 'trainings');
+
 beforeAll(async () => {
   app = await openPage(`${inject('baseUrl')}/`);
   await harvestSmallRun(app.page);
@@ -35,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await closeChromium();
+  await hub?.close();
 });
 
 describe('SAE training from the page', () => {
@@ -48,7 +71,8 @@ describe('SAE training from the page', () => {
     await page.getByTestId('chart-fvu').waitFor({ timeout: 60_000 });
     await page.getByTestId('train-summary').waitFor({ timeout: 180_000 });
     const summary = await page.getByTestId('train-summary').textContent();
-    expect(summary).toMatch(/Trained topk d_sae 1024 \(k 8\) on blocks\.2\.hook_resid_post: 120 steps/);
+    expect(summary).toMatch(/Trained topk d_sae 1024 \(k 8\) on blocks\.2\.hook_resid_post: 120 steps, 15,360 tokens in [\d.]+ s on the CPU twin/);
+    expect(summary).not.toMatch(/Resumed/);
     const fvu = Number(summary!.match(/final training FVU (\d+\.\d+)/)![1]);
     expect(await page.getByTestId('chart-density').textContent()).toMatch(/log10 feature density \(\d+ tokens\) · \d+ never fired/);
     expect(fvu).toBeLessThan(0.6); // falls from ~1 in 120 small steps
@@ -103,6 +127,48 @@ describe('SAE training from the page', () => {
     expect(steps).toBeGreaterThanOrEqual(saved + 3); // counted from the checkpoint, not from zero
   });
 
+  it('a training resumed after a reload reports the figures of an uninterrupted one, and the form shows its settings', async () => {
+    const { page } = app;
+    const settings = { expansion: '2', k: '8', steps: '200', batchSize: '64', lr: '0.003', seed: '7', checkpointEvery: '20' };
+    await page.getByTestId('train-architecture').selectOption('topk');
+    await setTrain(page, settings);
+    await page.getByTestId('train-device').selectOption('cpu');
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => stepShown(page), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(25);
+    // Held by the worker, so the reload lands part-way whatever the machine's speed.
+    const heldAt = await pauseHeld(page);
+    expect(heldAt).toBeLessThan(200);
+    const checkpoint = Math.floor(heldAt / 20) * 20; // the checkpoint at a multiple of 20 is written before the next step
+    await page.reload();
+    await modelReady(page); // loaded on open: the eval at the end can run
+    const row = page.getByTestId('training-row').first();
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toMatch(new RegExp(`step ${checkpoint} of 200`));
+    expect(await page.getByTestId('train-steps').inputValue()).toBe('1000'); // the form's defaults after the reload
+    await row.getByTestId('resume-training').click();
+    // The form reopens with the checkpoint's settings: they are what the worker trains with.
+    expect(await formOf(page, Object.keys(settings))).toEqual(settings);
+    expect(await page.getByTestId('train-architecture').inputValue()).toBe('topk');
+    expect(await page.getByTestId('train-hook').inputValue()).toBe('blocks.2.hook_resid_post');
+    await expect.poll(() => stepShown(page), { timeout: 120_000, interval: 50 }).toBeGreaterThan(checkpoint);
+    const status = (await page.getByTestId('train-status').textContent())!;
+    expect(status).toMatch(new RegExp(`/ 200 · .* [\\d]+ tok/s · ETA (\\d+ s|\\d+ min \\d+ s) · resumed at step ${checkpoint}`));
+    await page.getByTestId('train-summary').waitFor({ timeout: 180_000 });
+    // An uninterrupted training of 200 steps of 64 rows: 200 steps, 12,800 tokens (not the 200 − checkpoint of this session).
+    const summary = page.getByTestId('train-summary');
+    expect(await summary.getAttribute('data-steps')).toBe('200');
+    expect(await summary.getAttribute('data-tokens')).toBe('12800');
+    expect(await summary.textContent()).toMatch(
+      new RegExp(`: 200 steps, 12,800 tokens in [\\d.]+ s on the CPU twin; final training FVU [\\d.]+\\. Resumed from the checkpoint at step ${checkpoint}: ${200 - checkpoint} steps in [\\d.]+ s in this session\\.$`),
+    );
+    // The model is loaded: the faithfulness eval ran, and nothing says it was skipped.
+    await page.getByTestId('faithfulness').waitFor();
+    expect(await page.getByTestId('train-evals-missing').count()).toBe(0);
+    const stored = (await storedTrainings(page)).find((t) => t.step === 200)!;
+    expect(stored.done).toBe(true);
+    expect(stored.trainedMs).toBeGreaterThan(0); // the time of both sessions, carried by the checkpoint
+  });
+
   it('trains with the WGSL kernels in the worker and stops on request', async () => {
     const { page } = app;
     await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '32' });
@@ -128,5 +194,81 @@ describe('SAE training from the page', () => {
     expect(await page.getByTestId('train-summary').textContent()).toMatch(/Trained standard d_sae 512 \(L1 λ 1\) on blocks\.2\.hook_resid_post: 60 steps/);
     expect(await page.getByTestId('chart-l0').count()).toBe(1);
     expect(Number((await page.getByTestId('train-status').textContent())!.match(/L0 ([\d.]+)/)![1])).toBeGreaterThan(0);
+  });
+
+  it('a full quota at a checkpoint says what did not fit, keeps the last checkpoint, and the training resumes from it', async () => {
+    const { page } = app;
+    await page.getByTestId('train-architecture').selectOption('topk');
+    // d_sae 512: a checkpoint holds W_enc, W_dec and their Adam moments, about 3 MB, past the 1 MB left below.
+    await setTrain(page, { expansion: '2', k: '8', steps: '100000', batchSize: '64', checkpointEvery: '20' });
+    await page.getByTestId('train-device').selectOption('cpu');
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => stepShown(page), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(22);
+    const heldAt = await pauseHeld(page); // nothing is written while held, so the quota can take hold
+    const good = Math.floor(heldAt / 20) * 20;
+    const lift = await armQuotaWhenInForce(page, 1_000_000);
+    try {
+      await page.getByTestId('train-pause').click(); // let it go on to its next checkpoint
+      const error = page.getByTestId('train-error');
+      await error.waitFor({ timeout: 120_000 });
+      expect(await error.textContent()).toMatch(
+        new RegExp(
+          `^StoreQuotaError: the checkpoint of the training on blocks\\.2\\.hook_resid_post at step ${good + 20} \\([\\d.]+ MB\\) did not fit: the browser refused to store more data \\(storage quota exceeded\\)\\. ` +
+            `The checkpoint at step ${good} is kept: resume the training from it in the list of interrupted trainings\\. Free space .+, then resume it\\.$`,
+        ),
+      );
+      expect(await error.textContent()).not.toMatch(/QuotaExceededError/);
+    } finally {
+      await lift();
+    }
+    // The store still holds the last good checkpoint, and the list offers it.
+    const row = page.getByTestId('training-row').first();
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toMatch(new RegExp(`step ${good} of 100000`));
+    const id = (await storedTrainings(page)).filter((t) => !t.done && t.step === good);
+    expect(id.length).toBeGreaterThanOrEqual(1);
+    await row.getByTestId('resume-training').click();
+    await expect.poll(() => page.getByTestId('train-error').count()).toBe(0);
+    await expect.poll(() => stepShown(page), { timeout: 120_000, interval: 50 }).toBeGreaterThanOrEqual(good + 3);
+    await page.getByTestId('train-stop').click();
+    await page.getByTestId('train-summary').waitFor({ timeout: 60_000 });
+    const steps = Number(await page.getByTestId('train-summary').getAttribute('data-steps'));
+    expect(steps).toBeGreaterThanOrEqual(good + 3);
+    expect(await page.getByTestId('train-summary').getAttribute('data-tokens')).toBe(String(steps * 64));
+    expect(await page.getByTestId('train-summary').textContent()).toMatch(new RegExp(`Resumed from the checkpoint at step ${good}: ${steps - good} steps`));
+  });
+
+  it('says why the faithfulness eval did not run, and runs it from the summary once the run’s model is loaded', async () => {
+    const { page } = app;
+    // The same weights under another id: a model that is not the run's (tiny-gpt2).
+    hub = await startHubServer({ 'sse/tiny-gpt2': TINY_DIR });
+    await page.getByTestId('source-hub').check();
+    await page.getByTestId('hub-url').fill(hub.url);
+    await page.getByTestId('hub-repo').fill('sse/tiny-gpt2');
+    await page.getByTestId('load-model').click();
+    await modelReady(page, { id: 'sse/tiny-gpt2' });
+    await page.getByTestId('train-architecture').selectOption('topk');
+    await setTrain(page, { expansion: '2', k: '8', steps: '30', batchSize: '64' });
+    await page.getByTestId('train-device').selectOption('cpu');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-summary').waitFor({ timeout: 120_000 });
+    const skipped = page.getByTestId('train-evals-skipped');
+    expect(await skipped.textContent()).toBe(
+      'the faithfulness eval did not run: the training run holds activations of tiny-gpt2 and sse/tiny-gpt2 is loaded. Load tiny-gpt2, then run the faithfulness eval',
+    );
+    expect(await page.getByTestId('faithfulness').count()).toBe(0);
+    // Asked for with the wrong model still loaded, it says it cannot run, and why.
+    await page.getByTestId('train-run-evals').click();
+    await expect.poll(() => skipped.textContent()).toMatch(/^LabError: the faithfulness eval cannot run: the training run holds activations of tiny-gpt2 and sse\/tiny-gpt2 is loaded/);
+    await page.getByTestId('source-embedded').check();
+    await page.getByTestId('load-model').click();
+    await modelReady(page, { id: 'tiny-gpt2' });
+    await page.getByTestId('train-run-evals').click();
+    const faithfulness = page.getByTestId('faithfulness');
+    await faithfulness.waitFor({ timeout: 120_000 });
+    expect(Number(await faithfulness.getAttribute('data-ce-recovered'))).toBeGreaterThan(-10);
+    expect(await faithfulness.textContent()).toMatch(/8 windows .* \(its training data, not held out\)$/);
+    expect(await page.getByTestId('train-evals-missing').count()).toBe(0);
+    expect(app.errors).toEqual([]);
   });
 });

@@ -26,6 +26,7 @@ export function HarvestPanel() {
         </p>
       </section>
     );
+  const rejections = h.lastRun?.rejections ?? h.refused;
   const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
   return (
     <section className="panel wide" data-testid="harvest-panel">
@@ -91,11 +92,11 @@ export function HarvestPanel() {
           {h.error}
         </div>
       )}
-      {h.lastRun && h.lastRun.rejections.length > 0 && (
+      {rejections.length > 0 && (
         <div data-testid="rejections">
           <h3>Skipped files and lines</h3>
           <ul>
-            {h.lastRun.rejections.map((r, i) => (
+            {rejections.map((r, i) => (
               <li key={i} data-testid="rejection">
                 <strong>{r.file}</strong>
                 {r.line !== undefined && `:${r.line}`} — {r.reason}
@@ -220,7 +221,7 @@ function JobProgress() {
       <progress value={p ? p.rowsDone / Math.max(1, p.totalRows) : undefined} max={1} />
       <span data-testid="harvest-progress-text">
         {p
-          ? `${fmt(p.rowsDone)} / ${fmt(p.totalRows)} tokens · ${p.tokensPerSecond.toFixed(0)} tok/s · ETA ${p.etaSeconds === null ? '–' : `${Math.ceil(p.etaSeconds)} s`} · ${p.committedShards} shards committed`
+          ? `${fmt(p.rowsDone)} / ${fmt(p.totalRows)} rows (${fmt(p.committedRows)} stored) · ${p.tokensPerSecond.toFixed(0)} tok/s · ETA ${p.etaSeconds === null ? '–' : `${Math.ceil(p.etaSeconds)} s`} · ${p.committedShards} shards committed`
           : 'starting the harvest model…'}
       </span>
     </div>

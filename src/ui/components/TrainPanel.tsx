@@ -2,7 +2,8 @@ import { useEffect } from 'react';
 import { addSae } from '../features-store';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
-import { defaultDevice, downloadSae, pauseTraining, refreshTrainings, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { formatDuration } from '../../worker/train-report';
+import { defaultDevice, downloadSae, evaluateTrained, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
 import { Faithfulness } from './Faithfulness';
 import { LineChart } from './LineChart';
@@ -100,8 +101,10 @@ export function TrainPanel() {
       {last && (
         <p className="muted" data-testid="train-status">
           {t.paused ? 'paused at ' : ''}step {last.step + 1} / {last.steps} · FVU {last.fvu.toFixed(3)} · L0 {last.l0.toFixed(1)} · dead {(100 * last.deadFraction).toFixed(1)}% · lr {last.lr.toExponential(1)} ·{' '}
-          {((1000 * (last.step + 1) * t.options.batchSize) / Math.max(1, last.elapsedMs)).toFixed(0)} tok/s
-        {t.heldAt !== null && (
+          <span data-testid="train-rate">{last.tokensPerSecond === null ? '–' : last.tokensPerSecond.toFixed(0)} tok/s</span> · ETA{' '}
+          <span data-testid="train-eta">{last.etaSeconds === null ? '–' : formatDuration(last.etaSeconds)}</span>
+          {last.startStep > 0 && ` · resumed at step ${last.startStep}`}
+          {t.heldAt !== null && (
             <span className="muted" data-testid="train-held" data-step={t.heldAt + 1}>
               {' '}
               · held by the worker
@@ -119,13 +122,26 @@ export function TrainPanel() {
         </div>
       )}
       {t.summary && (
-        <p data-testid="train-summary">
-          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps, {t.summary.tokens.toLocaleString('en-US')} tokens in {t.summary.seconds.toFixed(1)} s on{' '}
-          {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final training FVU {t.summary.finalFvu?.toFixed(3)}
+        <p data-testid="train-summary" data-steps={t.summary.steps} data-tokens={t.summary.tokens}>
+          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps,{' '}
+          {t.summary.tokens.toLocaleString('en-US')} tokens{t.summary.seconds === null ? '' : ` in ${t.summary.seconds.toFixed(1)} s`} on {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final
+          training FVU {t.summary.finalFvu?.toFixed(3)}
           {t.summary.aborted ? ' (stopped early)' : ''}.
+          {t.summary.resumedAt !== null &&
+            ` Resumed from the checkpoint at step ${t.summary.resumedAt}: ${t.summary.sessionSteps} steps in ${t.summary.sessionSeconds.toFixed(1)} s in this session.`}
         </p>
       )}
       {t.summary?.evals && <Faithfulness e={t.summary.evals} />}
+      {t.summary && !t.summary.evals && (
+        <div className="row" data-testid="train-evals-missing">
+          <span className="muted" data-testid="train-evals-skipped">
+            {t.evaluating ? `running the faithfulness eval… ${t.evaluating.done} / ${t.evaluating.total || '?'}` : t.summary.evalsSkipped}
+          </span>
+          <button className="secondary" onClick={() => void evaluateTrained()} disabled={t.evaluating !== null} data-testid="train-run-evals">
+            Run the faithfulness eval
+          </button>
+        </div>
+      )}
       {!t.training && unfinished.length > 0 && (
         <div data-testid="trainings">
           <h3>Interrupted trainings (checkpointed in this browser)</h3>
@@ -134,7 +150,7 @@ export function TrainPanel() {
               <span>
                 {x.hook} · step {x.step} of {x.steps} · saved {new Date(x.updatedAt).toLocaleTimeString()}
               </span>
-              <button className="secondary" onClick={() => void startTraining(x.id)} data-testid="resume-training">
+              <button className="secondary" onClick={() => void resumeTraining(x.id)} data-testid="resume-training">
                 Resume
               </button>
             </div>

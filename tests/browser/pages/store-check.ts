@@ -47,3 +47,20 @@ export async function dumpRun(runId: string) {
   db.close();
   return { run, windows, window, position, tokenId, hooks, shardKeys, lastContext: ctx, shuffledRowIndex: seen };
 }
+
+/** Records in every activation-store table (runs, windows, documents, shards, shard rows). */
+export async function recordCount(): Promise<number> {
+  const db = await openStore();
+  let n = 0;
+  for (const store of ['runs', 'windows', 'documents', 'shards', 'shardRows'] as const) n += await db.count(store);
+  db.close();
+  return n;
+}
+
+/** The checkpointed trainings as stored: their step and whether they finished. */
+export async function trainings(): Promise<{ id: string; step: number; done: boolean; trainedMs?: number }[]> {
+  const db = await openStore();
+  const all = await db.getAll('saeTrainings');
+  db.close();
+  return all.map((t) => ({ id: t.id, step: t.step, done: t.done, trainedMs: t.trainedMs }));
+}
