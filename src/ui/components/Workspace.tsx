@@ -55,7 +55,7 @@ export function Workspace() {
           key: run.id,
           kind: 'run',
           name: run.name,
-          detail: `${run.modelId} · ${run.hooks.map((h) => h.name).join(', ')} · ${run.committedRows.toLocaleString('en-US')} tokens · ${run.status}`,
+          detail: `${run.modelId} · ${run.hooks.map((h) => h.name).join(', ')} · ${run.committedRows.toLocaleString('en-US')} rows stored · ${run.status}`,
           bytes: bytesText(bytes),
           onDelete: () => void deleteRunById(run.id).then(refreshWorkspace),
         }))}
