@@ -2,14 +2,19 @@
 // stages rewritten) against the CPU twin step (src/sae/train/cpu-step.ts): the same states and statistics within
 // 1e-5 (relative to each tensor's largest magnitude) after several steps, on sizes that are not powers of two,
 // with AuxK running (latents die within the run) and batches split across encoder chunks; TopK and BatchTopK.
-// The rewritten sparse stages are also held to their twins on their own.
+// Each piece is also held to its twin on its own: the ort encoder's selections (indices exactly), the wasm SIMD
+// kernels (sizes not a multiple of the 4 lanes) and the dense db_dec.
 import { describe, expect, it } from 'vitest';
 import { biasGrad } from '../../src/sae/cpu/bias_grad';
 import { latentGrad } from '../../src/sae/cpu/latent_grad';
 import { maskDead } from '../../src/sae/cpu/mask_dead';
+import { matmulBias } from '../../src/sae/cpu/matmul_bias';
+import { sparseDecode } from '../../src/sae/cpu/sparse_decode';
+import { sparseDot } from '../../src/sae/cpu/sparse_dot';
 import { topkRows } from '../../src/sae/cpu/topk_rows';
+import { createTrainEncoder } from '../../src/sae/train/cpu-fast-encoder';
+import { WasmSparse, decoderBiasGrad, transpose } from '../../src/sae/train/cpu-fast-sparse';
 import { createFastCpuTrainer, fastCpuStepper } from '../../src/sae/train/cpu-fast-step';
-import { biasGradT, deadLatents, deadTopk, latentRowsGrad, transpose } from '../../src/sae/train/cpu-fast-sparse';
 import { cpuTrainStep, initSaeParams } from '../../src/sae/train/cpu-step';
 import { estimateInputScale } from '../../src/sae/train/recipe';
 import { gaussian, mulberry32 } from '../../src/sae/train/rng';
@@ -19,10 +24,6 @@ import { assertClose, assertExact } from '../reference/compare';
 
 const TOL = 1e-5;
 
-function cloneState(s: SaeTrainState): SaeTrainState {
-  const c = <T extends Record<string, Float32Array>>(p: T) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()])) as T;
-  return { params: c(s.params), m: c(s.m), v: c(s.v), step: s.step, sinceFired: s.sinceFired.slice(), ...(s.threshold !== undefined ? { threshold: s.threshold } : {}) };
-}
 
 /**
  * Rows with a few strong directions plus noise, so latents specialise and some stop firing; scaled as the trainer
@@ -73,7 +74,7 @@ function compareStats(tag: string, got: StepStats, ref: StepStats): void {
 /** Runs both steps side by side for `steps` batches; returns how many steps had AuxK on. */
 async function sideBySide(cfg: SaeTrainConfig, B: number, steps: number, chunkRows: number | undefined, seed: number): Promise<number> {
   const twin = startState(cfg, seed);
-  const fast = cloneState(twin);
+  const fast = structuredClone(twin);
   const trainer = await createFastCpuTrainer(cfg, { chunkRows });
   const x = rows(B * steps, cfg.dIn, seed + 2);
   let auxSteps = 0;
@@ -126,53 +127,103 @@ describe('fast CPU step vs the CPU twin step', () => {
   });
 });
 
-describe('the rewritten sparse stages vs their twins', () => {
-  const [M, k, dSae, d] = [13, 5, 47, 11];
+describe('the fast step\'s pieces vs their twins', () => {
+  const [M, k, dSae, d] = [13, 5, 47, 37]; // d not a multiple of 4: the kernels' scalar tails run
   const normal = gaussian(mulberry32(31));
   const rand = (n: number) => Float32Array.from({ length: n }, () => normal());
-  const top = topkRows(rand(M * dSae), M, dSae, k, { relu: true });
+  const top = topkRows(rand(M * dSae), M, dSae, k, { relu: true }); // some slots ReLU'd to 0
   const a = rand(M * d);
   const sub = rand(d);
+  const wDec = rand(dSae * d);
   const coef = rand(M * k).map((v, i) => (top.values[i] > 0 ? v : 0));
-  const wEnc = rand(d * dSae);
-  const row = new Float32Array(d);
 
-  it('latentRowsGrad (+ transpose) equals latentGrad, both layouts, bit for bit', () => {
-    const shape = { M, k, dSae, d, idx: top.indices, vals: top.values, coef, a, sub };
-    const refT = new Float32Array(d * dSae);
-    const refSums = new Float32Array(dSae);
-    latentGrad({ ...shape, transposed: true, accumulate: false }, refT, refSums);
-    const gotRows = new Float32Array(dSae * d);
-    const gotSums = new Float32Array(dSae);
-    latentRowsGrad(shape, gotRows, gotSums, row);
-    const gotT = new Float32Array(d * dSae);
-    transpose(gotRows, dSae, d, gotT);
-    assertExact('dW_encᵀ', gotT, refT);
-    assertExact('db_enc', gotSums, refSums);
-  });
+  /** The kernels' memory with the inputs above copied in. */
+  function loaded() {
+    const w = new WasmSparse();
+    const L = w.layout({ W: dSae * d, a: M * d, sub: d, row: d, idx: M * k, val: M * k, coef: M * k, out: dSae * d, sums: dSae, dots: M * k });
+    w.f32(L.W, dSae * d).set(wDec);
+    w.f32(L.a, M * d).set(a);
+    w.f32(L.sub, d).set(sub);
+    w.u32(L.idx, M * k).set(top.indices);
+    w.f32(L.val, M * k).set(top.values);
+    w.f32(L.coef, M * k).set(coef);
+    return { w, L };
+  }
 
-  it('biasGradT on W_encᵀ equals biasGrad on W_enc, bit for bit, with and without g', () => {
-    const wEncT = new Float32Array(dSae * d);
-    transpose(wEnc, d, dSae, wEncT);
-    for (const g of [a, null]) {
-      const ref = Float32Array.of(...sub);
-      const got = Float32Array.of(...sub);
-      biasGrad({ M, k, dSae, d, g, dpre: coef, idx: top.indices, wEnc, accumulate: true }, ref);
-      biasGradT({ M, k, dSae, d, g, dpre: coef, idx: top.indices, wEncT }, got, true, row, new Float64Array(d));
-      assertExact(`db_dec (g ${g ? 'on' : 'null'})`, got, ref);
+  it('wasm decode equals sparseDecode, with and without the bias', () => {
+    const { w, L } = loaded();
+    for (const bias of [true, false]) {
+      const ref = sparseDecode({ vals: top.values, idx: top.indices, wDec, bDec: bias ? sub : new Float32Array(d), M, k, dSae, d });
+      w.decode(L.val, L.idx, L.W, bias ? L.sub : null, L.a, M, k, d);
+      assertClose(`decode (bias ${bias})`, w.f32(L.a, M * d), ref, 1e-6);
     }
   });
 
-  it('deadTopk equals topkRows of maskDead, with more and with fewer dead latents than k_aux', () => {
-    const pre = rand(M * dSae);
-    for (const every of [2, 9]) {
-      const since = Uint32Array.from({ length: dSae }, (_, l) => (l % every === 0 ? 50 : 0));
-      const kAux = 8;
-      const ref = topkRows(maskDead(pre, since, 50, M, dSae), M, dSae, kAux, { relu: true });
-      const got = { indices: new Uint32Array(M * kAux), values: new Float32Array(M * kAux) };
-      deadTopk(pre, M, dSae, deadLatents(since, 50), kAux, got);
-      assertExact(`aux indices (1 in ${every} dead)`, got.indices, ref.indices);
-      assertExact(`aux values (1 in ${every} dead)`, got.values, ref.values);
+  it('wasm slotDot equals sparseDot (0 where the slot is not selected)', () => {
+    const { w, L } = loaded();
+    w.slotDot(L.a, L.idx, L.val, L.W, L.dots, M, k, d);
+    const got = w.f32(L.dots, M * k);
+    assertClose('slot dots', got, sparseDot({ g: a, idx: top.indices, vals: top.values, wDec, M, k, dSae, d }), 1e-6);
+    for (let i = 0; i < M * k; i++) if (!(top.values[i] > 0)) expect(got[i]).toBe(0);
+  });
+
+  it('wasm latentRows (+ transpose) equals latentGrad in both layouts, accumulating', () => {
+    const { w, L } = loaded();
+    const shape = { M, k, dSae, d, idx: top.indices, vals: top.values };
+    const start = rand(dSae * d);
+    const refT = new Float32Array(d * dSae);
+    transpose(start, dSae, d, refT);
+    const refSums = Float32Array.of(...start.subarray(0, dSae));
+    latentGrad({ ...shape, coef, a, sub, transposed: true, accumulate: true }, refT, refSums);
+    w.f32(L.out, dSae * d).set(start);
+    w.f32(L.sums, dSae).set(start.subarray(0, dSae));
+    w.latentRows(L.idx, L.val, L.coef, L.a, L.sub, L.out, L.sums, L.row, M, k, d);
+    const gotT = new Float32Array(d * dSae);
+    transpose(w.f32(L.out, dSae * d), dSae, d, gotT);
+    assertClose('dW_encᵀ', gotT, refT, 1e-6);
+    assertClose('db_enc', w.f32(L.sums, dSae), refSums, 1e-6);
+    const ref = new Float32Array(dSae * d);
+    latentGrad({ ...shape, coef: top.values, a, sub: null, transposed: false, accumulate: false }, ref);
+    w.f32(L.out, dSae * d).fill(0);
+    w.latentRows(L.idx, L.val, L.val, L.a, null, L.out, null, L.row, M, k, d);
+    assertClose('dW_dec', w.f32(L.out, dSae * d), ref, 1e-6);
+  });
+
+  it('decoderBiasGrad (Σ g − W_enc · db_enc) equals biasGrad of both loss terms', () => {
+    const wEnc = rand(d * dSae);
+    const aux = topkRows(rand(M * dSae), M, dSae, 9, { relu: true });
+    const auxDpre = rand(M * 9).map((v, i) => (aux.values[i] > 0 ? v : 0));
+    const ref = new Float32Array(d);
+    biasGrad({ M, k, dSae, d, g: a, dpre: coef, idx: top.indices, wEnc, accumulate: false }, ref);
+    biasGrad({ M, k: 9, dSae, d, g: null, dpre: auxDpre, idx: aux.indices, wEnc, accumulate: true }, ref);
+    const dbEnc = new Float64Array(dSae);
+    for (let i = 0; i < M * k; i++) dbEnc[top.indices[i]] += coef[i];
+    for (let i = 0; i < M * 9; i++) dbEnc[aux.indices[i]] += auxDpre[i];
+    const got = new Float32Array(d);
+    decoderBiasGrad(a, M, wEnc, Float32Array.from(dbEnc), d, dSae, got);
+    assertClose('db_dec', got, ref, 1e-6);
+  });
+
+  it('the ort encoder selects what matmulBias → topkRows (and maskDead → topkRows for AuxK) select', async () => {
+    const wEnc = rand(d * dSae);
+    const p = { W_enc: wEnc, b_enc: rand(dSae), W_dec: wDec, b_dec: sub };
+    const since = Uint32Array.from({ length: dSae }, (_, l) => (l % 3 === 0 ? 9 : 0));
+    const dead = Uint8Array.from(since, (s) => (s >= 9 ? 1 : 0));
+    const pre = matmulBias({ a, b: wEnc, bias: p.b_enc, sub, M, K: d, N: dSae });
+    const refMain = topkRows(pre, M, dSae, k, { relu: true });
+    for (const kAux of [11, 20]) { // 16 latents dead: more than k_aux, then fewer (the rest: value 0, live latents)
+      const enc = await createTrainEncoder(d, dSae, k, kAux);
+      try {
+        const { main, aux } = await enc.select(p, a, M, dead);
+        const refAux = topkRows(maskDead(pre, since, 9, M, dSae), M, dSae, kAux, { relu: true });
+        assertExact(`top-k indices (k_aux ${kAux})`, main.idx, refMain.indices);
+        assertClose(`top-k values (k_aux ${kAux})`, main.val, refMain.values, 1e-6);
+        assertExact(`AuxK indices (k_aux ${kAux})`, aux!.idx, refAux.indices);
+        assertClose(`AuxK values (k_aux ${kAux})`, aux!.val, refAux.values, 1e-6);
+        expect((await enc.select(p, a, M, null)).aux).toBeNull();
+      } finally {
+        await enc.dispose();
+      }
     }
   });
 });

@@ -1,135 +1,104 @@
-// The sparse stages of the fast CPU training step (./cpu-fast-step.ts), rewritten from their twins for memory
-// order, with the twins' arithmetic per element:
-//   latentRowsGrad  latent_grad.ts without its per-call [d_sae, d] scratch and the transposed scatter: it adds
-//                   straight into a [d_sae, d] gradient (dW_dec, or dW_encᵀ, transposed once afterwards)
-//   biasGradT       bias_grad.ts reading W_encᵀ rows [d_sae, d] instead of W_enc columns (stride d_sae), the
-//                   same fma chain per (row, column) and the same float64 sum over rows: bit-identical
-//   deadTopk        mask_dead.ts + topk_rows.ts over only the dead latents' columns, same result
-//   transpose       a blocked transpose, so neither side of it walks memory with stride d_sae row after row
-// The twins' versions read W_enc by column and allocate d_sae · d per call: at d_sae 24,576 those dominated the
-// sparse half of the step (bench:sae-cpu prints the split).
+// The sparse stages of the fast CPU training step (./cpu-fast-step.ts) on the wasm SIMD kernels of
+// ./wasm/sparse.wat (decode, slot_dot, latent_rows: the twins of src/sae/cpu/{sparse_decode,sparse_dot,
+// latent_grad}.ts), plus the two dense helpers the step needs around them. The kernels work in their module's
+// memory, so a step lays its tensors out there (layout), copies its inputs in and reads results through views.
 import { checkLength } from '../cpu/matmul_bias';
-import { type TopkRows, topkRows } from '../cpu/topk_rows';
+import { WASM_BASE64 } from './wasm/sparse-wasm';
 
-export interface LatentRowsInputs {
-  idx: Uint32Array; //   [M, k]
-  /** Membership: slot (m, j) counts iff vals[m, j] > 0. */
-  vals: Float32Array; // [M, k]
-  /** The per-slot weight (vals itself, or dpre). */
-  coef: Float32Array; // [M, k]
-  a: Float32Array; //    [M, d]
-  /** Subtracted from every row of a (b_dec); null for none. */
-  sub: Float32Array | null; // [d]
-  M: number;
-  k: number;
-  dSae: number;
-  d: number;
+interface SparseExports {
+  memory: WebAssembly.Memory;
+  decode(vals: number, idx: number, w: number, bias: number, hasBias: number, out: number, M: number, k: number, d: number): void;
+  slot_dot(g: number, idx: number, vals: number, w: number, out: number, M: number, k: number, d: number): void;
+  latent_rows(idx: number, vals: number, coef: number, a: number, sub: number, hasSub: number, out: number, sums: number, hasSums: number, row: number, M: number, k: number, d: number): void;
 }
 
-/**
- * out[l, :] += Σ_m coef[m, j] · (a[m, :] − sub) over the slots (m, j) with idx = l and vals > 0, rows in order;
- * sums[l] += Σ coef likewise. `row` is scratch [d]. On a zeroed `out` this is latentGrad(…, accumulate: false).
- */
-export function latentRowsGrad(inp: LatentRowsInputs, out: Float32Array, sums: Float32Array | null, row: Float32Array): void {
-  const { idx, vals, coef, a, sub, M, k, dSae, d } = inp;
-  checkLength('idx', idx, M * k);
-  checkLength('a', a, M * d);
-  checkLength('out', out, dSae * d);
-  for (let m = 0; m < M; m++) {
-    const ao = m * d;
-    if (sub) for (let c = 0; c < d; c++) row[c] = a[ao + c] - sub[c];
-    else for (let c = 0; c < d; c++) row[c] = a[ao + c];
-    for (let j = 0; j < k; j++) {
-      const s = m * k + j;
-      if (!(vals[s] > 0)) continue;
-      const l = idx[s];
-      if (l >= dSae) throw new RangeError(`latentRowsGrad: idx[${m}, ${j}] = ${l} ≥ d_sae = ${dSae}`);
-      const w = coef[s];
-      const o = l * d;
-      for (let c = 0; c < d; c++) out[o + c] += w * row[c];
-      if (sums) sums[l] += w;
+let compiled: WebAssembly.Module | null = null;
+
+/** The module, compiled once (a few KB: synchronous compilation is allowed on any thread). */
+function sparseModule(): WebAssembly.Module {
+  if (!compiled) compiled = new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0)));
+  return compiled;
+}
+
+const PAGE = 65536;
+
+/** Byte offsets of named float32 / uint32 regions in the kernels' memory. */
+export type Layout<K extends string> = Record<K, number>;
+
+/** One instance of the kernels with its own memory; pointers are byte offsets into it. */
+export class WasmSparse {
+  private readonly ex: SparseExports;
+
+  constructor() {
+    this.ex = new WebAssembly.Instance(sparseModule()).exports as unknown as SparseExports;
+  }
+
+  /**
+   * Places regions of the given element counts (4 bytes each, 16-byte aligned) from offset 0, growing memory to
+   * fit. Growing detaches earlier views: take views (f32 / u32) after the layout.
+   */
+  layout<K extends string>(counts: Record<K, number>): Layout<K> {
+    const out = {} as Layout<K>;
+    let off = 0;
+    for (const key of Object.keys(counts) as K[]) {
+      out[key] = off;
+      off += Math.ceil((4 * counts[key]) / 16) * 16;
     }
+    const have = this.ex.memory.buffer.byteLength;
+    if (off > have) this.ex.memory.grow(Math.ceil((off - have) / PAGE));
+    return out;
+  }
+
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.ex.memory.buffer, ptr, n);
+  }
+
+  u32(ptr: number, n: number): Uint32Array {
+    return new Uint32Array(this.ex.memory.buffer, ptr, n);
+  }
+
+  /** out [M, d] = (bias or 0) + Σ_j vals[m, j] · W[idx[m, j]]  (W [·, d]; zero values skipped). */
+  decode(vals: number, idx: number, w: number, bias: number | null, out: number, M: number, k: number, d: number): void {
+    this.ex.decode(vals, idx, w, bias ?? 0, bias === null ? 0 : 1, out, M, k, d);
+  }
+
+  /** out [M, k] = vals > 0 ? g[m] · W[idx[m, j]] : 0. */
+  slotDot(g: number, idx: number, vals: number, w: number, out: number, M: number, k: number, d: number): void {
+    this.ex.slot_dot(g, idx, vals, w, out, M, k, d);
+  }
+
+  /**
+   * out [d_sae, d] += coef · (a[m] − sub) at rows idx, and sums [d_sae] += coef, over the slots with vals > 0;
+   * `row` is scratch [d]. Indices must be < the rows of out (the top-k guarantees it).
+   */
+  latentRows(idx: number, vals: number, coef: number, a: number, sub: number | null, out: number, sums: number | null, row: number, M: number, k: number, d: number): void {
+    this.ex.latent_rows(idx, vals, coef, a, sub ?? 0, sub === null ? 0 : 1, out, sums ?? 0, sums === null ? 0 : 1, row, M, k, d);
   }
 }
 
-export interface BiasGradTInputs {
-  g: Float32Array | null; // [M, d]  dL/dx̂ (null for the AuxK term)
-  dpre: Float32Array; //     [M, k]
-  idx: Uint32Array; //       [M, k]
-  wEncT: Float32Array; //    [dSae, d]  W_encᵀ
-  M: number;
-  k: number;
-  dSae: number;
-  d: number;
-}
-
 /**
- * out[c] (+)= Σ_m (g[m, c] − Σ_j dpre[m, j] · W_enc[c, idx[m, j]]): bias_grad.ts's sum, row by row. `t` is
- * scratch [d]; `acc` [d] float64 collects the rows (zeroed here).
+ * dL/db_dec = Σ_m g[m] − W_enc · db_enc   (g [M, d] = dL/dx̂; db_enc [d_sae] summed over both loss terms)
+ * b_dec enters x̂ directly and the encoder as x − b_dec, whose gradient is −Σ_m Σ_j dpre[m, j] W_enc[:, idx[m, j]]
+ * = −W_enc · db_enc. The twin (src/sae/cpu/bias_grad.ts) sums it slot by slot (B · k · d_in reads down W_enc's
+ * columns); this is d_in · d_sae once, in float64.
  */
-export function biasGradT(inp: BiasGradTInputs, out: Float32Array, accumulate: boolean, t: Float32Array, acc: Float64Array): void {
-  const { g, dpre, idx, wEncT, M, k, dSae, d } = inp;
-  checkLength('dpre', dpre, M * k);
-  checkLength('wEncT', wEncT, dSae * d);
+export function decoderBiasGrad(g: Float32Array, M: number, wEnc: Float32Array, dbEnc: Float32Array, d: number, dSae: number, out: Float32Array): void {
+  checkLength('g', g, M * d);
+  checkLength('wEnc', wEnc, d * dSae);
+  checkLength('dbEnc', dbEnc, dSae);
   checkLength('out', out, d);
-  acc.fill(0);
-  for (let m = 0; m < M; m++) {
-    if (g) t.set(g.subarray(m * d, (m + 1) * d));
-    else t.fill(0);
-    for (let j = 0; j < k; j++) {
-      const w = dpre[m * k + j];
-      if (w === 0) continue; // t − 0 · W = t exactly (W is finite)
-      const o = idx[m * k + j] * d;
-      for (let c = 0; c < d; c++) t[c] = t[c] - w * wEncT[o + c];
-    }
-    for (let c = 0; c < d; c++) acc[c] += t[c];
-  }
-  for (let c = 0; c < d; c++) out[c] = accumulate ? out[c] + acc[c] : acc[c];
-}
-
-/** Latents with sinceFired ≥ deadTokens, ascending: the AuxK candidates. */
-export function deadLatents(sinceFired: Uint32Array, deadTokens: number): Uint32Array {
-  let n = 0;
-  for (let l = 0; l < sinceFired.length; l++) if (sinceFired[l] >= deadTokens) n++;
-  const out = new Uint32Array(n);
-  n = 0;
-  for (let l = 0; l < sinceFired.length; l++) if (sinceFired[l] >= deadTokens) out[n++] = l;
-  return out;
-}
-
-/**
- * topkRows(maskDead(pre), …, kAux, relu) for pre [M, N], computed over the dead columns only (`dead` ascending,
- * non-empty). The columns are gathered in ascending order, so ties still go to the lower latent; when fewer than
- * kAux are dead the rest of each row is what the twin's −FLT_MAX entries give: value 0, the lowest live latents.
- */
-export function deadTopk(pre: Float32Array, M: number, N: number, dead: Uint32Array, kAux: number, out: TopkRows): void {
-  checkLength('pre', pre, M * N);
-  checkLength('indices', out.indices, M * kAux);
-  const nd = dead.length;
-  const kk = Math.min(kAux, nd);
-  const g = new Float32Array(M * nd); // [M, nd]
-  for (let m = 0; m < M; m++) for (let i = 0; i < nd; i++) g[m * nd + i] = pre[m * N + dead[i]];
-  const top = topkRows(g, M, nd, kk, { relu: true });
-  const fill: number[] = [];
-  for (let l = 0, i = 0; fill.length < kAux - kk; l++) {
-    if (i < nd && dead[i] === l) i++;
-    else fill.push(l);
-  }
-  for (let m = 0; m < M; m++) {
-    for (let s = 0; s < kk; s++) {
-      out.indices[m * kAux + s] = dead[top.indices[m * kk + s]];
-      out.values[m * kAux + s] = top.values[m * kk + s];
-    }
-    for (let s = kk; s < kAux; s++) {
-      out.indices[m * kAux + s] = fill[s - kk];
-      out.values[m * kAux + s] = 0;
-    }
+  for (let c = 0; c < d; c++) {
+    let s = 0;
+    for (let m = 0; m < M; m++) s += g[m * d + c];
+    const o = c * dSae;
+    for (let l = 0; l < dSae; l++) s -= wEnc[o + l] * dbEnc[l];
+    out[c] = s;
   }
 }
 
 const TILE = 32;
 
-/** dst [cols, rows] = srcᵀ for src [rows, cols], in TILE × TILE blocks. */
+/** dst [cols, rows] = srcᵀ for src [rows, cols], in TILE × TILE blocks (neither side strides a whole row per element). */
 export function transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
   checkLength('src', src, rows * cols);
   checkLength('dst', dst, rows * cols);

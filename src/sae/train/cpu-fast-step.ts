@@ -1,17 +1,21 @@
 // The fast CPU TopK / BatchTopK training step: the CPU twin's step (./cpu-step.ts, whose header gives the maths)
-// with its one dense product, the encoder (x − b_dec) · W_enc + b_enc, on onnxruntime-web's wasm kernels (SIMD,
-// threads: ./cpu-fast-encoder.ts), and the sparse stages in memory order (./cpu-fast-sparse.ts). Same state, same
-// statistics: a run can switch between this and the twin at any checkpoint. tests/node/sae-cpu-fast.test.ts holds
-// it to the twin within 1e-5 over several steps; bench:sae-cpu measures both next to PyTorch.
+// with its dense work on onnxruntime-web's wasm kernels and its sparse work on hand-written wasm SIMD. Same state,
+// same statistics: a run can switch between this and the twin at any checkpoint. tests/node/sae-cpu-fast.test.ts
+// holds it to the twin within 1e-5 over several steps; bench:sae-cpu measures both next to PyTorch.
 //
-//   per chunk of rows   pre = ort encoder          [R, d_sae]   (chunks keep pre ≤ CHUNK_VALUES floats)
-//                       (idx, val) = top-k(pre)     [R, slots]   AuxK: top-k_aux over the dead columns
+//   per chunk of rows   ort (./cpu-fast-encoder.ts): pre = (x − b_dec)·W_enc + b_enc, top-k, AuxK's top-k_aux
+//                       over the dead latents                                      → idx, val [R, slots]
 //   batchtopk           the batch selection over all rows' candidates (../cpu/batch_topk.ts)
-//   then the twin's stages: sparse decode, loss statistics, dL/dx̂, dL/dpre at the slots, then
-//   dW_dec, dW_encᵀ (→ transposed), db_enc, db_dec (from W_encᵀ), decoder projection, Adam, renorm.
+//   wasm SIMD           x̂ and ê (decode), then dL/dpre at the slots (slot_dot), dW_dec and dW_encᵀ + db_enc
+//   (./cpu-fast-sparse.ts)  (latent_rows), for both loss terms
+//   JS (the twins)      loss statistics and dL/dx̂, dL/dê (O(B·d_in)); db_dec = Σ g − W_enc·db_enc; dW_encᵀ
+//                       transposed; decoder projection, Adam, renorm (O(d_in·d_sae) per step, independent of B)
 //
-// Why the split: at d_in 256 / d_sae 2048 / k 32 the encoder is d_in · d_sae = 524k multiply-adds per row and
-// each sparse stage k · d_in = 8k (k_aux · d_in = 33k for AuxK), so the encoder was ~85% of the twin's step.
+// Why this split (measured on the 2-core machine, bench:sae-cpu prints it per step): the encoder is d_in · d_sae
+// multiply-adds per row, ~30 GFLOP/s on ort's wasm MatMul against ~0.4 G multiply-adds/s in a JS loop; each
+// sparse stage is (k + k_aux) · d_in per row, ~5.7 G/s in wasm SIMD against the same ~0.4 in JS. ort has no sparse
+// kernels, and doing them densely would cost d_in · d_sae per row each. The top-k runs inside the ort graph so
+// the [rows, d_sae] pre-activations never come back to JS.
 import { adamScalars, adamStep } from '../cpu/adam';
 import { batchTopk } from '../cpu/batch_topk';
 import { deadUpdate } from '../cpu/dead_update';
@@ -20,11 +24,8 @@ import { decRenorm } from '../cpu/dec_renorm';
 import { lossStats } from '../cpu/loss_stats';
 import { checkLength } from '../cpu/matmul_bias';
 import { reconGrad } from '../cpu/recon_grad';
-import { sparseDecode } from '../cpu/sparse_decode';
-import { sparseDot } from '../cpu/sparse_dot';
-import { topkRows } from '../cpu/topk_rows';
 import { type TrainEncoder, createTrainEncoder } from './cpu-fast-encoder';
-import { biasGradT, deadLatents, deadTopk, latentRowsGrad, transpose } from './cpu-fast-sparse';
+import { WasmSparse, decoderBiasGrad, transpose } from './cpu-fast-sparse';
 import type { Stepper } from './trainer';
 import {
   PARAM_NAMES,
@@ -38,32 +39,17 @@ import {
   slotsPerRow,
 } from './types';
 
-/** Most pre-activations held at once (64 MiB): bounds memory at d_sae 24,576 and batch 4096 (which would be 400 MB). */
+/** Most pre-activations one encoder run holds (64 MiB, twice with AuxK's masked copy): bounds the wasm heap. */
 export const CHUNK_VALUES = 1 << 24;
 
 /** Where a step's time went (ms), for bench:sae-cpu. */
 export interface FastStepTimes {
+  /** ort: encoder and selections. */
   encoder: number;
-  topk: number;
+  /** wasm SIMD: decode, slot dots, latent rows, with their copies in and out. */
   sparse: number;
+  /** JS: statistics, gradients at x̂, db_dec, transpose, projection, Adam, renorm. */
   update: number;
-}
-
-export interface FastCpuTrainer {
-  /** One step on x [B, d_in] at rate lr: updates `state` in place exactly as cpuTrainStep does. */
-  step(state: SaeTrainState, x: Float32Array, B: number, lr: number): Promise<StepStats>;
-  /** The split of the last step. */
-  readonly times: FastStepTimes;
-  dispose(): Promise<void>;
-}
-
-/** Per-step buffers of d_sae · d_in floats, made once. */
-interface Scratch {
-  grads: SaeParams; //     W_enc [d_in, d_sae], W_dec [d_sae, d_in], …
-  gEncT: Float32Array; //  [d_sae, d_in]  dW_encᵀ, accumulated a latent row at a time
-  wEncT: Float32Array; //  [d_sae, d_in]  W_encᵀ this step
-  row: Float32Array; //    [d_in]
-  acc: Float64Array; //    [d_in]
 }
 
 export interface FastCpuOptions {
@@ -71,45 +57,52 @@ export interface FastCpuOptions {
   chunkRows?: number;
 }
 
+export interface FastCpuTrainer {
+  /** One step on x [B, d_in] at rate lr: updates `state` in place as cpuTrainStep does. */
+  step(state: SaeTrainState, x: Float32Array, B: number, lr: number): Promise<StepStats>;
+  /** The split of the last step. */
+  readonly times: FastStepTimes;
+  dispose(): Promise<void>;
+}
+
 export async function createFastCpuTrainer(cfg: SaeTrainConfig, opts: FastCpuOptions = {}): Promise<FastCpuTrainer> {
   checkTrainConfig(cfg);
   const chunkRows = opts.chunkRows ?? Math.max(1, Math.floor(CHUNK_VALUES / cfg.dSae));
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`createFastCpuTrainer: chunkRows = ${chunkRows} must be a positive integer`);
-  const { dIn, dSae } = cfg;
-  const encoder = await createTrainEncoder(dIn, dSae);
-  const n = dIn * dSae;
-  const s: Scratch = {
-    grads: { W_enc: new Float32Array(n), b_enc: new Float32Array(dSae), W_dec: new Float32Array(n), b_dec: new Float32Array(dIn) },
-    gEncT: new Float32Array(n),
-    wEncT: new Float32Array(n),
-    row: new Float32Array(dIn),
-    acc: new Float64Array(dIn),
+  const n = cfg.dIn * cfg.dSae;
+  const ctx: StepContext = {
+    cfg,
+    chunkRows,
+    encoder: await createTrainEncoder(cfg.dIn, cfg.dSae, slotsPerRow(cfg), cfg.auxCoef > 0 ? cfg.kAux : 0),
+    wasm: new WasmSparse(),
+    grads: { W_enc: new Float32Array(n), b_enc: new Float32Array(cfg.dSae), W_dec: new Float32Array(n), b_dec: new Float32Array(cfg.dIn) },
+    times: { encoder: 0, sparse: 0, update: 0 },
   };
-  const times: FastStepTimes = { encoder: 0, topk: 0, sparse: 0, update: 0 };
   return {
-    times,
-    step: (state, x, B, lr) => fastStep(encoder, s, times, state, x, B, cfg, lr, chunkRows),
-    dispose: () => encoder.dispose(),
+    times: ctx.times,
+    step: (state, x, B, lr) => fastStep(ctx, state, x, B, lr),
+    dispose: () => ctx.encoder.dispose(),
   };
 }
 
-async function fastStep(
-  encoder: TrainEncoder,
-  s: Scratch,
-  times: FastStepTimes,
-  state: SaeTrainState,
-  x: Float32Array,
-  B: number,
-  cfg: SaeTrainConfig,
-  lr: number,
-  chunkRows: number,
-): Promise<StepStats> {
-  const { dIn, dSae, kAux } = cfg;
+interface StepContext {
+  cfg: SaeTrainConfig;
+  chunkRows: number;
+  encoder: TrainEncoder;
+  wasm: WasmSparse;
+  /** The step's gradients, made once: W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec [d_in]. */
+  grads: SaeParams;
+  times: FastStepTimes;
+}
+
+async function fastStep(ctx: StepContext, state: SaeTrainState, x: Float32Array, B: number, lr: number): Promise<StepStats> {
+  const { cfg, wasm, grads: gr, times } = ctx;
+  const { dIn, dSae } = cfg;
   const k = slotsPerRow(cfg);
   const p = state.params;
   checkLength('x', x, B * dIn);
   checkLength('sinceFired', state.sinceFired, dSae);
-  for (const name of PARAM_NAMES) checkLength(name, p[name], s.grads[name].length);
+  for (const name of PARAM_NAMES) checkLength(name, p[name], gr[name].length);
   let t0 = performance.now();
   const lap = (key: keyof FastStepTimes) => {
     const t = performance.now();
@@ -117,71 +110,89 @@ async function fastStep(
     t0 = t;
   };
 
-  // Forward, a chunk of rows at a time: the encoder on ort, the selections in JS while nothing else is held.
-  const dead = deadLatents(state.sinceFired, cfg.deadTokens);
-  const aux = cfg.auxCoef > 0 && dead.length > 0;
-  const indices = new Uint32Array(B * k); //            [B, slots]
-  const acts = new Float32Array(B * k); //              [B, slots]
-  const aIdx = aux ? new Uint32Array(B * kAux) : null; // [B, k_aux]
-  const aVal = aux ? new Float32Array(B * kAux) : null; // [B, k_aux]
-  const chunk = Math.min(B, chunkRows);
-  let encMs = 0;
-  for (let r0 = 0; r0 < B; r0 += chunk) {
-    const R = Math.min(chunk, B - r0);
-    const te = performance.now();
-    const pre = await encoder.pre(p, x.subarray(r0 * dIn, (r0 + R) * dIn), R); // [R, d_sae]
-    encMs += performance.now() - te;
-    topkRows(pre, R, dSae, k, { relu: true }, { indices: indices.subarray(r0 * k, (r0 + R) * k), values: acts.subarray(r0 * k, (r0 + R) * k) });
-    if (aIdx && aVal) deadTopk(pre, R, dSae, dead, kAux, { indices: aIdx.subarray(r0 * kAux, (r0 + R) * kAux), values: aVal.subarray(r0 * kAux, (r0 + R) * kAux) });
+  // Selections, a chunk of rows at a time.
+  let numDead = 0;
+  const deadMask = new Uint8Array(dSae);
+  for (let l = 0; l < dSae; l++) if (state.sinceFired[l] >= cfg.deadTokens) (deadMask[l] = 1), numDead++;
+  const kAux = cfg.auxCoef > 0 && numDead > 0 ? cfg.kAux : 0;
+  const idx = new Uint32Array(B * k); //     [B, slots]
+  const val = new Float32Array(B * k); //    [B, slots]
+  const aIdx = new Uint32Array(B * kAux); // [B, k_aux]
+  const aVal = new Float32Array(B * kAux); // [B, k_aux]
+  for (let r0 = 0; r0 < B; r0 += ctx.chunkRows) {
+    const R = Math.min(ctx.chunkRows, B - r0);
+    const s = await ctx.encoder.select(p, x.subarray(r0 * dIn, (r0 + R) * dIn), R, kAux ? deadMask : null);
+    idx.set(s.main.idx, r0 * k);
+    val.set(s.main.val, r0 * k);
+    if (s.aux) {
+      aIdx.set(s.aux.idx, r0 * kAux);
+      aVal.set(s.aux.val, r0 * kAux);
+    }
   }
   let active = 0;
   let batch: ReturnType<typeof batchTopk> | null = null;
   if (cfg.architecture === 'batchtopk') {
-    batch = batchTopk(acts, B, k, batchKeep(cfg.k, B), { threshold: state.threshold ?? 0, emaRate: THRESHOLD_EMA_RATE, capRows: k < dSae });
+    batch = batchTopk(val, B, k, batchKeep(cfg.k, B), { threshold: state.threshold ?? 0, emaRate: THRESHOLD_EMA_RATE, capRows: k < dSae });
     active = batch.kept;
   } else {
-    for (let i = 0; i < acts.length; i++) if (acts[i] > 0) active++;
+    for (let i = 0; i < val.length; i++) if (val[i] > 0) active++;
   }
-  times.encoder = encMs;
-  lap('topk');
-  times.topk -= encMs;
+  lap('encoder');
 
-  // The twin's sparse stages (same functions where their memory order was already right).
-  const shape = { M: B, k, dSae, d: dIn };
-  const recon = sparseDecode({ ...shape, vals: acts, idx: indices, wDec: p.W_dec, bDec: p.b_dec });
-  const ehat = aIdx && aVal ? sparseDecode({ M: B, k: kAux, dSae, d: dIn, vals: aVal, idx: aIdx, wDec: p.W_dec, bDec: new Float32Array(dIn) }) : null;
-  const stats = lossStats({ x, xhat: recon, ehat, M: B, d: dIn, numDead: dead.length, auxCoef: cfg.auxCoef });
-  const { g, gAux } = reconGrad({ x, xhat: recon, ehat, M: B, d: dIn, auxGradScale: stats.auxGradScale });
-  const dpre = sparseDot({ ...shape, g, idx: indices, vals: acts, wDec: p.W_dec });
-  const gr = s.grads;
-  gr.W_dec.fill(0);
-  gr.b_enc.fill(0);
-  s.gEncT.fill(0);
-  transpose(p.W_enc, dIn, dSae, s.wEncT);
-  latentRowsGrad({ ...shape, idx: indices, vals: acts, coef: acts, a: g, sub: null }, gr.W_dec, null, s.row);
-  latentRowsGrad({ ...shape, idx: indices, vals: acts, coef: dpre, a: x, sub: p.b_dec }, s.gEncT, gr.b_enc, s.row);
-  biasGradT({ ...shape, g, dpre, idx: indices, wEncT: s.wEncT }, gr.b_dec, false, s.row, s.acc);
-  if (aIdx && aVal && gAux) {
-    const ashape = { M: B, k: kAux, dSae, d: dIn };
-    const dpreAux = sparseDot({ ...ashape, g: gAux, idx: aIdx, vals: aVal, wDec: p.W_dec });
-    latentRowsGrad({ ...ashape, idx: aIdx, vals: aVal, coef: aVal, a: gAux, sub: null }, gr.W_dec, null, s.row);
-    latentRowsGrad({ ...ashape, idx: aIdx, vals: aVal, coef: dpreAux, a: x, sub: p.b_dec }, s.gEncT, gr.b_enc, s.row);
-    biasGradT({ ...ashape, g: null, dpre: dpreAux, idx: aIdx, wEncT: s.wEncT }, gr.b_dec, true, s.row, s.acc);
+  // The sparse stages in wasm memory. [B, ·] tensors per row; W and both gradients [d_sae, d_in].
+  const L = wasm.layout({
+    W: dSae * dIn, x: B * dIn, bDec: dIn, row: dIn,
+    idx: B * k, val: B * k, dpre: B * k, aIdx: B * kAux, aVal: B * kAux, aDpre: B * kAux,
+    xhat: B * dIn, ehat: B * dIn, g: B * dIn, gAux: B * dIn,
+    gW: dSae * dIn, gET: dSae * dIn, gbEnc: dSae,
+  });
+  wasm.f32(L.W, dSae * dIn).set(p.W_dec);
+  wasm.f32(L.x, B * dIn).set(x);
+  wasm.f32(L.bDec, dIn).set(p.b_dec);
+  wasm.u32(L.idx, B * k).set(idx);
+  wasm.f32(L.val, B * k).set(val);
+  wasm.u32(L.aIdx, B * kAux).set(aIdx);
+  wasm.f32(L.aVal, B * kAux).set(aVal);
+  wasm.decode(L.val, L.idx, L.W, L.bDec, L.xhat, B, k, dIn);
+  if (kAux) wasm.decode(L.aVal, L.aIdx, L.W, null, L.ehat, B, kAux, dIn);
+  const xhat = wasm.f32(L.xhat, B * dIn);
+  const ehat = kAux ? wasm.f32(L.ehat, B * dIn) : null;
+  const t1 = performance.now();
+  const stats = lossStats({ x, xhat, ehat, M: B, d: dIn, numDead, auxCoef: cfg.auxCoef });
+  const g = wasm.f32(L.g, B * dIn);
+  reconGrad({ x, xhat, ehat, M: B, d: dIn, auxGradScale: stats.auxGradScale }, g, kAux ? wasm.f32(L.gAux, B * dIn) : undefined);
+  const jsMs = performance.now() - t1;
+  const gET = wasm.f32(L.gET, dSae * dIn);
+  const gbEnc = wasm.f32(L.gbEnc, dSae);
+  wasm.f32(L.gW, dSae * dIn).fill(0);
+  gET.fill(0);
+  gbEnc.fill(0);
+  // Both loss terms: the top-k slots against dL/dx̂, the AuxK slots against dL/dê (pointers into L).
+  const terms = [{ idx: L.idx, val: L.val, dpre: L.dpre, g: L.g, k }];
+  if (kAux) terms.push({ idx: L.aIdx, val: L.aVal, dpre: L.aDpre, g: L.gAux, k: kAux });
+  for (const t of terms) {
+    wasm.slotDot(t.g, t.idx, t.val, L.W, t.dpre, B, t.k, dIn); //                          dL/dpre at the slots
+    wasm.latentRows(t.idx, t.val, t.val, t.g, null, L.gW, null, L.row, B, t.k, dIn); //   dW_dec += val · g
+    wasm.latentRows(t.idx, t.val, t.dpre, L.x, L.bDec, L.gET, L.gbEnc, L.row, B, t.k, dIn); // dW_encᵀ, db_enc
   }
-  transpose(s.gEncT, dSae, dIn, gr.W_enc);
+  gr.W_dec.set(wasm.f32(L.gW, dSae * dIn));
+  gr.b_enc.set(gbEnc);
+  transpose(gET, dSae, dIn, gr.W_enc);
+  decoderBiasGrad(g, B, p.W_enc, gr.b_enc, dIn, dSae, gr.b_dec);
   lap('sparse');
+  times.sparse -= jsMs;
 
   // The update, as cpuTrainStep.
-  deadUpdate(state.sinceFired, indices, acts, B, k);
+  deadUpdate(state.sinceFired, idx, val, B, k);
   decGradProject(gr.W_dec, p.W_dec, dSae, dIn);
   state.step += 1;
   const a = adamScalars({ lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps }, state.step);
   for (const name of PARAM_NAMES) adamStep(p[name], gr[name], state.m[name], state.v[name], a);
   decRenorm(p.W_dec, dSae, dIn);
   lap('update');
+  times.update += jsMs;
 
-  const { loss, mse, fvu, auxLoss, numDead } = stats;
-  const out: StepStats = { loss, mse, fvu, auxLoss, numDead, l0: active / B };
+  const out: StepStats = { loss: stats.loss, mse: stats.mse, fvu: stats.fvu, auxLoss: stats.auxLoss, numDead: stats.numDead, l0: active / B };
   if (batch) {
     state.threshold = batch.threshold;
     out.threshold = batch.threshold;
@@ -192,7 +203,7 @@ async function fastStep(
 
 /**
  * The fast step behind the training loop's Stepper (a StepperFactory): updates the state it is given in place.
- * The ort session is made on the first step, since a factory returns synchronously.
+ * The ort sessions are made on the first step, since a factory returns synchronously.
  */
 export function fastCpuStepper(state: SaeTrainState, cfg: SaeTrainConfig, opts: FastCpuOptions = {}): Stepper {
   const made = createFastCpuTrainer(cfg, opts);
