@@ -3,7 +3,7 @@
 import { ProtoMessage } from './proto';
 
 /** TensorProto.DataType values. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
 export type Dim = number | string; // a number is fixed; a string is a symbolic dimension ("batch")

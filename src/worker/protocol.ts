@@ -250,7 +250,7 @@ export interface TrainOptions {
   batchSize: number;
   lr: number;
   seed: number;
-  device: 'gpu' | 'cpu'; // WGSL kernels, or their CPU twins
+  device: 'gpu' | 'cpu'; // WGSL kernels, or the CPU (the fast CPU step for topk/batchtopk, the twins for standard)
   checkpointEvery?: number; // steps between IndexedDB checkpoints (default 200)
   resumeFrom?: string; //     a checkpointed training's id: continue it (its own options win)
 }

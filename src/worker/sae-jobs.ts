@@ -6,7 +6,8 @@ import { tlKwargs } from '../core/tl-settings';
 import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
-import { type StepperFactory, cpuStepper, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
+import { fastCpuStepper } from '../sae/train/cpu-fast-step';
+import { type StepperFactory, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
@@ -161,7 +162,7 @@ export class SaeJobs {
         : standardCpuStepper(standard)
       : device
         ? gpuStepper(device, opts.batchSize, shuffle)
-        : cpuStepper;
+        : fastCpuStepper; // the twin's step with the encoder on ort wasm; same state, so checkpoints move between them
     const record: SaeTrainingRecord = saved ?? {
       id: `sae-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
       appVersion: APP_VERSION,

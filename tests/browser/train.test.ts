@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('SAE training from the page', () => {
-  it('trains on the CPU twin with live charts, and downloads SAELens files that load back', async () => {
+  it('trains on the CPU (the fast CPU step in the worker) with live charts, and downloads SAELens files that load back', async () => {
     const { page } = app;
     expect(await page.getByTestId('train-hook').inputValue()).toBe('blocks.2.hook_resid_post');
     await page.getByTestId('train-architecture').selectOption('topk'); // the form keeps what another test chose
