@@ -3,10 +3,13 @@
 // stored rows of the hook (the store keeps every token's activation), so the strip shows what the unit does around
 // its example, not just at it.
 import type { RunReader } from '../store/reader';
+import { type Join, type TokenBytes, tokenPieces } from '../model/token-text';
 
 export interface StripToken {
   id: number;
+  /** Display text (src/model/token-text.ts), decoded over the whole window so split characters read whole. */
   text: string;
+  join: Join;
   /** The unit's activation on this token; null for a position the run does not store (BOS). */
   act: number | null;
 }
@@ -41,7 +44,7 @@ export async function exampleStrips(
   examples: { row: number; act: number }[],
   radius: number,
   unit: UnitActivations,
-  tokenText: (id: number) => string,
+  vocab: TokenBytes,
 ): Promise<Example[]> {
   const firstStored = reader.run.skipBos ? 1 : 0;
   const spans: Span[] = [];
@@ -67,10 +70,11 @@ export async function exampleStrips(
   at = 0;
   return spans.map((s) => {
     const tokens: StripToken[] = [];
+    const pieces = tokenPieces(s.ids, vocab);
     const showFrom = Math.max(0, s.position - radius); // BOS shown without an activation
     for (let q = showFrom; q <= s.hi; q++) {
       const stored = q >= s.lo;
-      tokens.push({ id: s.ids[q], text: tokenText(s.ids[q]), act: stored ? acts[at + (q - s.lo)] : null });
+      tokens.push({ id: s.ids[q], ...pieces[q], act: stored ? acts[at + (q - s.lo)] : null });
     }
     at += s.hi - s.lo + 1;
     return { row: s.row, act: s.act, tokens, center: s.position - showFrom, file: s.file };

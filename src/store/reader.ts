@@ -151,6 +151,45 @@ export class RunReader {
     return out;
   }
 
+  /**
+   * The token ids of rows row − radius … row + radius of the same window, for each row: [rows.length, 2·radius + 1],
+   * −1 where the window (or the committed rows) ends. A window's rows are stored consecutively, so its neighbours
+   * are the neighbouring rows; BOS, when the run skips it, is no row and so no neighbour.
+   */
+  async neighbourIds(rows: ArrayLike<number>, radius: number): Promise<Int32Array> {
+    const w = 2 * radius + 1;
+    const out = new Int32Array(rows.length * w).fill(-1);
+    const per = this.run.rowsPerShard;
+    const committed = this.run.committedRows;
+    // The shards those rows and their neighbours live in, read once; the lookups below are then synchronous.
+    const shards = new Map<number, ShardRows>();
+    for (let i = 0; i < rows.length; i++) {
+      if (!(rows[i] >= 0 && rows[i] < committed)) continue;
+      const last = Math.floor(Math.min(committed - 1, rows[i] + radius) / per);
+      for (let s = Math.floor(Math.max(0, rows[i] - radius) / per); s <= last; s++) {
+        if (!shards.has(s)) shards.set(s, (await this.db.get('shardRows', [this.run.id, s])) as ShardRows);
+      }
+    }
+    const rec = (r: number) => shards.get(Math.floor(r / per))!;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (!(row >= 0 && row < committed)) continue;
+      const own = rec(row);
+      const window = own.window[row % per];
+      out[i * w + radius] = own.tokenId[row % per];
+      for (const step of [-1, 1]) {
+        for (let k = 1; k <= radius; k++) {
+          const r = row + step * k;
+          if (!(r >= 0 && r < committed)) break;
+          const n = rec(r);
+          if (n.window[r % per] !== window) break;
+          out[i * w + radius + step * k] = n.tokenId[r % per];
+        }
+      }
+    }
+    return out;
+  }
+
   /** Where row `row` came from: its window of tokens, its position, document and file. */
   async context(row: number): Promise<RowContext> {
     if (row < 0 || row >= this.run.committedRows) throw new Error(`row ${row} is not committed (run has ${this.run.committedRows})`);

@@ -133,6 +133,8 @@ export interface FeatureStatsRecord {
   topTokens: Int32Array; //   [d_sae, N] token id of each top example row (−1 for an empty slot)
   /** The run's model's token strings by id, so pages show text without loading the model (null: not known). */
   vocab: string[] | null;
+  /** The same tokens' bytes, one char per byte (latin1), so pieces of split characters decode (absent in older records). */
+  vocabBytes?: string[] | null;
   seconds: number;
   device: 'gpu' | 'cpu';
   createdAt: number;

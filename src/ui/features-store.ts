@@ -4,6 +4,7 @@ import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
 import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
 import { errorGuard } from './error-guard';
+import { searchNote } from './search-note';
 import { useLab } from './store';
 
 export interface FeaturesState {
@@ -16,7 +17,8 @@ export interface FeaturesState {
   evaluating: string | null;
   stats: { saeId: string; progress: FeatureStatsProgress | null } | null;
   table: FeatureTable | null;
-  search: { query: string; hits: number[] | null; busy: boolean };
+  /** note: how the hits matched, "N matching …" (src/ui/search-note.ts). */
+  search: { query: string; hits: number[] | null; busy: boolean; note: string };
   page: FeaturePageData | null;
   pageLoading: boolean;
   inspect: InspectResult | null;
@@ -31,7 +33,7 @@ export const useFeatures = create<FeaturesState>(() => ({
   evaluating: null,
   stats: null,
   table: null,
-  search: { query: '', hits: null, busy: false },
+  search: { query: '', hits: null, busy: false, note: '' },
   page: null,
   pageLoading: false,
   inspect: null,
@@ -103,7 +105,7 @@ export async function loadTable(saeId: string): Promise<void> {
   if (get().table?.saeId === saeId) return;
   const e = engine();
   if (!e) return;
-  set({ table: null, search: { query: '', hits: null, busy: false } });
+  set({ table: null, search: { query: '', hits: null, busy: false, note: '' } });
   const table = await guarded(() => e.call('featureTable', { saeId }));
   if (table) set({ table });
 }
@@ -111,11 +113,11 @@ export async function loadTable(saeId: string): Promise<void> {
 /** A number opens that feature; text finds features whose top examples contain it. */
 export async function searchFeatures(saeId: string, query: string): Promise<void> {
   const q = query.trim();
-  if (!q) return set({ search: { query, hits: null, busy: false } });
-  if (/^\d+$/.test(q)) return set({ search: { query, hits: [Number(q)], busy: false } });
-  set({ search: { query, hits: get().search.hits, busy: true } });
-  const hits = await guarded(() => engine()!.call('searchFeatures', { saeId, query: q }));
-  set({ search: { query, hits: hits ?? [], busy: false } });
+  if (!q) return set({ search: { query, hits: null, busy: false, note: '' } });
+  if (/^\d+$/.test(q)) return set({ search: { query, hits: [Number(q)], busy: false, note: '1 matching' } });
+  set({ search: { ...get().search, query, busy: true } });
+  const r = await guarded(() => engine()!.call('searchFeatures', { saeId, query: q }));
+  set({ search: { query, hits: r?.hits ?? [], busy: false, note: r ? searchNote('feature', q, r) : '' } });
 }
 
 export async function loadPage(saeId: string, feature: number): Promise<void> {

@@ -3,13 +3,15 @@
 import { create } from 'zustand';
 import type { FeatureStatsProgress, NeuronPageData, NeuronTable } from '../worker/protocol';
 import { errorGuard } from './error-guard';
+import { searchNote } from './search-note';
 import { useLab } from './store';
 
 export interface NeuronsState {
   /** The table of `key` (run and hook); table null there: no statistics yet. */
   loaded: { key: string; table: NeuronTable | null } | null;
   stats: { key: string; progress: FeatureStatsProgress | null } | null;
-  search: { key: string; query: string; hits: number[] | null; busy: boolean };
+  /** note: how the hits matched, "N matching …" (src/ui/search-note.ts). */
+  search: { key: string; query: string; hits: number[] | null; busy: boolean; note: string };
   page: NeuronPageData | null;
   pageLoading: boolean;
   error: string | null;
@@ -18,7 +20,7 @@ export interface NeuronsState {
 export const useNeurons = create<NeuronsState>(() => ({
   loaded: null,
   stats: null,
-  search: { key: '', query: '', hits: null, busy: false },
+  search: { key: '', query: '', hits: null, busy: false, note: '' },
   page: null,
   pageLoading: false,
   error: null,
@@ -38,7 +40,7 @@ export async function loadNeuronTable(runId: string, hook: string, force = false
   const e = engine();
   if (!e || (!force && get().loaded?.key === key)) return;
   const table = await guarded(() => e.call('neuronTable', { runId, hook }));
-  set({ loaded: { key, table }, search: { key, query: '', hits: null, busy: false } });
+  set({ loaded: { key, table }, search: { key, query: '', hits: null, busy: false, note: '' } });
 }
 
 export async function computeNeuronStats(runId: string, hook: string): Promise<void> {
@@ -59,11 +61,11 @@ export async function cancelNeuronStats(): Promise<void> {
 export async function searchNeurons(runId: string, hook: string, query: string): Promise<void> {
   const key = setKey(runId, hook);
   const q = query.trim();
-  if (!q) return set({ search: { key, query, hits: null, busy: false } });
-  if (/^\d+$/.test(q)) return set({ search: { key, query, hits: [Number(q)], busy: false } });
-  set({ search: { key, query, hits: get().search.hits, busy: true } });
-  const hits = await guarded(() => engine()!.call('searchNeurons', { runId, hook, query: q }));
-  set({ search: { key, query, hits: hits ?? [], busy: false } });
+  if (!q) return set({ search: { key, query, hits: null, busy: false, note: '' } });
+  if (/^\d+$/.test(q)) return set({ search: { key, query, hits: [Number(q)], busy: false, note: '1 matching' } });
+  set({ search: { ...get().search, key, query, busy: true } });
+  const r = await guarded(() => engine()!.call('searchNeurons', { runId, hook, query: q }));
+  set({ search: { key, query, hits: r?.hits ?? [], busy: false, note: r ? searchNote('neuron', q, r) : '' } });
 }
 
 export async function loadNeuronPage(runId: string, hook: string, neuron: number, saeId: string | null): Promise<void> {

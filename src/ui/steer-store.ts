@@ -10,7 +10,8 @@ import { useLab } from './store';
 
 export interface Continuation {
   key: string;
-  tokens: string[];
+  /** Display text (src/model/token-text.ts) of the tokens so far. */
+  text: string;
   done: boolean;
 }
 
@@ -33,14 +34,14 @@ const samplingKey = (s: SteerSetup) => JSON.stringify([s.prompt, s.maxTokens, s.
 async function run(kind: 'clean' | 'steered', key: string, req: GenerateRequest): Promise<boolean> {
   const engine = useLab.getState().engine;
   if (!engine) return false;
-  set({ [kind]: { key, tokens: [], done: false } });
+  set({ [kind]: { key, text: '', done: false } });
   const r = await engine.call('generate', req, (p) => {
     if (p.phase !== 'generate') return;
     const cur = get()[kind];
-    if (cur?.key === key) set({ [kind]: { ...cur, tokens: [...cur.tokens, p.detail.token] } });
+    if (cur?.key === key) set({ [kind]: { ...cur, text: p.detail.text } });
   });
   if (r.cancelled) return false;
-  set({ [kind]: { key, tokens: r.tokens, done: true } });
+  set({ [kind]: { key, text: r.tokens.join(''), done: true } });
   return true;
 }
 

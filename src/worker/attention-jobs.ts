@@ -14,6 +14,7 @@ import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Backend } from '../model/runtime';
 import { processWeights } from '../model/tl-weights';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { tokenPieces } from '../model/token-text';
 import { RunReader } from '../store/reader';
 import type { StoreDb } from '../store/schema';
 import type { AttentionRequest, AttentionView, HeadWritesRequest, HeadWritesView } from './protocol';
@@ -60,7 +61,7 @@ export class AttentionJobs {
     return {
       prompt: req.repeated ? '' : req.prompt,
       ids,
-      tokens: ids.map((i) => m.tokenizer.tokenText(i)),
+      tokens: tokenPieces(ids, m.tokenizer).map((p) => p.text),
       nLayer,
       nHead,
       patterns,

@@ -16,6 +16,7 @@ import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Gpt2BuildOptions } from '../model/gpt2-onnx';
 import type { Backend } from '../model/runtime';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { tokenLabel, tokenPieces, visibleText } from '../model/token-text';
 import { listRuns } from '../store/runs';
 import type { StoreDb } from '../store/schema';
 import type { AttributionRequest, AttributionRow, AttributionView, InterventionRequest, InterventionView } from './protocol';
@@ -51,7 +52,7 @@ export class AttributionJobs {
     const target = targetId(m, req.target);
     const model = req.unit.kind === 'feature' ? await this.model(m, sae.cfg.hook_name) : await this.neuronModel(m, `blocks.${req.unit.layer}.mlp.hook_post`);
     const r = await intervene(model, ids, target, { unit: req.unit, mode: req.mode, value: req.value, positions: req.positions }, sae);
-    const text = (id: number) => m.tokenizer.tokenText(id);
+    const text = (id: number) => tokenLabel(id, m.tokenizer);
     return { target, before: r.before, after: r.after, activation: r.activation, predictionsBefore: topTokens(r.logitsBefore, 5, text), predictionsAfter: topTokens(r.logitsAfter, 5, text) };
   }
 
@@ -138,12 +139,12 @@ function targetId(m: AttributionModel, target: number | string): number {
     return target;
   }
   const ids = m.tokenizer.encode(target);
-  if (ids.length !== 1) throw new LabError(`the target "${target}" is ${ids.length} tokens (${ids.map((i) => JSON.stringify(m.tokenizer.tokenText(i))).join(' ')}); pick a single token`);
+  if (ids.length !== 1) throw new LabError(`the target “${visibleText(target)}” is ${ids.length} tokens (${tokenPieces(ids, m.tokenizer).map((p) => `“${p.text}”`).join(' ')}); pick a single token`);
   return ids[0];
 }
 
 function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: string, ids: number[], k: number, neuronRunIds: (string | null)[]): AttributionView {
-  const text = (id: number) => m.tokenizer.tokenText(id);
+  const text = (id: number) => tokenLabel(id, m.tokenizer);
   const rows = (acts: Float32Array, dla: Float32Array, grad: Float32Array) => {
     const picked = new Set([...topByMagnitude(dla, k), ...topByMagnitude(grad, k)]);
     return [...picked].map((i): AttributionRow => ({ index: i, act: acts[i], dla: dla[i], grad: grad[i] }));
@@ -154,7 +155,7 @@ function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: strin
     hook: a.hook,
     prompt,
     ids,
-    tokens: ids.map(text),
+    tokens: tokenPieces(ids, m.tokenizer).map((p) => p.text),
     target: { id: a.target, token: text(a.target) },
     predictions: topTokens(a.logits, 10, text),
     neuronRuns: neuronRunIds,

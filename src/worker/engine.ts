@@ -30,6 +30,7 @@ import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
 import { AttentionJobs, type AttentionModel } from './attention-jobs';
 import { topTokens } from '../analysis/top-tokens';
+import { tokenLabel, tokenPieces } from '../model/token-text';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -61,7 +62,7 @@ export class LabEngine implements Engine {
       tokenize: async (a) => {
         const tok = this.needLoaded().tokenizer;
         const ids = tok.encode(a.text);
-        return { ids, tokens: ids.map((i) => tok.tokenText(i)) };
+        return { ids, tokens: tokenPieces(ids, tok).map((p) => p.text) };
       },
       unload: async () => {
         await this.unload();
@@ -148,7 +149,7 @@ export class LabEngine implements Engine {
         return null;
       },
       featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
-      searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.needTextModel()),
+      searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.textModel()),
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
       evaluateSae: async (a) => {
         const db = await this.store.db();
@@ -164,7 +165,7 @@ export class LabEngine implements Engine {
       generate: async (a) => {
         const loaded = this.needLoaded();
         const model = { id: loaded.id, cfg: loaded.cfg, weights: loaded.weights, tokenizer: loaded.tokenizer, backend: this.need().status.backend };
-        return this.generation.generate(await this.store.db(), model, a, (index, id, token) => onProgress?.({ phase: 'generate', detail: { index, id, token } }));
+        return this.generation.generate(await this.store.db(), model, a, (detail) => onProgress?.({ phase: 'generate', detail }));
       },
       attribute: async (a) => this.attribution.attribute(await this.store.db(), this.attributionModel(), a),
       intervene: async (a) => this.attribution.intervene(await this.store.db(), this.attributionModel(), a),
@@ -183,7 +184,7 @@ export class LabEngine implements Engine {
       inspectText: async (a) => this.features.inspect(await this.store.db(), a.saeId, a.text, a.topK ?? 5, this.needTextModel()),
       neuronStats: async (a) => this.features.computeNeuronStats(await this.store.db(), a, this.textModel(), (detail) => onProgress?.({ phase: 'features', detail })),
       neuronTable: async (a) => this.features.neuronTable(await this.store.db(), a.runId, a.hook, this.textModel()),
-      searchNeurons: async (a) => this.features.searchNeurons(await this.store.db(), a.runId, a.hook, a.query, this.needTextModel()),
+      searchNeurons: async (a) => this.features.searchNeurons(await this.store.db(), a.runId, a.hook, a.query, this.textModel()),
       neuronPage: async (a) => this.features.neuronPage(await this.store.db(), { ...a, radius: a.radius ?? 8 }, this.textModel()),
     };
     return (handlers[method] as (a: Args<M>) => Promise<Result<M>>)(args);
@@ -332,7 +333,8 @@ export class LabEngine implements Engine {
     const V = cfg.vocabSize;
     const T = window.length;
     const last = out.logits ? out.logits.data.subarray((T - 1) * V, T * V) : out.logitsLast!.data;
-    return { ids, tokens: ids.map((i) => tokenizer.tokenText(i)), top: topTokens(last, topK, (i) => tokenizer.tokenText(i)) };
+    const pieces = tokenPieces(ids, tokenizer);
+    return { ids, tokens: pieces.map((p) => p.text), joins: pieces.map((p) => p.join), top: topTokens(last, topK, (i) => tokenLabel(i, tokenizer)) };
   }
 }
 

@@ -17,6 +17,8 @@ import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, liveModelContext, openSae, openSaeFor, runContext } from '../analysis/sae-registry';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { type TokenBytes, bytesToLatin1, latin1ToBytes, tokenLabel, tokenPieces } from '../model/token-text';
+import { type UnitSearch, searchRadius, searchUnits } from '../analysis/token-search';
 import { encode } from '../sae/sae';
 import { loadSaeLensFromHub } from '../sae/saelens';
 import { RunReader } from '../store/reader';
@@ -161,6 +163,7 @@ export class FeatureJobs {
         stats,
         topTokens: await reader.tokenIds(stats.top.rows),
         vocab: model && model.id === reader.run.modelId ? vocabOf(model) : null,
+        vocabBytes: model && model.id === reader.run.modelId ? vocabBytesOf(model) : null,
         seconds: (performance.now() - t0) / 1000,
         device,
         createdAt: Date.now(),
@@ -234,13 +237,29 @@ export class FeatureJobs {
     return rec && { hook, seconds: rec.seconds, ...unitColumns(rec, model) };
   }
 
-  /** Features whose top examples' tokens contain `query` (case-insensitive), most matching examples first. */
-  async search(db: StoreDb, saeId: string, query: string, model: TextModel): Promise<number[]> {
-    return searchUnits(await this.stats(db, saeId), query, model);
+  /** Features whose top examples contain `query` (case-insensitive) in a token or across tokens, most matching examples first. */
+  async search(db: StoreDb, saeId: string, query: string, model: TextModel | null): Promise<UnitSearch> {
+    return this.searchIn(db, await this.stats(db, saeId), query, model);
   }
 
-  async searchNeurons(db: StoreDb, runId: string, hook: string, query: string, model: TextModel): Promise<number[]> {
-    return searchUnits(await this.stats(db, neuronSetKey(runId, hook)), query, model);
+  async searchNeurons(db: StoreDb, runId: string, hook: string, query: string, model: TextModel | null): Promise<UnitSearch> {
+    return this.searchIn(db, await this.stats(db, neuronSetKey(runId, hook)), query, model);
+  }
+
+  /** The neighbourhoods of a record's top examples, read once per record and radius (a search reads them all). */
+  private neighbours: { key: string; radius: number; ids: Int32Array } | null = null;
+
+  private async searchIn(db: StoreDb, rec: FeatureStatsRecord, query: string, model: TextModel | null): Promise<UnitSearch> {
+    const s = rec.stats as FeatureStats;
+    const radius = searchRadius(query.toLowerCase());
+    const key = `${rec.saeId}@${rec.createdAt}`;
+    if (this.neighbours?.key !== key || this.neighbours.radius !== radius) {
+      const reader = await RunReader.open(db, rec.runId);
+      this.neighbours = { key, radius, ids: await reader.neighbourIds(s.top.rows, radius) };
+    }
+    const { ids } = this.neighbours;
+    const w = 2 * radius + 1;
+    return searchUnits(rec.topTokens, s.topN, query, vocabFor(rec, model), (slot) => ids.subarray(slot * w, (slot + 1) * w), SEARCH_LIMIT);
   }
 
   async page(db: StoreDb, saeId: string, feature: number, radius: number, model: TextModel | null): Promise<FeaturePageData> {
@@ -250,7 +269,7 @@ export class FeatureJobs {
     const d = sae.cfg.d_sae;
     const dIn = sae.cfg.d_in;
     if (!Number.isInteger(feature) || feature < 0 || feature >= d) throw new LabError(`feature ${feature} does not exist: this SAE has features 0…${d - 1}`);
-    const text = tokenTexts(rec, model);
+    const text = vocabFor(rec, model);
     const core = await unitPage(reader, rec, feature, radius, await this.unitFor(sae, feature), text);
     const out = model?.weights && sameModel(model.id, sae.cfg.model_name) ? residualDirection(model.weights, sae.cfg.hook_name, sae.weights.W_dec.subarray(feature * dIn, (feature + 1) * dIn)) : null;
     const src = sae.record.source;
@@ -273,7 +292,7 @@ export class FeatureJobs {
     const dim = (rec.stats as FeatureStats).dSae;
     if (!Number.isInteger(a.neuron) || a.neuron < 0 || a.neuron >= dim) throw new LabError(`neuron ${a.neuron} does not exist: ${a.hook} has units 0…${dim - 1}`);
     const reader = await RunReader.open(db, a.runId);
-    const text = tokenTexts(rec, model);
+    const text = vocabFor(rec, model);
     const core = await unitPage(reader, rec, a.neuron, a.radius, unitColumn(dim, a.neuron), text);
     const out = model?.weights && model.id === reader.run.modelId ? outputDirection(model.weights, a.hook, a.neuron) : null;
     const logitsNote = !model ? 'load the model to see its logit effects' : !out ? `the loaded model (${model.id}) is not this run's (${reader.run.modelId})` : out.dir ? null : out.note;
@@ -309,10 +328,11 @@ export class FeatureJobs {
     const T = window.length;
     const { acts } = encode(sae.weights, sae.cfg, x, T);
     const d = sae.cfg.d_sae;
+    const pieces = tokenPieces(ids, model.tokenizer);
     const tokens = ids.map((id, i) => {
       const row = acts.subarray((i + 1) * d, (i + 2) * d);
       const best = Array.from(row.keys()).filter((f) => row[f] > 0).sort((a, b) => row[b] - row[a] || a - b).slice(0, topK);
-      return { id, text: model.tokenizer.tokenText(id), features: best.map((f) => ({ feature: f, act: row[f] })) };
+      return { id, ...pieces[i], features: best.map((f) => ({ feature: f, act: row[f] })) };
     });
     return { saeId, tokens };
   }
@@ -328,16 +348,25 @@ async function statsOnCpu(sae: EncoderSae, batches: Batches, opts: Partial<Featu
   }
 }
 
-/** Token strings: the loaded model's when it is the run's, else the vocabulary saved with the stats, else ids. */
-function tokenTexts(rec: FeatureStatsRecord, model: TextModel | null): (id: number) => string {
-  if (model && (!rec.vocab || model.tokenizer.tokenText(0) === rec.vocab[0])) return (id) => model.tokenizer.tokenText(id);
-  const vocab = rec.vocab;
-  return vocab ? (id) => vocab[id] ?? `#${id}` : (id) => `#${id}`;
+/**
+ * Token bytes: the loaded model's when it is the run's, else the vocabulary saved with the stats (its bytes; older
+ * records kept only decoded strings), else the ids written as "#id".
+ */
+function vocabFor(rec: FeatureStatsRecord, model: TextModel | null): TokenBytes {
+  if (model && (!rec.vocab || model.tokenizer.tokenText(0) === rec.vocab[0])) return model.tokenizer;
+  const utf8 = new TextEncoder();
+  const { vocab, vocabBytes } = rec;
+  if (vocabBytes) return { tokenBytes: (id) => (vocabBytes[id] === undefined ? utf8.encode(`#${id}`) : latin1ToBytes(vocabBytes[id])) };
+  return { tokenBytes: (id) => utf8.encode(vocab?.[id] ?? `#${id}`) };
 }
 
 function vocabOf(model: TextModel): string[] {
   const n = model.vocabSize;
   return Array.from({ length: n }, (_, id) => model.tokenizer.tokenText(id));
+}
+
+function vocabBytesOf(model: TextModel): string[] {
+  return Array.from({ length: model.vocabSize }, (_, id) => bytesToLatin1(model.tokenizer.tokenBytes(id)));
 }
 
 /**
@@ -356,40 +385,21 @@ function featureUnit(sae: OpenedSae, feature: number) {
 function unitColumns(rec: FeatureStatsRecord, model: TextModel | null): Omit<FeatureTable, 'saeId'> {
   const s = rec.stats as FeatureStats;
   const n = s.count.length;
-  const text = tokenTexts(rec, model);
+  const vocab = vocabFor(rec, model);
   const topToken: string[] = new Array(n);
   for (let f = 0; f < n; f++) {
     const id = rec.topTokens[f * s.topN];
-    topToken[f] = id < 0 ? '' : text(id);
+    topToken[f] = id < 0 ? '' : tokenLabel(id, vocab);
   }
   const mean = new Float32Array(n);
   for (let f = 0; f < n; f++) mean[f] = s.count[f] ? s.sumAct[f] / s.count[f] : 0;
   return { runId: rec.runId, rows: s.rows, count: s.count, maxAct: s.maxAct, meanAct: mean, topToken };
 }
 
-/** Units whose top examples' tokens contain `query` (case-insensitive), most matching examples first. */
-function searchUnits(rec: FeatureStatsRecord, query: string, model: TextModel): number[] {
-  const s = rec.stats as FeatureStats;
-  const q = query.toLowerCase();
-  const memo = new Map<number, boolean>();
-  const hit = (id: number) => {
-    let m = memo.get(id);
-    if (m === undefined) memo.set(id, (m = id >= 0 && model.tokenizer.tokenText(id).toLowerCase().includes(q)));
-    return m;
-  };
-  const scored: [number, number][] = [];
-  for (let f = 0; f < s.count.length; f++) {
-    let c = 0;
-    for (let j = 0; j < s.topN; j++) if (hit(rec.topTokens[f * s.topN + j])) c++;
-    if (c > 0) scored.push([f, c]);
-  }
-  return scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, SEARCH_LIMIT).map(([f]) => f);
-}
-
 type UnitPageCore = Pick<FeaturePageData, 'hook' | 'runId' | 'rows' | 'count' | 'maxAct' | 'meanAct' | 'hist' | 'top' | 'bands'>;
 
 /** The figures and example strips of unit `i` of a statistics record (a feature or a neuron alike). */
-async function unitPage(reader: RunReader, rec: FeatureStatsRecord, i: number, radius: number, unit: UnitActivations, text: (id: number) => string): Promise<UnitPageCore> {
+async function unitPage(reader: RunReader, rec: FeatureStatsRecord, i: number, radius: number, unit: UnitActivations, text: TokenBytes): Promise<UnitPageCore> {
   const s = rec.stats as FeatureStats;
   const max = s.maxAct[i];
   const bands: FeaturePageData['bands'] = [];
@@ -412,8 +422,8 @@ async function unitPage(reader: RunReader, rec: FeatureStatsRecord, i: number, r
 }
 
 /** The ± logit tables of a residual direction [d]. */
-function logitTable(dir: Float32Array, weights: Gpt2Weights, text: (id: number) => string): NonNullable<FeaturePageData['logits']> {
+function logitTable(dir: Float32Array, weights: Gpt2Weights, vocab: TokenBytes): NonNullable<FeaturePageData['logits']> {
   const e = topEffects(logitEffect(dir, weights.lnFW, weights.wte, dir.length), 10);
-  const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: text(x.id) }));
+  const named = (xs: { id: number; value: number }[]) => xs.map((x) => ({ ...x, token: tokenLabel(x.id, vocab) }));
   return { positive: named(e.positive), negative: named(e.negative) };
 }

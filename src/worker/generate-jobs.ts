@@ -11,7 +11,16 @@ import type { Backend } from '../model/runtime';
 import { additiveSteer, needsActivations, steerFor } from '../model/steering';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import type { StoreDb } from '../store/schema';
+import { tokenLabel, tokenPieces } from '../model/token-text';
 import type { GenerateRequest, GenerateResult } from './protocol';
+
+/** One streamed token (the 'generate' progress detail). */
+export interface GeneratedToken {
+  index: number;
+  id: number;
+  token: string;
+  text: string;
+}
 
 export interface GenerationModel {
   id: string;
@@ -26,7 +35,7 @@ export class GenerateJobs {
   private control: AbortController | null = null;
   private running: Promise<unknown> = Promise.resolve();
 
-  async generate(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (index: number, id: number, token: string) => void): Promise<GenerateResult> {
+  async generate(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (t: GeneratedToken) => void): Promise<GenerateResult> {
     this.control?.abort();
     const control = (this.control = new AbortController());
     // One onnxruntime session serves every generation: wait for the cancelled one to reach its next step boundary.
@@ -36,7 +45,7 @@ export class GenerateJobs {
     return run;
   }
 
-  private async run(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (index: number, id: number, token: string) => void, control: AbortController): Promise<GenerateResult> {
+  private async run(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (t: GeneratedToken) => void, control: AbortController): Promise<GenerateResult> {
     if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
     try {
       const saeId = r.steering?.saeId ?? r.saeId ?? null;
@@ -59,9 +68,12 @@ export class GenerateJobs {
         steerFrom: steering && needsActivations(steering, steers) ? (x, T) => steerFor(steering, steers, x, T) : undefined,
       })) {
         out.push(t.id);
-        onToken(out.length - 1, t.id, m.tokenizer.tokenText(t.id));
+        // The whole continuation so far, decoded as one byte stream: a character split over tokens appears once its
+        // last byte has come (O(n²) over a continuation of at most the context window: negligible next to a step).
+        const text = tokenPieces(out, m.tokenizer, { open: true }).map((p) => p.text).join('');
+        onToken({ index: out.length - 1, id: t.id, token: tokenLabel(t.id, m.tokenizer), text });
       }
-      const tokens = out.map((id) => m.tokenizer.tokenText(id));
+      const tokens = tokenPieces(out, m.tokenizer).map((p) => p.text);
       return { ids: out, tokens, text: m.tokenizer.decode(out), cancelled: control.signal.aborted };
     } finally {
       if (this.control === control) this.control = null;

@@ -22,6 +22,9 @@ import type { TokenPrediction } from '../analysis/top-tokens';
 export type { TokenPrediction };
 import type { ToySaeResult } from '../analysis/toy/toy-sae';
 import type { HeadScores } from '../analysis/attention';
+import type { UnitSearch } from '../analysis/token-search';
+import type { Join } from '../model/token-text';
+export type { Join, UnitSearch };
 
 export type ModelSource =
   | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
@@ -48,7 +51,8 @@ export interface ModelInfo {
 
 export interface Prediction {
   ids: number[];
-  tokens: string[];
+  tokens: string[]; //      display text of each token (src/model/token-text.ts: characters split over tokens joined)
+  joins: Join[]; //         per token, whether it shares a character with its neighbours
   top: TokenPrediction[]; // next-token predictions after the last position, most likely first
 }
 
@@ -80,7 +84,7 @@ export interface RunSummary {
   active: boolean; //  being harvested by this engine now
 }
 
-export type RowContextView = RowContext & { tokens: string[] | null };
+export type RowContextView = RowContext & { tokens: string[] | null }; // display texts
 
 /** Where an SAE for the dashboards comes from. */
 export type SaeSource =
@@ -154,7 +158,7 @@ export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName
 
 export interface InspectResult {
   saeId: string;
-  tokens: { id: number; text: string; features: { feature: number; act: number }[] }[];
+  tokens: { id: number; text: string; join: Join; features: { feature: number; act: number }[] }[];
 }
 
 /** Attribution of the prediction after a prompt to an SAE's features and the model's MLP neurons (last position). */
@@ -179,7 +183,7 @@ export interface AttributionView {
   saeName: string;
   hook: string;
   ids: number[];
-  tokens: string[];
+  tokens: string[]; //         display texts (BOS first)
   prompt: string;
   target: { id: number; token: string };
   predictions: TokenPrediction[];
@@ -229,8 +233,8 @@ export interface GenerateRequest {
 
 export interface GenerateResult {
   ids: number[];
-  tokens: string[];
-  text: string;
+  tokens: string[]; //  display texts of the continuation's tokens
+  text: string; //      the continuation as decoded
   /** A newer request (or cancelGenerate) stopped this one. */
   cancelled: boolean;
 }
@@ -363,7 +367,7 @@ export interface AttentionRequest {
 export interface AttentionView {
   prompt: string; //           '' for the repeated sequence
   ids: number[]; //            the T positions shown (BOS first when prepended)
-  tokens: string[];
+  tokens: string[]; //         display texts ('' for a token whose character a later one completes)
   nLayer: number;
   nHead: number;
   /** Per layer, blocks.L.attn.hook_pattern of the sequence: [head, query, key], T×T per head. */
@@ -403,7 +407,7 @@ export interface EngineApi {
   load: [{ source: ModelSource; options: LoadOptions }, ModelInfo];
   predict: [{ text: string; topK: number; prependBos: boolean }, Prediction];
   forward: [{ ids: number[][]; steer?: SteerSpec }, ForwardResult];
-  tokenize: [{ text: string }, { ids: number[]; tokens: string[] }];
+  tokenize: [{ text: string }, { ids: number[]; tokens: string[] }]; // tokens: display texts
   unload: [Record<string, never>, null];
   createRun: [{ source: CorpusSource; options: RunOptions }, { run: RunManifest; storage: StorageCheck }];
   harvest: [{ runId: string; batchSize?: number }, RunManifest];
@@ -427,14 +431,14 @@ export interface EngineApi {
   featureStats: [{ saeId: string; runId: string; device: 'gpu' | 'cpu'; topN?: number }, SaeInfo];
   cancelFeatureStats: [Record<string, never>, null];
   featureTable: [{ saeId: string }, FeatureTable];
-  searchFeatures: [{ saeId: string; query: string }, number[]];
+  searchFeatures: [{ saeId: string; query: string }, UnitSearch];
   featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
   /** The statistics pass over a run's raw units of `hook` (cancelled by cancelFeatureStats); progress as 'features'. */
   neuronStats: [{ runId: string; hook: string; topN?: number }, NeuronTable];
   /** null: no neuron statistics for this run and hook yet. */
   neuronTable: [{ runId: string; hook: string }, NeuronTable | null];
-  searchNeurons: [{ runId: string; hook: string; query: string }, number[]];
+  searchNeurons: [{ runId: string; hook: string; query: string }, UnitSearch];
   /** saeId: the SAE whose loadings to show (default: the first registered SAE of this hook). */
   neuronPage: [{ runId: string; hook: string; neuron: number; radius?: number; saeId?: string }, NeuronPageData];
   /** Ranks features and neurons by their contribution to a target logit (DLA with completeness, activation × gradient). */
@@ -472,7 +476,8 @@ export type ProgressEvent =
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
-  | { phase: 'generate'; detail: { index: number; id: number; token: string } }
+  /** token: the new token shown alone; text: the whole continuation so far as display text (a character still incomplete held back). */
+  | { phase: 'generate'; detail: { index: number; id: number; token: string; text: string } }
   | { phase: 'evaluate'; detail: { done: number; total: number } }
   | { phase: 'toy'; detail: ToyProgress };
 

@@ -6,6 +6,7 @@ import { hookDim } from '../core/hooks';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Model } from '../model/gpt2';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
+import { tokenPieces } from '../model/token-text';
 import { hashFile, readCorpus } from '../corpus';
 import { type HarvestProgress, harvestRun } from '../store/harvest';
 import { RunReader } from '../store/reader';
@@ -142,7 +143,7 @@ export class StoreJobs {
   async context(runId: string, row: number, tokenizer: Gpt2Tokenizer | null): Promise<RowContextView> {
     const reader = await RunReader.open(await this.db(), runId);
     const ctx = await reader.context(row);
-    return { ...ctx, tokens: tokenizer ? ctx.ids.map((i) => tokenizer.tokenText(i)) : null };
+    return { ...ctx, tokens: tokenizer ? tokenPieces(ctx.ids, tokenizer).map((p) => p.text) : null };
   }
 }
 

@@ -12,6 +12,11 @@ import { embeddedModelOn } from './lab';
 const dir = join(tmpdir(), `sse-features-${process.pid}`);
 const XSS = 'Beware <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> and <b onmouseover="window.__xss=3">bold</b> whales.';
 const CHECK = '/tests/browser/pages/features-check.ts';
+// Characters byte-level BPE splits into byte tokens, RTL text, a right-to-left override and a word the tiny tokenizer
+// splits ("script" = "sc" + "ript"): each page must show them as text, the override as a visible mark.
+const UNICODE = 'A naïve café — 😀 👨‍👩‍👧 🇯🇵 你好，世界 שלום עולם say \u202Eevil\u202C now; the script and the javascript manuscript.';
+/** UNICODE as the pages show it (src/model/token-text.ts: bidi controls as \uXXXX). */
+const UNICODE_SHOWN = UNICODE.replace('\u202E', '\\u202E').replace('\u202C', '\\u202C');
 
 let app: OpenedPage;
 let registered: Promise<{ saeId: string; trainedFaithfulness: string | null }> | null = null;
@@ -50,10 +55,11 @@ beforeAll(async () => {
   const text = readFileSync(join(import.meta.dirname, '../../public/samples/moby-dick.txt'), 'utf8').slice(0, 10_000);
   writeFileSync(join(dir, 'moby.txt'), text);
   writeFileSync(join(dir, 'xss.txt'), `${XSS}\n${XSS}\n`);
+  writeFileSync(join(dir, 'unicode.txt'), `${UNICODE}\n`.repeat(6));
   app = await openPage(`${inject('baseUrl')}/`);
   const { page } = app;
   await embeddedModelOn(page, 'wasm');
-  await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt'), join(dir, 'xss.txt')]);
+  await page.getByTestId('corpus-input').setInputFiles([join(dir, 'moby.txt'), join(dir, 'xss.txt'), join(dir, 'unicode.txt')]);
   await page.getByTestId('context-length').fill('64');
   await page.getByTestId('start-harvest').click();
   await page.locator('[data-testid="run-row"][data-status="done"]').waitFor({ timeout: 180_000 });
@@ -143,6 +149,67 @@ describe('feature dashboards', () => {
     const f = await link.getAttribute('data-feature');
     await link.click();
     expect(await page.evaluate(() => window.location.hash)).toBe(`#/sae/${saeId}/feature/${f}`);
+  });
+
+  it('shows tokens as text: split characters whole, no "�", bidi controls as marks, split words found across tokens', async () => {
+    const { page } = app;
+    const { saeId } = await registerTrainedSae();
+    await labWithModel(page);
+    // What the page shows (the edit boxes hold the text as typed: a form control is its own isolated box).
+    const noReplacement = async () => {
+      const text = await page.evaluate(() =>
+        [...document.querySelectorAll('main')]
+          .map((m) => {
+            const shown = m.cloneNode(true) as HTMLElement;
+            shown.querySelectorAll('textarea, input').forEach((e) => e.remove());
+            return shown.textContent;
+          })
+          .join('\n'),
+      );
+      expect(text).not.toContain('\uFFFD');
+      expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/); // no live bidi control anywhere on the page
+    };
+    // The prompt panel: the token strip reads as the prompt (· for spaces), characters split over tokens joined.
+    await page.getByTestId('prompt-input').fill(UNICODE);
+    await page.getByTestId('run-prompt').click();
+    await expect.poll(async () => (await page.getByTestId('token').allTextContents()).join(''), { timeout: 60_000 }).toBe(`<|endoftext|>${UNICODE_SHOWN.replace(/ /g, '·')}`);
+    expect(await page.locator('[data-testid="token"].join-next').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('token').first().evaluate((e) => getComputedStyle(e).unicodeBidi)).toBe('isolate');
+    await noReplacement();
+
+    // Inspect: the same, per token with its features.
+    await page.evaluate((id) => (window.location.hash = `#/sae/${id}/inspect`), saeId);
+    await page.getByTestId('inspect-text').fill(UNICODE);
+    await page.getByTestId('inspect-run').click();
+    // (polled: the page may still show another test's inspection until this one returns)
+    await expect.poll(async () => (await page.getByTestId('inspect-token').locator('.tok').allTextContents()).join(''), { timeout: 60_000 }).toBe(UNICODE_SHOWN);
+    expect(await page.locator('[data-testid="inspect-token"].join-next').count()).toBeGreaterThan(0);
+    await noReplacement();
+
+    // Attribution rebuilds its prompt line from the tokens: it reads as the prompt.
+    await page.evaluate(([id, q]) => (window.location.hash = `#/sae/${encodeURIComponent(id)}/attribute?${new URLSearchParams({ prompt: q })}`), [saeId, UNICODE] as const);
+    await page.getByTestId('attr-logit').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('attr-prompt-line').textContent()).toBe(UNICODE_SHOWN);
+    await noReplacement();
+
+    // A feature page whose top examples come from that document, and the browser's top-token column.
+    const hit = await callInPage<{ feature: number; row: number } | null>(page, CHECK, 'featureWithTopRowFrom', saeId, 'unicode.txt');
+    expect(hit).not.toBeNull();
+    await page.evaluate(([id, f]) => (window.location.hash = `#/sae/${id}/feature/${f}`), [saeId, hit!.feature] as const);
+    await page.locator(`[data-testid="top-example"][data-row="${hit!.row}"]`).waitFor({ timeout: 120_000 });
+    await noReplacement();
+    await page.evaluate((id) => (window.location.hash = `#/sae/${id}`), saeId);
+    await page.getByTestId('feature-row').first().waitFor({ timeout: 60_000 });
+    await noReplacement();
+
+    // A word the tokenizer splits is found across tokens (neighbours read from the stored rows, as the windows
+    // have them), and the count says so.
+    const neighbours = await callInPage<{ checked: number; mismatches: number[] }>(page, CHECK, 'neighbourMismatches', saeId, 300, 5);
+    expect(neighbours.checked).toBeGreaterThan(100);
+    expect(neighbours.mismatches).toEqual([]);
+    await page.getByTestId('feature-search').fill('script');
+    await page.getByTestId('feature-search-go').click();
+    await expect.poll(async () => (await page.getByTestId('search-count').textContent()) ?? '', { timeout: 60_000 }).toMatch(/^[1-9]\d* matching .*across tokens '.+'\+'.+'/);
   });
 
   it('renders corpus HTML and scripts as text: nothing runs, no element is injected', async () => {

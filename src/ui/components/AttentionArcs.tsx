@@ -1,7 +1,7 @@
 // Token-to-token arcs for one query, as CircuitsVis and bertviz draw attention: the tokens in a line, an arc from
 // the query to every key it attends to, its width and opacity the attention weight, each key shaded by it.
 // Tokens are SVG text; each is a keyboard-focusable button that picks the query.
-import { tokenLabel } from '../token-label';
+import { quoted, tokenLabel } from '../token-label';
 
 const CHAR = 7.2; //  px per character of the monospace labels
 const PAD = 8;
@@ -19,7 +19,7 @@ export function AttentionArcs({ p, T, tokens, query, onQuery }: { p: Float32Arra
   const height = base + 30;
   return (
     <div style={{ overflowX: 'auto' }} data-testid="attention-arcs">
-      <svg width={width} height={height} role="group" aria-label={`attention of query ${query} ${JSON.stringify(tokens[query])} to earlier tokens`}>
+      <svg width={width} height={height} role="group" aria-label={`attention of query ${query} ${quoted(tokens[query])} to earlier tokens`}>
         {Array.from({ length: query + 1 }, (_, k) => {
           const a = row[k];
           if (a < MIN_SHOWN) return null;
@@ -29,7 +29,7 @@ export function AttentionArcs({ p, T, tokens, query, onQuery }: { p: Float32Arra
           const d = k === query ? `M ${x0 - 5} ${base} C ${x0 - 10} ${base - h} ${x0 + 10} ${base - h} ${x0 + 5} ${base}` : `M ${x0} ${base} C ${x0} ${base - h} ${x1} ${base - h} ${x1} ${base}`;
           return (
             <path key={k} d={d} fill="none" stroke="#1f5fbf" strokeWidth={1 + 7 * a} strokeOpacity={0.15 + 0.85 * a} data-testid="attention-arc" data-key={k} data-value={a}>
-              <title>{`${JSON.stringify(tokens[query])} → ${JSON.stringify(tokens[k])}: ${a.toFixed(3)}`}</title>
+              <title>{`${quoted(tokens[query])} → ${quoted(tokens[k])}: ${a.toFixed(3)}`}</title>
             </path>
           );
         })}
@@ -41,7 +41,7 @@ export function AttentionArcs({ p, T, tokens, query, onQuery }: { p: Float32Arra
               key={k}
               role="button"
               tabIndex={0}
-              aria-label={`query ${k} ${JSON.stringify(t)}`}
+              aria-label={`query ${k} ${quoted(t)}`}
               aria-pressed={k === query}
               onClick={() => onQuery(k)}
               onKeyDown={(e) => {

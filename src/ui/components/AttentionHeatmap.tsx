@@ -3,7 +3,7 @@
 // pixel per (query, key) scaled up; token labels are SVG text (React text nodes, never HTML).
 import * as d3 from 'd3';
 import { type MouseEvent, useEffect, useMemo, useRef, useState } from 'react';
-import { tokenLabel } from '../token-label';
+import { quoted, tokenLabel } from '../token-label';
 
 const LABEL = { fontFamily: 'ui-monospace, monospace', fontSize: 10, fill: '#444' } as const;
 
@@ -96,7 +96,7 @@ export function PatternHeatmap({ p, T, tokens, query, onQuery, title }: { p: Flo
       </div>
       <p className="muted" data-testid="attention-hover" style={{ minHeight: '1.2em', margin: '0.3rem 0' }}>
         {hover
-          ? `query ${hover.q} ${JSON.stringify(tokens[hover.q])} → key ${hover.k} ${JSON.stringify(tokens[hover.k])}: ${fmt(p[hover.q * T + hover.k])}`
+          ? `query ${hover.q} ${quoted(tokens[hover.q])} → key ${hover.k} ${quoted(tokens[hover.k])}: ${fmt(p[hover.q * T + hover.k])}`
           : 'hover a cell for its weight; click a row to draw that query’s arcs'}
       </p>
     </figure>

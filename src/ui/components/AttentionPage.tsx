@@ -8,6 +8,7 @@ import { attentionKey, runAttention, useAttention } from '../attention-store';
 import { type AttentionSetup, DEFAULT_REPEAT, encodeAttentionQuery, parseAttentionQuery } from '../attention-url';
 import { attentionHref } from '../route';
 import { useLab } from '../store';
+import { quoted } from '../token-label';
 import { AttentionArcs } from './AttentionArcs';
 import { PatternHeatmap, PatternThumb } from './AttentionHeatmap';
 import { AttentionScores } from './AttentionScores';
@@ -189,7 +190,7 @@ function Result({ v, setup }: { v: AttentionView; setup: AttentionSetup }) {
               <select value={query} onChange={(e) => pick(Number(e.target.value))} aria-label="query position" data-testid="attention-query">
                 {v.tokens.map((t, q) => (
                   <option key={q} value={q}>
-                    {q}: {JSON.stringify(t)}
+                    {q}: {quoted(t)}
                   </option>
                 ))}
               </select>

@@ -6,6 +6,7 @@ import type { AttributionRow, AttributionView, InterventionRequest } from '../..
 import { type Effect, attribute, effectKey, runIntervention, useAttribution } from '../attribution-store';
 import { attributeHref, browserHref, featureHref, neuronHref } from '../route';
 import { useLab } from '../store';
+import { cellText, quoted } from '../token-label';
 import { ContributionBars } from './ContributionBars';
 
 type Sort = 'dla' | 'grad';
@@ -86,7 +87,7 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
     <>
       <div className="row">
         <span>
-          Target after “<span className="tok">{v.tokens.slice(1).join('')}</span>”: <b className="tok">{JSON.stringify(v.target.token)}</b>
+          Target after “<bdi className="tok" data-testid="attr-prompt-line">{cellText(v.tokens.slice(1).join(''))}</bdi>”: <b className="tok" data-testid="attr-target">{quoted(v.target.token)}</b>
         </span>
         <span data-testid="attr-logit" data-value={v.logit}>
           logit {v.logit.toFixed(4)}
@@ -99,7 +100,7 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
         Other targets:
         {v.predictions.map((t) => (
           <button key={t.id} className="link" onClick={() => p.onTarget(t.id)} data-testid="attr-prediction">
-            {JSON.stringify(t.token)} {(t.prob * 100).toFixed(1)}%
+            <bdi className="tok">{quoted(t.token)}</bdi> {(t.prob * 100).toFixed(1)}%
           </button>
         ))}
       </div>

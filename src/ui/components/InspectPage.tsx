@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { inspectText, useFeatures } from '../features-store';
 import { browserHref, featureHref } from '../route';
+import { cellText, joinClass, joinTitle } from '../token-label';
 
 export function InspectPage({ saeId }: { saeId: string }) {
   const { inspect, error } = useFeatures();
@@ -27,8 +28,10 @@ export function InspectPage({ saeId }: { saeId: string }) {
       {r && (
         <div className="inspect">
           {r.tokens.map((t, i) => (
-            <div key={i} className="inspect-token" data-testid="inspect-token">
-              <span className="tok">{t.text}</span>
+            <div key={i} className={`inspect-token${joinClass(t.join)}`} data-testid="inspect-token">
+              <span className="tok" title={`id ${t.id}${joinTitle(t.join)}`}>
+                {cellText(t.text)}
+              </span>
               {t.features.map((f) => (
                 <a key={f.feature} href={featureHref(saeId, f.feature)} data-testid="inspect-feature" data-feature={f.feature}>
                   #{f.feature} <span className="muted">{f.act.toFixed(2)}</span>

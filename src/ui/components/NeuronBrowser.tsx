@@ -53,7 +53,7 @@ export function NeuronPanel({ runId, hook, saeId, height }: { runId: string; hoo
             kind="neuron"
             t={t}
             href={(n) => neuronHref(runId, hook, n, saeId)}
-            search={search.key === key ? search : { query: '', hits: null, busy: false }}
+            search={search.key === key ? search : { query: '', hits: null, busy: false, note: '' }}
             onSearch={(q) => void searchNeurons(runId, hook, q)}
             height={height}
           />

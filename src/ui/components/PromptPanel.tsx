@@ -1,6 +1,7 @@
 import { encodeAttentionQuery, DEFAULT_ATTENTION } from '../attention-url';
 import { attentionHref } from '../route';
 import { predict, setPrependBos, setPrompt, useLab } from '../store';
+import { joinClass, joinTitle, spacedText } from '../token-label';
 
 export function PromptPanel() {
   const s = useLab();
@@ -45,8 +46,8 @@ function PredictionView() {
       </h3>
       <div className="token-strip" data-testid="token-strip">
         {p.tokens.map((t, i) => (
-          <span key={i} className="token" title={`position ${i} · id ${p.ids[i]}`} data-testid="token" data-id={p.ids[i]}>
-            {visible(t)}
+          <span key={i} className={`token${joinClass(p.joins[i])}`} title={`position ${i} · id ${p.ids[i]}${joinTitle(p.joins[i])}`} data-testid="token" data-id={p.ids[i]}>
+            {spacedText(t)}
           </span>
         ))}
       </div>
@@ -55,7 +56,7 @@ function PredictionView() {
         <tbody>
           {p.top.map((t) => (
             <tr key={t.id} data-testid="prediction-row">
-              <td className="tok">{visible(t.token)}</td>
+              <td className="tok">{spacedText(t.token)}</td>
               <td className="bar">
                 <div style={{ width: `${(100 * t.prob) / maxProb}%` }} />
               </td>
@@ -69,9 +70,4 @@ function PredictionView() {
       </table>
     </>
   );
-}
-
-/** Makes whitespace in a token visible; rendered as text by React, never as HTML. */
-function visible(token: string): string {
-  return token.replace(/ /g, '·').replace(/\n/g, '↵');
 }

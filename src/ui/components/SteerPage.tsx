@@ -8,6 +8,7 @@ import { featureHref, steerHref } from '../route';
 import { type SteerSetup, decodeSetup, encodeSetup } from '../steer-preset';
 import { regenerate, rememberSetup, useSteer } from '../steer-store';
 import { useLab } from '../store';
+import { visibleText } from '../../model/token-text';
 
 const DEBOUNCE_MS = 300;
 
@@ -86,15 +87,15 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
         <div>
           <h3>Clean</h3>
           <p className="continuation" data-testid="clean-text" data-done={clean?.done ? 'true' : 'false'}>
-            <span className="muted">{setup.prompt}</span>
-            {clean?.tokens.join('')}
+            <bdi className="muted">{visibleText(setup.prompt)}</bdi>
+            <bdi>{clean?.text}</bdi>
           </p>
         </div>
         <div>
           <h3>Steered</h3>
           <p className="continuation" data-testid="steered-text" data-done={steered?.done ? 'true' : 'false'}>
-            <span className="muted">{setup.prompt}</span>
-            {steered?.tokens.join('')}
+            <bdi className="muted">{visibleText(setup.prompt)}</bdi>
+            <bdi>{steered?.text}</bdi>
           </p>
         </div>
       </div>

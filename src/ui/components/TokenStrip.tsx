@@ -2,6 +2,7 @@
 // unit's max activation); hovering shows the value. The example's own token sits in the middle column, so the
 // strips of a list line up on it. Token text is untrusted corpus text: React renders it as text, never as HTML.
 import type { Example } from '../../analysis/contexts';
+import { cellText, joinClass, joinTitle } from '../token-label';
 
 const shade = (act: number | null, scale: number) => {
   if (act === null || !(act > 0) || !(scale > 0)) return undefined;
@@ -10,8 +11,14 @@ const shade = (act: number | null, scale: number) => {
 
 function Tok({ t, scale, center }: { t: Example['tokens'][number]; scale: number; center?: boolean }) {
   return (
-    <span className={center ? 'tok center' : 'tok'} style={{ background: shade(t.act, scale) }} title={t.act === null ? 'not stored (BOS)' : `${t.act.toFixed(4)}`} data-testid="strip-token" data-act={t.act ?? ''}>
-      {t.text}
+    <span
+      className={`${center ? 'tok center' : 'tok'}${joinClass(t.join)}`}
+      style={{ background: shade(t.act, scale) }}
+      title={(t.act === null ? 'not stored (BOS)' : `${t.act.toFixed(4)}`) + joinTitle(t.join)}
+      data-testid="strip-token"
+      data-act={t.act ?? ''}
+    >
+      {cellText(t.text)}
     </span>
   );
 }

@@ -4,6 +4,7 @@
 // residual dimension can carry information while negative, so it is not dead).
 import { useMemo, useState } from 'react';
 import type { FeatureTable } from '../../worker/protocol';
+import { cellText } from '../token-label';
 
 const ROW = 26;
 const VIEW = 520;
@@ -15,7 +16,7 @@ export interface UnitBrowserProps {
   kind: UnitKind;
   t: Pick<FeatureTable, 'rows' | 'count' | 'maxAct' | 'topToken'>;
   href: (i: number) => string;
-  search: { query: string; hits: number[] | null; busy: boolean };
+  search: { query: string; hits: number[] | null; busy: boolean; note: string };
   onSearch: (query: string) => void;
   height?: number;
 }
@@ -56,7 +57,7 @@ export function UnitBrowser({ kind, t, href, search, onSearch, height = VIEW }: 
         </label>
         {search.hits && (
           <span data-testid={kind === 'feature' ? 'search-count' : `${kind}-search-count`}>
-            {search.busy ? 'searching…' : `${search.hits.length} matching`}{' '}
+            {search.busy ? 'searching…' : search.note || `${search.hits.length} matching`}{' '}
             <button
               className="secondary"
               onClick={() => {
@@ -83,7 +84,7 @@ export function UnitBrowser({ kind, t, href, search, onSearch, height = VIEW }: 
               <span className="num">#{f}</span>
               <span className="num">{t.count[f] === 0 ? (kind === 'feature' ? 'dead' : 'never positive') : `${((100 * t.count[f]) / t.rows).toFixed(3)}%`}</span>
               <span className="num">{t.maxAct[f].toFixed(3)}</span>
-              <span className="tok">{t.topToken[f]}</span>
+              <span className="tok">{cellText(t.topToken[f])}</span>
             </a>
           ))}
         </div>

@@ -6,6 +6,7 @@ import type { FeaturePageData, UnitLoading } from '../../worker/protocol';
 import { Histogram } from './Histogram';
 import { TokenStrip } from './TokenStrip';
 import type { UnitKind } from './UnitBrowser';
+import { cellText } from '../token-label';
 
 const pct = (x: number) => (x >= 0.001 ? `${(100 * x).toFixed(2)}%` : `${(100 * x).toExponential(1)}%`);
 
@@ -18,7 +19,7 @@ function LogitTable({ title, rows, testId }: { title: string; rows: { id: number
       <tbody>
         {rows.map((r, i) => (
           <tr key={i} data-token-id={r.id} data-value={r.value}>
-            <td className="tok">{r.token}</td>
+            <td className="tok">{cellText(r.token)}</td>
             <td className="num">{r.value.toFixed(3)}</td>
           </tr>
         ))}

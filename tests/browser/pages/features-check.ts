@@ -87,3 +87,33 @@ export async function saeLensFilesOf(saeId: string): Promise<{ cfg: string; weig
     db.close();
   }
 }
+
+/**
+ * The rows where RunReader.neighbourIds and the row's own window (RunReader.context) disagree, over the first `n`
+ * top-example rows of an SAE's statistics: the search across tokens reads neighbours the first way.
+ */
+export async function neighbourMismatches(saeId: string, n: number, radius: number): Promise<{ checked: number; mismatches: number[] }> {
+  const db = await openStore();
+  try {
+    const stats = (await db.get('featureStats', saeId))!;
+    const reader = await RunReader.open(db, stats.runId);
+    const rows = Array.from((stats.stats as { top: { rows: Uint32Array } }).top.rows)
+      .filter((r) => r < reader.run.committedRows)
+      .slice(0, n);
+    const got = await reader.neighbourIds(rows, radius);
+    const first = reader.run.skipBos ? 1 : 0; // BOS is no row when skipped
+    const mismatches: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const c = await reader.context(rows[i]);
+      const want = Array.from({ length: 2 * radius + 1 }, (_, k) => {
+        const p = c.position - radius + k;
+        const row = rows[i] - radius + k;
+        return p >= first && p < c.ids.length && row < reader.run.committedRows ? c.ids[p] : -1;
+      });
+      if (want.some((id, k) => id !== got[i * (2 * radius + 1) + k])) mismatches.push(rows[i]);
+    }
+    return { checked: rows.length, mismatches };
+  } finally {
+    db.close();
+  }
+}
