@@ -21,7 +21,8 @@ export function loadTokenizer(json: unknown, config: Record<string, unknown> = {
   return {
     // GPT-2 adds no special tokens when encoding; BOS is the caller's choice (prepend_bos).
     encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
-    decode: (ids) => tok.decode(ids, { skip_special_tokens: false }),
+    // @huggingface/tokenizers throws "token_ids must be a non-empty array of integers." for []: nothing decodes to ''.
+    decode: (ids) => (ids.length === 0 ? '' : tok.decode(ids, { skip_special_tokens: false })),
     tokenText: (id) => tok.decode([id], { skip_special_tokens: false }),
     vocabSize,
   };
