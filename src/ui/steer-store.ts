@@ -4,14 +4,20 @@
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { FeatureSteer } from '../model/steering';
-import type { GenerateRequest } from '../worker/protocol';
+import type { GenerateRequest, GenerateResult } from '../worker/protocol';
+import type { ViewError } from './error-guard';
+import { currentViewKey } from './route';
 import type { SteerSetup } from './steer-preset';
 import { useLab } from './store';
 
 export interface Continuation {
   key: string;
+  /** The SAE whose page generated it: another SAE's page never shows it. */
+  saeId: string;
   tokens: string[];
   done: boolean;
+  /** What the engine had to fit into the context: the prompt's cut and a clamp of the new tokens (once done). */
+  fit: Pick<GenerateResult, 'cut' | 'clamped'> | null;
 }
 
 export interface SteerState {
@@ -19,7 +25,7 @@ export interface SteerState {
   last: { saeId: string; setup: SteerSetup } | null;
   clean: Continuation | null;
   steered: Continuation | null;
-  error: string | null;
+  error: ViewError | null;
 }
 
 export const useSteer = create<SteerState>(() => ({ last: null, clean: null, steered: null, error: null }));
@@ -30,36 +36,42 @@ const get = useSteer.getState;
 
 const samplingKey = (s: SteerSetup) => JSON.stringify([s.prompt, s.maxTokens, s.temperature, s.topK, s.topP, s.seed]);
 
-async function run(kind: 'clean' | 'steered', key: string, req: GenerateRequest): Promise<boolean> {
+async function run(kind: 'clean' | 'steered', saeId: string, key: string, req: GenerateRequest): Promise<boolean> {
   const engine = useLab.getState().engine;
   if (!engine) return false;
-  set({ [kind]: { key, tokens: [], done: false } });
+  set({ [kind]: { key, saeId, tokens: [], done: false, fit: null } });
   const r = await engine.call('generate', req, (p) => {
     if (p.phase !== 'generate') return;
     const cur = get()[kind];
     if (cur?.key === key) set({ [kind]: { ...cur, tokens: [...cur.tokens, p.detail.token] } });
   });
   if (r.cancelled) return false;
-  set({ [kind]: { key, tokens: r.tokens, done: true } });
+  set({ [kind]: { key, saeId, tokens: r.tokens, done: true, fit: { cut: r.cut, clamped: r.clamped } } });
   return true;
 }
 
-/** Regenerates what the setup changed: the clean continuation when prompt or sampling changed, then the steered one. */
-export async function regenerate(saeId: string, setup: SteerSetup, steers: FeatureSteer[]): Promise<void> {
+/**
+ * Regenerates what the setup changed: the clean continuation when prompt or sampling changed, then the steered one.
+ * steers null: the steering cannot be computed (strengths in multiples of max activations the SAE has no statistics
+ * for), so only the clean continuation runs and the steered one is cleared.
+ */
+export async function regenerate(saeId: string, setup: SteerSetup, steers: FeatureSteer[] | null): Promise<void> {
   const base = {
     prompt: setup.prompt,
     sampling: { temperature: setup.temperature, topK: setup.topK, topP: setup.topP, seed: setup.seed },
     maxTokens: setup.maxTokens,
     saeId,
   };
-  const cleanKey = samplingKey(setup);
+  const cleanKey = `${saeId}|${samplingKey(setup)}`;
   const steerKey = `${cleanKey}|${JSON.stringify(steers)}`;
+  const view = currentViewKey();
   try {
     set({ error: null });
     const clean = get().clean;
-    if (!(clean?.key === cleanKey && clean.done) && !(await run('clean', cleanKey, { ...base, steering: null }))) return;
-    await run('steered', steerKey, { ...base, steering: steers.length ? { saeId, steers } : null });
+    if (!(clean?.key === cleanKey && clean.done) && !(await run('clean', saeId, cleanKey, { ...base, steering: null }))) return;
+    if (steers === null) return set({ steered: null });
+    await run('steered', saeId, steerKey, { ...base, steering: steers.length ? { saeId, steers } : null });
   } catch (err) {
-    set({ error: describeError(err) });
+    set({ error: { view, message: describeError(err) } });
   }
 }

@@ -6,7 +6,7 @@ import { headPattern } from '../../analysis/attention';
 import type { AttentionView } from '../../worker/protocol';
 import { attentionKey, runAttention, useAttention } from '../attention-store';
 import { type AttentionSetup, DEFAULT_REPEAT, encodeAttentionQuery, parseAttentionQuery } from '../attention-url';
-import { attentionHref } from '../route';
+import { attentionHref, useViewError } from '../route';
 import { useLab } from '../store';
 import { AttentionArcs } from './AttentionArcs';
 import { PatternHeatmap, PatternThumb } from './AttentionHeatmap';
@@ -26,7 +26,8 @@ const requestOf = (s: AttentionSetup) => ({ prompt: s.prompt, prependBos: s.prep
 export function AttentionPage({ query }: { query: string }) {
   const setup = parseAttentionQuery(query);
   const model = useLab((s) => s.model);
-  const { result, busy, error } = useAttention();
+  const { result, busy } = useAttention();
+  const error = useViewError(useAttention((s) => s.error));
   const [text, setText] = useState(setup.prompt || DEFAULT_PROMPT);
   const [length, setLength] = useState(String(setup.repeat ?? DEFAULT_REPEAT));
   const [seed, setSeed] = useState(String(setup.seed));

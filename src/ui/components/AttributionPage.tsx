@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { AttributionRow, AttributionView, InterventionRequest } from '../../worker/protocol';
 import { type Effect, attribute, effectKey, runIntervention, useAttribution } from '../attribution-store';
-import { attributeHref, browserHref, featureHref, neuronHref } from '../route';
+import { attributeHref, browserHref, featureHref, neuronHref, useViewError } from '../route';
 import { useLab } from '../store';
 import { ContributionBars } from './ContributionBars';
 
@@ -23,7 +23,8 @@ const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.to
 
 export function AttributionPage({ saeId, prompt, target }: { saeId: string; prompt: string; target: string | null }) {
   const model = useLab((s) => s.model);
-  const { view, busy, error } = useAttribution();
+  const { view, busy } = useAttribution();
+  const error = useViewError(useAttribution((s) => s.error));
   const [text, setText] = useState(prompt || 'Call me Ishmael. Some years ago');
   const [other, setOther] = useState('');
   const [sort, setSort] = useState<Sort>('dla');

@@ -1,10 +1,11 @@
 // Type or paste text; each token shows the SAE's most active features on it; a click opens a feature's page.
 import { useState } from 'react';
 import { inspectText, useFeatures } from '../features-store';
-import { browserHref, featureHref } from '../route';
+import { browserHref, featureHref, useViewError } from '../route';
 
 export function InspectPage({ saeId }: { saeId: string }) {
-  const { inspect, error } = useFeatures();
+  const { inspect } = useFeatures();
+  const error = useViewError(useFeatures((s) => s.error));
   const [text, setText] = useState('');
   const r = inspect?.saeId === saeId ? inspect : null;
   return (

@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FeatureSteer, SteerMode } from '../../model/steering';
 import { loadTable, useFeatures } from '../features-store';
-import { featureHref, steerHref } from '../route';
+import { featureHref, steerHref, useViewError } from '../route';
 import { type SteerSetup, decodeSetup, encodeSetup } from '../steer-preset';
 import { regenerate, rememberSetup, useSteer } from '../steer-store';
 import { useLab } from '../store';
@@ -14,7 +14,8 @@ const DEBOUNCE_MS = 300;
 export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
   const [setup, setSetup] = useState<SteerSetup>(() => decodeSetup(query));
   const { table } = useFeatures();
-  const { clean, steered, error } = useSteer();
+  const { clean, steered } = useSteer();
+  const error = useViewError(useSteer((s) => s.error));
   const model = useLab((s) => s.model);
   useEffect(() => {
     void loadTable(saeId);
