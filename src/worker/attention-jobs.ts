@@ -2,7 +2,7 @@
 // the repeated-random-tokens induction test, and which heads write an SAE feature (src/analysis/head-writes.ts).
 // Both run one model exposing every layer's attn.hook_pattern and attn.hook_z (no logits), built on demand and
 // kept while requests keep asking for the same model, backend and TransformerLens settings.
-import { type HeadScores, headScores, repeatedInductionScores, repeatedRandomTokens } from '../analysis/attention';
+import { type HeadScores, attentionLimit, headScores, repeatedInductionScores, repeatedRandomTokens } from '../analysis/attention';
 import { encoderDirection, encoderReadScale, headDirections, headWriteWeights, headWritesVia, writingLayers } from '../analysis/head-writes';
 import { checkSaeFitsLive, openSae } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
@@ -27,11 +27,7 @@ export interface AttentionModel {
   tl: TlSettings;
 }
 
-/**
- * At most this many positions (or the model's context, if shorter): patterns are nLayer·nHead·T² floats, which at
- * GPT-2 small's full 1024 would be 600 MB to copy out of the worker and draw; 256 keeps it to 38 MB there.
- */
-export const ATTENTION_MAX_TOKENS = 256;
+export { ATTENTION_MAX_TOKENS } from '../analysis/attention';
 /** Head writes average over at most this many examples (one forward pass each). */
 const MAX_EXAMPLES = 64;
 
@@ -39,7 +35,7 @@ export class AttentionJobs {
   private held: { key: string; model: Gpt2Model } | null = null;
 
   async attention(m: AttentionModel, req: AttentionRequest): Promise<AttentionView> {
-    const limit = Math.min(m.cfg.nPositions, ATTENTION_MAX_TOKENS);
+    const limit = attentionLimit(m.cfg.nPositions);
     let all: number[];
     if (req.repeated) {
       const n = req.repeated.length;

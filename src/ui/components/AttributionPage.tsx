@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { AttributionRow, AttributionView, InterventionRequest } from '../../worker/protocol';
 import { type Effect, attribute, effectKey, runIntervention, useAttribution } from '../attribution-store';
+import { describeCut } from '../../core/context-window';
 import { attributeHref, browserHref, featureHref, neuronHref, useViewError } from '../route';
 import { useLab } from '../store';
 import { ContributionBars } from './ContributionBars';
@@ -57,6 +58,11 @@ export function AttributionPage({ saeId, prompt, target }: { saeId: string; prom
       <h2>Attribution of a prediction</h2>
       {!model && <p className="muted">Load the SAE's model first (the lab's Model panel).</p>}
       <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} aria-label="prompt to attribute" data-testid="attr-prompt" />
+      {model && (
+        <p className="muted" data-testid="attr-limit">
+          At most {model.cfg.nPositions} tokens: BOS and the prompt's last {model.cfg.nPositions - 1}.
+        </p>
+      )}
       <div className="row">
         <button onClick={() => go(null)} disabled={!model || busy || !text.trim()} data-testid="attr-run">
           Attribute the top prediction
@@ -85,6 +91,11 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
   const neurons = order(v.neurons);
   return (
     <>
+      {v.cut && (
+        <p className="notice" role="status" data-testid="attr-cut">
+          {describeCut(v.cut)}.
+        </p>
+      )}
       <div className="row">
         <span>
           Target after “<span className="tok">{v.tokens.slice(1).join('')}</span>”: <b className="tok">{JSON.stringify(v.target.token)}</b>

@@ -160,7 +160,7 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
             </SaeLink>{' '}
           </>
         )}
-        <SaeLink href={steerHref(s.id, encodeSetup(DEFAULT_SETUP))} reason={blocked} testId="steer-link">
+        <SaeLink href={steerHref(s.id, encodeSetup(DEFAULT_SETUP))} reason={blocked} testId="sae-steer-link">
           Steer
         </SaeLink>{' '}
         <SaeLink href={attributeHref(s.id)} reason={blocked} testId="attribute-link">
