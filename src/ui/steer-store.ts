@@ -11,9 +11,8 @@ import type { SteerSetup } from './steer-preset';
 import { useLab } from './store';
 
 export interface Continuation {
+  /** cleanKeyOf(saeId, setup) (and the steering, for a steered one): a page shows only its own setup's. */
   key: string;
-  /** The SAE whose page generated it: another SAE's page never shows it. */
-  saeId: string;
   tokens: string[];
   done: boolean;
   /** What the engine had to fit into the context: the prompt's cut and a clamp of the new tokens (once done). */
@@ -35,18 +34,20 @@ const set = useSteer.setState;
 const get = useSteer.getState;
 
 const samplingKey = (s: SteerSetup) => JSON.stringify([s.prompt, s.maxTokens, s.temperature, s.topK, s.topP, s.seed]);
+/** The key of the clean continuation of `setup` on SAE `saeId`'s page; a steered one's key starts with it and '|'. */
+export const cleanKeyOf = (saeId: string, setup: SteerSetup) => `${saeId}|${samplingKey(setup)}`;
 
-async function run(kind: 'clean' | 'steered', saeId: string, key: string, req: GenerateRequest): Promise<boolean> {
+async function run(kind: 'clean' | 'steered', key: string, req: GenerateRequest): Promise<boolean> {
   const engine = useLab.getState().engine;
   if (!engine) return false;
-  set({ [kind]: { key, saeId, tokens: [], done: false, fit: null } });
+  set({ [kind]: { key, tokens: [], done: false, fit: null } });
   const r = await engine.call('generate', req, (p) => {
     if (p.phase !== 'generate') return;
     const cur = get()[kind];
     if (cur?.key === key) set({ [kind]: { ...cur, tokens: [...cur.tokens, p.detail.token] } });
   });
   if (r.cancelled) return false;
-  set({ [kind]: { key, saeId, tokens: r.tokens, done: true, fit: { cut: r.cut, clamped: r.clamped } } });
+  set({ [kind]: { key, tokens: r.tokens, done: true, fit: { cut: r.cut, clamped: r.clamped } } });
   return true;
 }
 
@@ -62,15 +63,15 @@ export async function regenerate(saeId: string, setup: SteerSetup, steers: Featu
     maxTokens: setup.maxTokens,
     saeId,
   };
-  const cleanKey = `${saeId}|${samplingKey(setup)}`;
+  const cleanKey = cleanKeyOf(saeId, setup);
   const steerKey = `${cleanKey}|${JSON.stringify(steers)}`;
   const view = currentViewKey();
   try {
-    set({ error: null });
+    set(steers === null ? { error: null, steered: null } : { error: null });
     const clean = get().clean;
-    if (!(clean?.key === cleanKey && clean.done) && !(await run('clean', saeId, cleanKey, { ...base, steering: null }))) return;
-    if (steers === null) return set({ steered: null });
-    await run('steered', saeId, steerKey, { ...base, steering: steers.length ? { saeId, steers } : null });
+    if (!(clean?.key === cleanKey && clean.done) && !(await run('clean', cleanKey, { ...base, steering: null }))) return;
+    if (steers === null) return;
+    await run('steered', steerKey, { ...base, steering: steers.length ? { saeId, steers } : null });
   } catch (err) {
     set({ error: { view, message: describeError(err) } });
   }

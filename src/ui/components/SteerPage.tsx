@@ -10,7 +10,7 @@ import type { FeatureSteer, SteerMode } from '../../model/steering';
 import { loadTable, useFeatures } from '../features-store';
 import { featureHref, stageHref, steerHref, useViewError } from '../route';
 import { type SteerSetup, decodeSetup, encodeSetup } from '../steer-preset';
-import { regenerate, rememberSetup, useSteer } from '../steer-store';
+import { cleanKeyOf, regenerate, rememberSetup, useSteer } from '../steer-store';
 import { useLab } from '../store';
 
 const DEBOUNCE_MS = 300;
@@ -36,8 +36,10 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
   const { table } = useFeatures();
   const info = useFeatures((s) => s.saes.find((x) => x.id === saeId));
   const { clean: anyClean, steered: anySteered } = useSteer();
-  const clean = anyClean?.saeId === saeId ? anyClean : null;
-  const steered = anySteered?.saeId === saeId ? anySteered : null;
+  // Only continuations of this setup's prompt and sampling (on this SAE): never a previous page's.
+  const cleanKey = cleanKeyOf(saeId, setup);
+  const clean = anyClean?.key === cleanKey ? anyClean : null;
+  const steeredOfSetup = anySteered?.key.startsWith(`${cleanKey}|`) ? anySteered : null;
   const error = useViewError(useSteer((s) => s.error));
   const tableError = useViewError(useFeatures((s) => s.error));
   const hasStats = !!info?.stats;
@@ -54,6 +56,7 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
     return setup.features.map((e) => ({ feature: e.feature, mode: e.mode, value: e.mode === 'ablate' ? 0 : e.multiple * (absolute ? 1 : (tableReady ? table.maxAct[e.feature] : 0) || 1) }));
   }, [setup.features, table, tableReady, needsMax, absolute]);
   const waitingForTable = needsMax && hasStats && !tableReady && !tableError;
+  const steered = steers === null ? null : steeredOfSetup;
   // The address is the preset: keep it in step without adding history entries.
   useEffect(() => {
     window.history.replaceState(null, '', steerHref(saeId, encodeSetup(setup)));
