@@ -120,3 +120,15 @@ export function repeatedInductionScores(patterns: Float32Array[], nHead: number,
   const T = 2 * n + 1;
   return patterns.flatMap((layer) => Array.from({ length: nHead }, (_, h) => repeatedInductionScore(headPattern(layer, h, T), T, n)));
 }
+
+/**
+ * The attention view shows at most this many positions (or the model's context, if shorter): patterns are
+ * nLayer·nHead·T² floats, which at GPT-2 small's full 1024 would be 600 MB to copy out of the worker and draw; 256
+ * keeps it to 38 MB there.
+ */
+export const ATTENTION_MAX_TOKENS = 256;
+
+/** Positions the attention view of a model with `nPositions` shows: the first ones, BOS among them. */
+export function attentionLimit(nPositions: number): number {
+  return Math.min(nPositions, ATTENTION_MAX_TOKENS);
+}

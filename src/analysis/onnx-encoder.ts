@@ -5,7 +5,7 @@
 // normalised in JS first (encoderInput, the same float32 rows the plain loops and the GPU read): d_in operations a
 // row against the matmul's d_in · d_sae, so it stays out of the graph.
 import { DataType, OnnxGraph } from '../onnx/graph';
-import { createSession, ort } from '../model/runtime';
+import { createSession, ort, runExclusive } from '../model/runtime';
 import { ARCHITECTURES } from '../sae/architectures';
 import { encoderInput } from '../sae/sae';
 import type { EncoderSae } from './feature-pass';
@@ -37,7 +37,7 @@ export async function createOnnxEncoder(sae: EncoderSae): Promise<OnnxEncoder> {
     async acts(x, n) {
       const d = sae.cfg.d_in;
       const rows = encoderInput(sae.cfg, x.subarray(0, n * d), n).x; // [n, d_in]
-      const out = await session.run({ x: new ort.Tensor('float32', rows, [n, d]) });
+      const out = await runExclusive(() => session.run({ x: new ort.Tensor('float32', rows, [n, d]) }));
       const pre = out.pre.data as Float32Array;
       const acts = arch.activate(pre, n, sae.cfg.d_sae, params);
       out.pre.dispose();

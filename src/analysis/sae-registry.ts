@@ -7,6 +7,7 @@ import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { HF_RAW, type TlSettings, describeTlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
+import { type FitSae, assertSaeFits } from './sae-fit';
 import { runTl } from '../store/runs';
 import type { SaeConfig, SaeWeights } from '../sae/sae';
 import { type LoadedSae, checkSaeFitsModel, loadSaeLens } from '../sae/saelens';
@@ -126,6 +127,28 @@ export async function openSaeFor(db: StoreDb, id: string, ctx: AdaptContext): Pr
 
 /** The last conversion openSaeFor folded, valid while its SAE weights and model weights are the ones in use. */
 let lastAdapted: { key: string; raw: SaeWeights; model: Gpt2Weights | null; weights: SaeWeights } | null = null;
+
+/** The fields saeMisfit judges, from an SAE's config. */
+export function fitOf(cfg: SaeConfig): FitSae {
+  return { hook: cfg.hook_name, dIn: cfg.d_in, modelName: cfg.model_name, tl: saeTl(cfg) };
+}
+
+/**
+ * An SAE for a live-model path (inspect, steering, attribution, evals): checked against the loaded model first
+ * (SaeMismatchError with the message its row shows, before any weights are read or a session is built), then opened
+ * as it reads the live model's activations.
+ */
+export async function openSaeForLive(db: StoreDb, id: string, model: { id: string; cfg: Gpt2Config; weights: Gpt2Weights | null }): Promise<OpenedSae> {
+  await checkSaeFitsLive(db, id, model);
+  return openSaeFor(db, id, liveModelContext(model));
+}
+
+/** SaeMismatchError unless SAE `id` can run on the loaded model. */
+export async function checkSaeFitsLive(db: StoreDb, id: string, model: { id: string; cfg: Gpt2Config; weights: Gpt2Weights | null }): Promise<void> {
+  const record = await db.get('saes', id);
+  if (!record) throw new UnknownSaeError(`no SAE ${id} in this browser (it may have been deleted)`);
+  assertSaeFits(record.name, fitOf(record.cfg as unknown as SaeConfig), { id: model.id, cfg: model.cfg, hasWeights: model.weights !== null });
+}
 
 /** Live-model paths (inspect, steering, attribution, evals): the graph the lab builds computes HF_RAW. */
 export function liveModelContext(model: { cfg: Gpt2Config; weights: Gpt2Weights | null } | null): AdaptContext {

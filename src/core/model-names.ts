@@ -20,3 +20,10 @@ export function canonicalModelName(name: string): string {
 export function sameModel(a: string, b: string): boolean {
   return canonicalModelName(a) === canonicalModelName(b);
 }
+
+const LABELS: Record<string, string> = { gpt2: 'GPT-2 small', 'gpt2-medium': 'GPT-2 medium', 'gpt2-large': 'GPT-2 large', 'gpt2-xl': 'GPT-2 XL' };
+
+/** How a message names a model to load: "GPT-2 small" for gpt2-small and its aliases, else the name as given. */
+export function modelLabel(name: string): string {
+  return LABELS[canonicalModelName(name)] ?? name;
+}

@@ -6,7 +6,7 @@ import { HF_RAW, type TlSettings } from '../core/tl-settings';
 import type { Gpt2Weights } from '../core/weights';
 import { type Gpt2BuildOptions, INPUT_IDS, LOGITS, LOGITS_LAST, STEER_INPUT, buildGpt2Onnx } from './gpt2-onnx';
 import { KvCache } from './kv-cache';
-import { type Backend, type BackendStatus, createSession, ort } from './runtime';
+import { type Backend, type BackendStatus, createSession, ort, runExclusive } from './runtime';
 
 export { KvCache } from './kv-cache';
 
@@ -108,7 +108,7 @@ export class Gpt2Model {
     }
     if (this.kvCache) Object.assign(feeds, (opts.past ?? KvCache.empty(this.cfg, B)).feeds(B));
     try {
-      return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
+      return (await runExclusive(() => this.session.run(feeds))) as Record<string, ort.Tensor>;
     } catch (err) {
       throw new RuntimeError(`forward pass failed: ${describeError(err)}`);
     }

@@ -64,4 +64,17 @@ export async function createSession(model: Uint8Array, prefer: Backend, keepOnGp
   }
 }
 
+/**
+ * onnxruntime-web's wasm module (the JSEP build, used for both backends) runs one session at a time per thread: a run
+ * started while another is in flight fails with "Session already started" and the first with "Session mismatch"
+ * (ort 1.30), e.g. two attributions of one page, or a generation beside an inspection. Every run in this thread goes
+ * through this queue, in the order asked.
+ */
+let running: Promise<unknown> = Promise.resolve();
+export function runExclusive<T>(run: () => Promise<T>): Promise<T> {
+  const next = running.then(run);
+  running = next.catch(() => undefined);
+  return next;
+}
+
 export { ort };

@@ -24,13 +24,18 @@ import { WebGpuBadge } from './components/WebGpuBadge';
 import { Workspace } from './components/Workspace';
 import { useFeatures } from './features-store';
 import { useHarvest } from './harvest-store';
-import { type LabStage, type Route, useRoute } from './route';
+import { type LabStage, type Route, useRoute, viewKey } from './route';
+import { clearViewErrors } from './view-errors';
+import { SaeFitGate } from './components/SaeFit';
 
 const STAGE_PANEL: Record<LabStage, string> = { model: 'model-panel', runs: 'harvest-panel', train: 'train-panel', saes: 'saes-panel' };
 
 export function App() {
   const route = useRoute();
   const stage = route.page === 'lab' ? route.stage : undefined;
+  const view = viewKey(route);
+  // An error belongs to the view that raised it: moving to another view forgets it.
+  useEffect(() => clearViewErrors(), [view]);
   useEffect(() => {
     if (stage) document.querySelector(`[data-testid="${STAGE_PANEL[stage]}"]`)?.scrollIntoView({ block: 'start' });
   }, [stage]);
@@ -83,7 +88,9 @@ function Page({ route }: { route: Route }) {
   const page = pageOf(route);
   if (!need) return page;
   if (!need.known) return <p role="status">Reading this browser’s SAEs…</p>;
-  return <ModelGate modelName={need.modelName}>{page}</ModelGate>;
+  // An SAE's pages open only when the SAE fits the loaded model; else they say why (src/analysis/sae-fit.ts).
+  const gated = 'saeId' in route && route.saeId && route.page !== 'neurons' && route.page !== 'neuron' ? <SaeFitGate saeId={route.saeId}>{page}</SaeFitGate> : page;
+  return <ModelGate modelName={need.modelName}>{gated}</ModelGate>;
 }
 
 function pageOf(route: Route) {

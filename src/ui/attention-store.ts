@@ -2,6 +2,7 @@
 // for lives in the URL (src/ui/attention-url.ts); this keeps what came back, keyed so a stale reply is never shown.
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
+import { type ViewError, viewError } from './error-guard';
 import type { AttentionRequest, AttentionView, HeadWritesRequest, HeadWritesView } from '../worker/protocol';
 import { useLab } from './store';
 
@@ -11,7 +12,7 @@ export interface AttentionState {
   /** The view and the request it answers (the page shows it only while the URL asks the same). */
   result: { key: string; view: AttentionView } | null;
   busy: boolean;
-  error: string | null;
+  error: ViewError | null;
   /** By headWritesKey(saeId, feature). */
   writes: Record<string, HeadWritesState>;
 }
@@ -35,7 +36,7 @@ export async function runAttention(req: AttentionRequest): Promise<void> {
     const view = await engine.call('attention', req);
     if (mine === latest) set({ result: { key, view } });
   } catch (err) {
-    if (mine === latest) set({ error: describeError(err) });
+    if (mine === latest) set({ error: viewError(err) });
   } finally {
     if (mine === latest) set({ busy: false });
   }

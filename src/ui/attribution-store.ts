@@ -2,6 +2,8 @@
 // intervention clicked on one of its rows (keyed by unit, mode and positions).
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
+import type { ViewError } from './error-guard';
+import { currentViewKey } from './route';
 import type { AttributionView, InterventionRequest, InterventionView } from '../worker/protocol';
 import { useLab } from './store';
 
@@ -10,7 +12,7 @@ export type Effect = { state: 'running' } | { state: 'done'; view: InterventionV
 export interface AttributionState {
   view: AttributionView | null;
   busy: boolean;
-  error: string | null;
+  error: ViewError | null;
   effects: Record<string, Effect>;
 }
 
@@ -24,13 +26,14 @@ export const effectKey = (unit: InterventionRequest['unit'], mode: InterventionR
 export async function attribute(saeId: string, prompt: string, target: number | string | null): Promise<AttributionView | null> {
   const engine = useLab.getState().engine;
   if (!engine) return null;
+  const at = currentViewKey(); // the page that asked, even if the user has moved on when it fails
   set({ busy: true, error: null });
   try {
     const view = await engine.call('attribute', { saeId, prompt, target });
     set({ view, effects: {} });
     return view;
   } catch (err) {
-    set({ error: describeError(err) });
+    set({ error: { view: at, message: describeError(err) } });
     return null;
   } finally {
     set({ busy: false });

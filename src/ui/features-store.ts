@@ -3,7 +3,7 @@
 import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
 import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
-import { errorGuard } from './error-guard';
+import { type ViewError, errorGuard, viewError } from './error-guard';
 import { searchNote } from './search-note';
 import { useLab } from './store';
 
@@ -22,7 +22,7 @@ export interface FeaturesState {
   page: FeaturePageData | null;
   pageLoading: boolean;
   inspect: InspectResult | null;
-  error: string | null;
+  error: ViewError | null;
 }
 
 export const useFeatures = create<FeaturesState>(() => ({
@@ -66,7 +66,7 @@ export async function addSaeFromFiles(files: File[]): Promise<void> {
   const cfg = files.find((f) => f.name.endsWith('.json'));
   const weights = files.find((f) => f.name.endsWith('.safetensors'));
   if (!cfg || !weights) {
-    set({ error: 'pick both SAELens files: cfg.json and sae_weights.safetensors' });
+    set({ error: viewError(new Error('pick both SAELens files: cfg.json and sae_weights.safetensors')) });
     return;
   }
   const name = (cfg.webkitRelativePath || '').split('/').slice(-2, -1)[0] || weights.name.replace(/\.safetensors$/, '');

@@ -2,7 +2,7 @@
 // pass in progress, search results and the open neuron page. Keyed by run and hook, as the engine keys them.
 import { create } from 'zustand';
 import type { FeatureStatsProgress, NeuronPageData, NeuronTable } from '../worker/protocol';
-import { errorGuard } from './error-guard';
+import { type ViewError, errorGuard } from './error-guard';
 import { searchNote } from './search-note';
 import { useLab } from './store';
 
@@ -14,7 +14,7 @@ export interface NeuronsState {
   search: { key: string; query: string; hits: number[] | null; busy: boolean; note: string };
   page: NeuronPageData | null;
   pageLoading: boolean;
-  error: string | null;
+  error: ViewError | null;
 }
 
 export const useNeurons = create<NeuronsState>(() => ({

@@ -236,7 +236,7 @@ async function statsStep(s: Saved): Promise<Saved> {
   if (!saeId) {
     detail('registering the SAE for the dashboards');
     const info = await addSae({ kind: 'training', trainingId: s.trainingId! });
-    if (!info) throw new Error(useFeatures.getState().error ?? 'the SAE could not be registered');
+    if (!info) throw new Error(useFeatures.getState().error?.message ?? 'the SAE could not be registered');
     saeId = info.id;
     save({ ...s, saeId });
   }
@@ -253,7 +253,7 @@ async function statsStep(s: Saved): Promise<Saved> {
   }
   await refreshSaes();
   if (cancelled) throw new Cancelled('cancelled');
-  if (!useFeatures.getState().saes.find((x) => x.id === saeId)?.stats) throw new Error(useFeatures.getState().error ?? 'the statistics pass did not finish');
+  if (!useFeatures.getState().saes.find((x) => x.id === saeId)?.stats) throw new Error(useFeatures.getState().error?.message ?? 'the statistics pass did not finish');
   return { ...s, saeId };
 }
 
@@ -271,7 +271,7 @@ async function openStep(s: Saved): Promise<Saved> {
   window.location.hash = browserHref(saeId);
   await loadTable(saeId);
   const table = useFeatures.getState().table;
-  if (!table || table.saeId !== saeId) throw new Error(useFeatures.getState().error ?? 'the feature table did not load');
+  if (!table || table.saeId !== saeId) throw new Error(useFeatures.getState().error?.message ?? 'the feature table did not load');
   window.location.hash = featureHref(saeId, pickFeature(table.count, table.rows));
   return s;
 }

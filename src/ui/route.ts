@@ -83,6 +83,37 @@ export const neuronsHref = (runId: string, hook: string, saeId?: string | null) 
 export const neuronHref = (runId: string, hook: string, n: number, saeId?: string | null) =>
   `#/neurons/${encodeURIComponent(runId)}/${encodeURIComponent(hook)}/neuron/${n}${saeQuery(saeId)}`;
 
+/**
+ * The view a route shows, without what its query only tunes (a steering setup, an attribution's prompt, a lab stage's
+ * scroll): an error belongs to the view it was raised on, and another view never shows it.
+ */
+export function viewKey(route: Route): string {
+  switch (route.page) {
+    case 'lab':
+      return 'lab';
+    case 'choose':
+      return `choose:${route.view}`;
+    case 'feature':
+      return `feature:${route.saeId}:${route.feature}`;
+    case 'browser':
+    case 'inspect':
+    case 'steer':
+    case 'attribute':
+      return `${route.page}:${route.saeId}`;
+    case 'neurons':
+      return `neurons:${route.runId}:${route.hook}`;
+    case 'neuron':
+      return `neuron:${route.runId}:${route.hook}:${route.neuron}`;
+    default:
+      return route.page;
+  }
+}
+
+/** The view of the address the page shows now ('lab' outside a browser). */
+export function currentViewKey(): string {
+  return typeof window === 'undefined' ? 'lab' : viewKey(parseRoute(window.location.hash));
+}
+
 const subscribe = (cb: () => void) => {
   window.addEventListener('hashchange', cb);
   return () => window.removeEventListener('hashchange', cb);
@@ -91,4 +122,10 @@ const subscribe = (cb: () => void) => {
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   return parseRoute(hash);
+}
+
+/** A store's error when it was raised on the view the page shows now, else null. */
+export function useViewError(error: { view: string; message: string } | null): string | null {
+  const view = viewKey(useRoute());
+  return error?.view === view ? error.message : null;
 }

@@ -1,12 +1,13 @@
 // A steering setup as a URL query (a preset anyone can open): prompt, sampling, and the steered features, each with
-// its mode and its strength as a multiple of the feature's max activation.
-//   p=<prompt>&n=<max tokens>&t=<temperature>&k=<top-k>&tp=<top-p>&seed=<seed>&f=<feature>:<mode>:<multiple>,…
+// its mode and its strength as a multiple of the feature's max activation, or (u=abs) in the activation's own units for
+// an SAE without statistics (its max activations are what the statistics pass measures).
+//   p=<prompt>&n=<max tokens>&t=<temperature>&k=<top-k>&tp=<top-p>&seed=<seed>&f=<feature>:<mode>:<multiple>,…[&u=abs]
 import type { SteerMode } from '../model/steering';
 
 export interface SteerEntry {
   feature: number;
   mode: SteerMode;
-  /** Strength relative to the feature's max activation (add: α = m · max; clamp: c = m · max). */
+  /** Strength relative to the feature's max activation (add: α = m · max; clamp: c = m · max); the value itself when units is 'abs'. */
   multiple: number;
 }
 
@@ -18,9 +19,11 @@ export interface SteerSetup {
   topP: number;
   seed: number;
   features: SteerEntry[];
+  /** 'max': strengths are multiples of each feature's max activation; 'abs': they are activations. */
+  units: 'max' | 'abs';
 }
 
-export const DEFAULT_SETUP: SteerSetup = { prompt: 'Call me Ishmael. Some years ago', maxTokens: 24, temperature: 0.8, topK: 40, topP: 0.95, seed: 0, features: [] };
+export const DEFAULT_SETUP: SteerSetup = { prompt: 'Call me Ishmael. Some years ago', maxTokens: 24, temperature: 0.8, topK: 40, topP: 0.95, seed: 0, features: [], units: 'max' };
 
 const MODES: SteerMode[] = ['add', 'clamp', 'ablate'];
 
@@ -33,6 +36,7 @@ export function encodeSetup(s: SteerSetup): string {
   q.set('tp', String(s.topP));
   q.set('seed', String(s.seed));
   q.set('f', s.features.map((f) => `${f.feature}:${f.mode}:${f.multiple}`).join(','));
+  if (s.units === 'abs') q.set('u', 'abs');
   return q.toString();
 }
 
@@ -57,5 +61,6 @@ export function decodeSetup(query: string): SteerSetup {
     topP: num('tp', DEFAULT_SETUP.topP),
     seed: num('seed', DEFAULT_SETUP.seed),
     features,
+    units: q.get('u') === 'abs' ? 'abs' : 'max',
   };
 }

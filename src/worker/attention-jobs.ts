@@ -2,10 +2,9 @@
 // the repeated-random-tokens induction test, and which heads write an SAE feature (src/analysis/head-writes.ts).
 // Both run one model exposing every layer's attn.hook_pattern and attn.hook_z (no logits), built on demand and
 // kept while requests keep asking for the same model, backend and TransformerLens settings.
-import { sameModel } from '../core/model-names';
-import { type HeadScores, headScores, repeatedInductionScores, repeatedRandomTokens } from '../analysis/attention';
+import { type HeadScores, attentionLimit, headScores, repeatedInductionScores, repeatedRandomTokens } from '../analysis/attention';
 import { encoderDirection, encoderReadScale, headDirections, headWriteWeights, headWritesVia, writingLayers } from '../analysis/head-writes';
-import { openSae } from '../analysis/sae-registry';
+import { checkSaeFitsLive, openSae } from '../analysis/sae-registry';
 import type { Gpt2Config } from '../core/config';
 import { LabError } from '../core/errors';
 import { type TlSettings, describeTlSettings, tlSettingsFromKwargs } from '../core/tl-settings';
@@ -29,11 +28,7 @@ export interface AttentionModel {
   tl: TlSettings;
 }
 
-/**
- * At most this many positions (or the model's context, if shorter): patterns are nLayer·nHead·T² floats, which at
- * GPT-2 small's full 1024 would be 600 MB to copy out of the worker and draw; 256 keeps it to 38 MB there.
- */
-export const ATTENTION_MAX_TOKENS = 256;
+export { ATTENTION_MAX_TOKENS } from '../analysis/attention';
 /** Head writes average over at most this many examples (one forward pass each). */
 const MAX_EXAMPLES = 64;
 
@@ -41,7 +36,7 @@ export class AttentionJobs {
   private held: { key: string; model: Gpt2Model } | null = null;
 
   async attention(m: AttentionModel, req: AttentionRequest): Promise<AttentionView> {
-    const limit = Math.min(m.cfg.nPositions, ATTENTION_MAX_TOKENS);
+    const limit = attentionLimit(m.cfg.nPositions);
     let all: number[];
     if (req.repeated) {
       const n = req.repeated.length;
@@ -79,12 +74,12 @@ export class AttentionJobs {
    * example's writes scaled by 1 / (σ + ε) of its hook activation there (src/analysis/head-writes.ts).
    */
   async headWrites(db: StoreDb, m: AttentionModel, req: HeadWritesRequest): Promise<HeadWritesView> {
+    await checkSaeFitsLive(db, req.saeId, m);
     const sae = await openSae(db, req.saeId);
     const hook = sae.cfg.hook_name;
     const range = writingLayers(hook);
     if (!range) throw new LabError(`this SAE reads ${hook}: head writes apply to SAEs on the residual stream (resid_pre of layer ≥ 1, resid_mid, resid_post) or on hook_attn_out`);
     if (!m.weights) throw new LabError('head writes need a model loaded from safetensors (they read W_O)');
-    if (!sameModel(sae.cfg.model_name, m.id)) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
     if (sae.cfg.d_in !== m.cfg.nEmbd) throw new LabError(`the SAE's d_in is ${sae.cfg.d_in}, the model's residual stream ${m.cfg.nEmbd}`);
     const f = req.feature;
     if (!(Number.isInteger(f) && f >= 0 && f < sae.cfg.d_sae)) throw new LabError(`feature ${f} is outside 0…${sae.cfg.d_sae - 1}`);

@@ -2,15 +2,15 @@
 // their contribution to the target's logit (src/analysis/attribution/), and one-click interventions that check it.
 // The attribution model (hooks for the decomposition, steering at the SAE's hook, a KV cache) and, for neuron
 // interventions, a model steering at that neuron's layer are built on demand and kept while they are reused.
-import { sameModel } from '../core/model-names';
 import { LabError } from '../core/errors';
+import { type PromptCut, fitPrompt } from '../core/context-window';
 import type { Gpt2Config } from '../core/config';
 import type { Gpt2Weights } from '../core/weights';
 import { type Attribution, type AttributionSae, type FeatureAttributor, attributePrediction, attributionModelOptions, cpuFeatureAttributor, topByMagnitude } from '../analysis/attribution/attribute';
 import { GpuFeatureAttributor, gpuAttributionSupported } from '../analysis/attribution/features-gpu';
 import { intervene } from '../analysis/attribution/intervene';
 import { topTokens } from '../analysis/top-tokens';
-import { type OpenedSae, liveModelContext, openSaeFor } from '../analysis/sae-registry';
+import { type OpenedSae, openSaeForLive } from '../analysis/sae-registry';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Gpt2BuildOptions } from '../model/gpt2-onnx';
@@ -38,17 +38,17 @@ export class AttributionJobs {
 
   async attribute(db: StoreDb, m: AttributionModel, req: AttributionRequest): Promise<AttributionView> {
     const sae = await this.saeFor(db, m, req.saeId);
-    const ids = promptIds(m, req.prompt);
+    const { ids, cut } = promptIds(m, req.prompt);
     const model = await this.model(m, sae.cfg.hook_name);
     const target = req.target === undefined || req.target === null ? null : targetId(m, req.target);
     const a = await attributePrediction(model, m.weights!, sae, ids, target, await this.featureAttributor(sae, req.device ?? 'auto'));
     const stats = await db.get('featureStats', req.saeId);
-    return view(a, m, sae, req.prompt, ids, req.topK ?? DEFAULT_TOP, await neuronRuns(db, m, stats?.runId ?? null));
+    return view(a, m, sae, req.prompt, ids, cut, req.topK ?? DEFAULT_TOP, await neuronRuns(db, m, stats?.runId ?? null));
   }
 
   async intervene(db: StoreDb, m: AttributionModel, req: InterventionRequest): Promise<InterventionView> {
     const sae = await this.saeFor(db, m, req.saeId);
-    const ids = promptIds(m, req.prompt);
+    const { ids } = promptIds(m, req.prompt);
     const target = targetId(m, req.target);
     const model = req.unit.kind === 'feature' ? await this.model(m, sae.cfg.hook_name) : await this.neuronModel(m, `blocks.${req.unit.layer}.mlp.hook_post`);
     const r = await intervene(model, ids, target, { unit: req.unit, mode: req.mode, value: req.value, positions: req.positions }, sae);
@@ -58,9 +58,7 @@ export class AttributionJobs {
 
   private async saeFor(db: StoreDb, m: AttributionModel, saeId: string): Promise<OpenedSae> {
     if (!m.weights) throw new LabError('attribution needs a model loaded from safetensors (it reads the weights)');
-    const sae = await openSaeFor(db, saeId, liveModelContext(m));
-    if (!sameModel(sae.cfg.model_name, m.id)) throw new LabError(`this SAE reads ${sae.cfg.model_name}, but ${m.id} is loaded: load its model first`);
-    return sae;
+    return openSaeForLive(db, saeId, m);
   }
 
   /** The attribution model of an SAE hook (its hooks, steering there, a KV cache). */
@@ -126,10 +124,9 @@ async function neuronRuns(db: StoreDb, m: AttributionModel, preferred: string | 
   return Array.from({ length: m.cfg.nLayer }, (_, l) => runs.find((r) => r.hooks.some((h) => h.name === `blocks.${l}.mlp.hook_post`))?.id ?? null);
 }
 
-/** BOS, then the prompt's tokens (the last nPositions of them). */
-function promptIds(m: AttributionModel, prompt: string): number[] {
-  const ids = [m.cfg.bosTokenId, ...m.tokenizer.encode(prompt)];
-  return ids.length > m.cfg.nPositions ? [m.cfg.bosTokenId, ...ids.slice(-(m.cfg.nPositions - 1))] : ids;
+/** BOS, then the prompt's tokens (the last nPositions − 1 of them), and what was cut. */
+function promptIds(m: AttributionModel, prompt: string) {
+  return fitPrompt(m.tokenizer.encode(prompt), { nPositions: m.cfg.nPositions, bos: m.cfg.bosTokenId });
 }
 
 /** A token id, or a text that must be exactly one token (e.g. " whale"). */
@@ -143,7 +140,7 @@ function targetId(m: AttributionModel, target: number | string): number {
   return ids[0];
 }
 
-function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: string, ids: number[], k: number, neuronRunIds: (string | null)[]): AttributionView {
+function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: string, ids: number[], cut: PromptCut | null, k: number, neuronRunIds: (string | null)[]): AttributionView {
   const text = (id: number) => tokenLabel(id, m.tokenizer);
   const rows = (acts: Float32Array, dla: Float32Array, grad: Float32Array) => {
     const picked = new Set([...topByMagnitude(dla, k), ...topByMagnitude(grad, k)]);
@@ -154,6 +151,7 @@ function view(a: Attribution, m: AttributionModel, sae: OpenedSae, prompt: strin
     saeName: sae.record.name,
     hook: a.hook,
     prompt,
+    cut,
     ids,
     tokens: tokenPieces(ids, m.tokenizer).map((p) => p.text),
     target: { id: a.target, token: text(a.target) },

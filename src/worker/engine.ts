@@ -17,7 +17,7 @@ import {
 } from '../model/sources';
 import type { Args, Engine, Method, ModelInfo, ModelSource, Prediction, ProgressFn, Result } from './protocol';
 import { FeatureJobs, type TextModel } from './feature-jobs';
-import { liveModelContext, openSaeFor } from '../analysis/sae-registry';
+import { openSaeForLive } from '../analysis/sae-registry';
 import type { FaithfulnessSummary } from '../analysis/sae-registry';
 import { loadSaeLens } from '../sae/saelens';
 import type { StoreDb } from '../store/schema';
@@ -31,6 +31,7 @@ import { ToyJobs } from './toy-jobs';
 import { AttentionJobs, type AttentionModel } from './attention-jobs';
 import { topTokens } from '../analysis/top-tokens';
 import { tokenLabel, tokenPieces } from '../model/token-text';
+import { fitPrompt } from '../core/context-window';
 
 export class NoModelError extends LabError {
   constructor() {
@@ -153,7 +154,7 @@ export class LabEngine implements Engine {
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
       evaluateSae: async (a) => {
         const db = await this.store.db();
-        const sae = await openSaeFor(db, a.saeId, liveModelContext(this.evalModel()));
+        const sae = await openSaeForLive(db, a.saeId, this.evalModel());
         const trainedOn = sae.record.source.kind === 'trained' ? ((await db.get('saeTrainings', sae.record.source.trainingId))?.runId ?? null) : null;
         const r = await this.evals.evaluate(db, this.evalModel(), sae, a.runId, trainedOn, a.windows, (done, total) => onProgress?.({ phase: 'evaluate', detail: { done, total } }));
         await withQuota(
@@ -326,15 +327,15 @@ export class LabEngine implements Engine {
 
   private async predict(text: string, topK: number, prependBos: boolean): Promise<Prediction> {
     const { tokenizer, cfg } = this.needLoaded();
-    const ids = tokenizer.encode(text);
-    if (prependBos || ids.length === 0) ids.unshift(cfg.bosTokenId);
-    const window = ids.slice(-cfg.nPositions);
+    const prompt = tokenizer.encode(text);
+    // A prompt longer than the context keeps BOS and its last tokens, and the prediction says what was cut.
+    const { ids: window, cut } = fitPrompt(prompt, { nPositions: cfg.nPositions, bos: prependBos || prompt.length === 0 ? cfg.bosTokenId : null });
     const out = await this.need().forward([window]);
     const V = cfg.vocabSize;
     const T = window.length;
     const last = out.logits ? out.logits.data.subarray((T - 1) * V, T * V) : out.logitsLast!.data;
-    const pieces = tokenPieces(ids, tokenizer);
-    return { ids, tokens: pieces.map((p) => p.text), joins: pieces.map((p) => p.join), top: topTokens(last, topK, (i) => tokenLabel(i, tokenizer)) };
+    const pieces = tokenPieces(window, tokenizer);
+    return { ids: window, tokens: pieces.map((p) => p.text), joins: pieces.map((p) => p.join), cut, top: topTokens(last, topK, (i) => tokenLabel(i, tokenizer)) };
   }
 }
 

@@ -7,6 +7,7 @@ import type { LoadProgress } from '../model/sources';
 import { sameModel } from '../core/model-names';
 import type { Gpt2Config } from '../core/config';
 import { LabError, quotaMessage, withQuota } from '../core/errors';
+import { fitPrompt } from '../core/context-window';
 import type { Gpt2Weights } from '../core/weights';
 import { type UnitActivations, exampleStrips } from '../analysis/contexts';
 import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
@@ -15,7 +16,7 @@ import { createOnnxEncoder } from '../analysis/onnx-encoder';
 import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
-import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, liveModelContext, openSae, openSaeFor, runContext } from '../analysis/sae-registry';
+import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae, openSaeFor, openSaeForLive, runContext } from '../analysis/sae-registry';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { type TokenBytes, bytesToLatin1, latin1ToBytes, tokenLabel, tokenPieces } from '../model/token-text';
 import { type UnitSearch, searchRadius, searchUnits } from '../analysis/token-search';
@@ -65,9 +66,12 @@ export class FeatureJobs {
     } else if (source.kind === 'files') {
       id = (await addSaeLensFiles(db, source.cfgJson, source.weights, source.name, { kind: 'files', names: ['cfg.json', 'sae_weights.safetensors'] }, model)).id;
     } else if (source.kind === 'catalogue') {
-      // Checked against the loaded model (d_in of the hook) before the weights download; cached in Cache Storage.
-      const sae = await loadCatalogueSae(source.release, source.saeId, { hubUrl: source.hubUrl, onProgress: onDownload, ...(model ? { model: model.cfg } : {}) });
-      const { repo_id } = catalogueRelease(source.release);
+      // Checked against its own model before the weights download (hook, d_in): the loaded one when that is the
+      // release's, else the release's config. Stored either way: its row says which model to load (src/analysis/sae-fit.ts).
+      const release = catalogueRelease(source.release);
+      const own = model && sameModel(model.id, release.model) ? { model: model.cfg } : {};
+      const sae = await loadCatalogueSae(source.release, source.saeId, { hubUrl: source.hubUrl, onProgress: onDownload, ...own });
+      const { repo_id } = release;
       const from = { kind: 'catalogue' as const, release: source.release, saeId: source.saeId, repo: repo_id, path: sae.entry.path, neuronpedia: sae.neuronpediaId };
       id = (await addSae(db, sae, `${source.release} · ${source.saeId}`, from)).id;
     } else {
@@ -320,10 +324,10 @@ export class FeatureJobs {
 
   /** Per token of `text`, the SAE's most active features on it. */
   async inspect(db: StoreDb, saeId: string, text: string, topK: number, model: TextModel): Promise<InspectResult> {
-    const sae = await openSaeFor(db, saeId, liveModelContext(model));
-    const ids = model.tokenizer.encode(text);
-    const bos = model.bosTokenId;
-    const window = [bos, ...ids];
+    const sae = await openSaeForLive(db, saeId, model);
+    // BOS and the text's last tokens, as many as the context holds; the result says what was cut.
+    const { ids: window, cut } = fitPrompt(model.tokenizer.encode(text), { nPositions: model.cfg.nPositions, bos: model.bosTokenId });
+    const ids = window.slice(1);
     const x = await model.hookActivations(sae.cfg.hook_name, window); // [T, d_in]
     const T = window.length;
     const { acts } = encode(sae.weights, sae.cfg, x, T);
@@ -334,7 +338,7 @@ export class FeatureJobs {
       const best = Array.from(row.keys()).filter((f) => row[f] > 0).sort((a, b) => row[b] - row[a] || a - b).slice(0, topK);
       return { id, ...pieces[i], features: best.map((f) => ({ feature: f, act: row[f] })) };
     });
-    return { saeId, tokens };
+    return { saeId, cut, tokens };
   }
 }
 

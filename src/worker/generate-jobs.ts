@@ -1,10 +1,10 @@
 // Generation inside the engine: one in flight at a time (a newer request cancels the older, so a slider that moves
 // quickly only pays for its last position), tokens streamed as they come, optionally steered with SAE features.
-import { sameModel } from '../core/model-names';
 import { LabError } from '../core/errors';
+import { fitGeneration } from '../core/context-window';
 import type { Gpt2Weights } from '../core/weights';
 import type { Gpt2Config } from '../core/config';
-import { liveModelContext, openSaeFor } from '../analysis/sae-registry';
+import { openSaeForLive } from '../analysis/sae-registry';
 import { generate } from '../model/generate';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Backend } from '../model/runtime';
@@ -46,22 +46,22 @@ export class GenerateJobs {
   }
 
   private async run(db: StoreDb, m: GenerationModel, r: GenerateRequest, onToken: (t: GeneratedToken) => void, control: AbortController): Promise<GenerateResult> {
-    if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
+    if (control.signal.aborted) return { ids: [], tokens: [], text: '', cut: null, clamped: null, cancelled: true };
     try {
+      // At least 1 new token, prompt + new ≤ the context: BOS and the prompt's last tokens, and the result says so.
+      const fit = fitGeneration(m.tokenizer.encode(r.prompt), r.maxTokens, { nPositions: m.cfg.nPositions, bos: m.cfg.bosTokenId });
       const saeId = r.steering?.saeId ?? r.saeId ?? null;
-      const sae = saeId ? await openSaeFor(db, saeId, liveModelContext(m)) : null;
-      if (sae && !sameModel(sae.cfg.model_name, m.id)) throw new LabError(`this SAE was trained on ${sae.cfg.model_name}, but ${m.id} is loaded`);
+      const sae = saeId ? await openSaeForLive(db, saeId, m) : null;
       const hook = sae?.cfg.hook_name ?? null;
       const model = await this.model(m, hook);
-      if (control.signal.aborted) return { ids: [], tokens: [], text: '', cancelled: true };
-      const ids = m.tokenizer.encode(r.prompt);
-      const prompt = [m.cfg.bosTokenId, ...ids];
+      if (control.signal.aborted) return { ids: [], tokens: [], text: '', cut: null, clamped: null, cancelled: true };
+      const prompt = fit.ids;
       const steers = r.steering?.steers ?? [];
       const steering = sae && steers.length ? { cfg: sae.cfg, weights: sae.weights } : null;
       const out: number[] = [];
       for await (const t of generate(model, prompt, {
         ...r.sampling,
-        maxTokens: Math.min(r.maxTokens, m.cfg.nPositions - prompt.length),
+        maxTokens: fit.newTokens,
         eosTokenId: m.cfg.eosTokenId,
         signal: control.signal,
         steer: steering && !needsActivations(steering, steers) ? additiveSteer(steering, steers) : undefined,
@@ -74,7 +74,7 @@ export class GenerateJobs {
         onToken({ index: out.length - 1, id: t.id, token: tokenLabel(t.id, m.tokenizer), text });
       }
       const tokens = tokenPieces(out, m.tokenizer).map((p) => p.text);
-      return { ids: out, tokens, text: m.tokenizer.decode(out), cancelled: control.signal.aborted };
+      return { ids: out, tokens, text: m.tokenizer.decode(out), cut: fit.cut, clamped: fit.clamped, cancelled: control.signal.aborted };
     } finally {
       if (this.control === control) this.control = null;
     }

@@ -25,6 +25,8 @@ import type { HeadScores } from '../analysis/attention';
 import type { UnitSearch } from '../analysis/token-search';
 import type { Join } from '../model/token-text';
 export type { Join, UnitSearch };
+import type { PromptCut } from '../core/context-window';
+export type { PromptCut };
 
 export type ModelSource =
   | { kind: 'url'; id: string; baseUrl: string } //                     the embedded default, or any folder URL
@@ -50,9 +52,11 @@ export interface ModelInfo {
 
 
 export interface Prediction {
-  ids: number[];
+  ids: number[]; //      what the model saw: BOS (when asked for) and the prompt's last tokens
   tokens: string[]; //      display text of each token (src/model/token-text.ts: characters split over tokens joined)
   joins: Join[]; //         per token, whether it shares a character with its neighbours
+  /** Set when the prompt was longer than the context window: what was kept and cut. */
+  cut: PromptCut | null;
   top: TokenPrediction[]; // next-token predictions after the last position, most likely first
 }
 
@@ -158,6 +162,8 @@ export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName
 
 export interface InspectResult {
   saeId: string;
+  /** Set when the text was longer than the context window (BOS + its last tokens were inspected). */
+  cut: PromptCut | null;
   tokens: { id: number; text: string; join: Join; features: { feature: number; act: number }[] }[];
 }
 
@@ -185,6 +191,8 @@ export interface AttributionView {
   ids: number[];
   tokens: string[]; //         display texts (BOS first)
   prompt: string;
+  /** Set when the prompt was longer than the context window (BOS + its last tokens were attributed). */
+  cut: PromptCut | null;
   target: { id: number; token: string };
   predictions: TokenPrediction[];
   /** Per layer, a run of this model that stores blocks.{l}.mlp.hook_post (its neuron pages live there), or null. */
@@ -235,6 +243,10 @@ export interface GenerateResult {
   ids: number[];
   tokens: string[]; //  display texts of the continuation's tokens
   text: string; //      the continuation as decoded
+  /** Set when the prompt did not fit beside the new tokens: BOS and its last tokens were kept. */
+  cut: PromptCut | null;
+  /** Set when more new tokens were asked for than the context holds. */
+  clamped: { asked: number; max: number } | null;
   /** A newer request (or cancelGenerate) stopped this one. */
   cancelled: boolean;
 }

@@ -49,7 +49,8 @@ export class StoreJobs {
       modelId: model.id,
       hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
       dtype: options.dtype,
-      contextLength: Math.min(options.contextLength, model.cfg.nPositions),
+      // The panel says so when the value is outside 2…nPositions (src/ui/components/HarvestPanel.tsx).
+      contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
       skipBos: options.skipBos,
       bosTokenId: model.cfg.bosTokenId,
       rowsPerShard: options.rowsPerShard,

@@ -2,8 +2,9 @@
 // openai-community/gpt2 (GPT-2 small's shape, random weights, GPT-2's tokenizer) and jbloom's res-jb repo in its
 // real layout (cfg.json as the repo has it, weights of the real shapes). The SAE loads through the catalogue
 // picker with its release's settings; "Harvest for this SAE" carries them (center_writing_weights, hook, context)
-// into the harvest; its feature pages link to Neuronpedia. Mismatches are refused with the reason: an SAE for a
-// 768-wide model beside the 256-wide tiny model, and a run of centred activations for an SAE that reads uncentred ones.
+// into the harvest; its feature pages link to Neuronpedia. Mismatches say why: an SAE for a 768-wide model beside the
+// 256-wide tiny model is stored and marked with the model to load, and a run of centred activations is refused for an
+// SAE that reads uncentred ones.
 // Kissane's hook-z repo (a .pt state dict + _cfg.json at its real shapes) loads through the same picker.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +120,7 @@ describe('the GPT-2 SAE catalogue', () => {
     expect(await page.getByTestId('context-length').inputValue()).toBe('128');
   });
 
-  it('refuses an SAE whose width is not the model’s, and a run whose activations an SAE cannot read, saying why', async () => {
+  it('marks an SAE whose width is not the model’s, and refuses a run whose activations an SAE cannot read, saying why', async () => {
     const { page } = app;
     await page.getByTestId('source-hub').check(); // the catalogue loads from the address the model panel has
     await page.getByTestId('hub-url').fill(hub.url);
@@ -128,8 +129,13 @@ describe('the GPT-2 SAE catalogue', () => {
     await page.getByTestId('catalogue-release').selectOption('gpt2-small-res-jb');
     await page.getByTestId('catalogue-sae').selectOption('blocks.2.hook_resid_pre');
     await page.getByTestId('catalogue-load').click();
-    await expect.poll(() => page.getByTestId('saes-error').textContent(), { timeout: LONG }).toMatch(/768/);
-    expect(await page.getByTestId('sae-row').count()).toBe(0);
+    // Stored (GPT-2 small may be loaded later) and marked: its row says why it cannot run here and which model to load.
+    const wide = page.getByTestId('sae-row').filter({ hasText: 'gpt2-small-res-jb' });
+    await wide.waitFor({ timeout: LONG });
+    expect(await wide.getByTestId('sae-problem').textContent()).toBe(
+      "reads 768-wide blocks.2.hook_resid_pre; tiny-gpt2's is 256 wide: load GPT-2 small (the SAE's model_name, gpt2-small) to use it",
+    );
+    expect(await wide.getByTestId('attribute-link').getAttribute('aria-disabled')).toBe('true');
 
     // A run of centred resid_post, and an SAE (SAELens files) that reads it uncentred.
     await page.getByTestId('hook-blocks.2.hook_resid_post').check();

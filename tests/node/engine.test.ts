@@ -52,6 +52,24 @@ describe('LabEngine', () => {
     expect(after.top).toEqual(before.top);
   });
 
+  it('a prompt longer than the context keeps BOS and its last tokens, and says what was cut', async () => {
+    const engine = new LabEngine();
+    await engine.call('load', { source: { kind: 'url', id: 'tiny-gpt2', baseUrl: `${hub.url}/sse/tiny-gpt2/resolve/main/` }, options });
+    const text = readFileSync(join(TINY_DIR, '..', '..', 'samples', 'moby-dick.txt'), 'utf8').slice(0, 10_000);
+    const all = (await engine.call('tokenize', { text })).ids;
+    const p = await engine.call('predict', { text, topK: 3, prependBos: true });
+    expect(p.ids).toHaveLength(256);
+    expect(p.ids[0]).toBe(8191); // BOS stays at position 0
+    expect(p.ids.slice(1)).toEqual(all.slice(-255));
+    expect(p.cut).toEqual({ tokens: all.length, kept: 255, dropped: all.length - 255, bos: true, nPositions: 256, reserved: 0 });
+    // The prediction is the model's on exactly that window.
+    const out = await engine.call('forward', { ids: [p.ids] });
+    const V = 8192;
+    const last = out.logits!.data.subarray(255 * V, 256 * V);
+    expect(p.top[0].logit).toBeCloseTo(Math.max(...last), 4);
+    expect((await engine.call('predict', { text: 'Call me Ishmael.', topK: 3, prependBos: true })).cut).toBeNull();
+  });
+
   it('opens a pre-built .onnx that follows the contract and predicts the same as the built model', async () => {
     const loaded = loadGpt2FromDir(TINY_DIR);
     const onnx = buildGpt2Onnx(loaded.weights, loaded.cfg, { hooks: ['blocks.1.hook_resid_post'] });

@@ -34,11 +34,28 @@ describe('attribution routes', () => {
 describe('steering presets', () => {
   it('round-trip through the URL, and ignore malformed feature entries', async () => {
     const { decodeSetup, encodeSetup } = await import('../../src/ui/steer-preset');
-    const setup = { prompt: 'The whale & the sea? 100%', maxTokens: 30, temperature: 0, topK: 0, topP: 1, seed: 7, features: [{ feature: 12, mode: 'add' as const, multiple: -2.5 }, { feature: 3, mode: 'clamp' as const, multiple: 4 }] };
+    const setup = { prompt: 'The whale & the sea? 100%', maxTokens: 30, temperature: 0, topK: 0, topP: 1, seed: 7, features: [{ feature: 12, mode: 'add' as const, multiple: -2.5 }, { feature: 3, mode: 'clamp' as const, multiple: 4 }], units: 'max' as const };
     const route = parseRoute(`#/sae/s1/steer?${encodeSetup(setup)}`);
     expect(route.page).toBe('steer');
     expect(decodeSetup((route as { query: string }).query)).toEqual(setup);
+    const abs = { ...setup, units: 'abs' as const };
+    expect(decodeSetup(encodeSetup(abs))).toEqual(abs);
+    expect(encodeSetup(setup)).not.toContain('u=');
     expect(decodeSetup('f=1:add:2,x:add:1,2:boost:1,3:ablate:0').features).toEqual([{ feature: 1, mode: 'add', multiple: 2 }, { feature: 3, mode: 'ablate', multiple: 0 }]);
+  });
+});
+
+describe('view keys', () => {
+  it('tell views apart by page and SAE, not by what the query tunes', async () => {
+    const { viewKey } = await import('../../src/ui/route');
+    const key = (hash: string) => viewKey(parseRoute(hash));
+    expect(key('#/sae/a/steer?p=x&n=3')).toBe(key('#/sae/a/steer?p=y'));
+    expect(key('#/sae/a/steer')).not.toBe(key('#/sae/b/steer'));
+    expect(key('#/sae/a/steer')).not.toBe(key('#/sae/a/attribute'));
+    expect(key('#/sae/a/attribute?prompt=x')).toBe(key('#/sae/a/attribute?prompt=y'));
+    expect(key('#/sae/a/feature/1')).not.toBe(key('#/sae/a/feature/2'));
+    expect(key('#/')).toBe(key('#/saes'));
+    expect(key('#/')).toBe('lab');
   });
 });
 

@@ -2,11 +2,11 @@
 // large with token labels and CircuitsVis-style arcs for one query; a sortable table of per-head scores; and a toggle
 // for the repeated-random-tokens induction test. Everything the view shows is in its URL (src/ui/attention-url.ts).
 import { useEffect, useState } from 'react';
-import { headPattern } from '../../analysis/attention';
+import { attentionLimit, headPattern } from '../../analysis/attention';
 import type { AttentionView } from '../../worker/protocol';
 import { attentionKey, runAttention, useAttention } from '../attention-store';
 import { type AttentionSetup, DEFAULT_REPEAT, encodeAttentionQuery, parseAttentionQuery } from '../attention-url';
-import { attentionHref } from '../route';
+import { attentionHref, useViewError } from '../route';
 import { useLab } from '../store';
 import { quoted } from '../token-label';
 import { AttentionArcs } from './AttentionArcs';
@@ -27,7 +27,8 @@ const requestOf = (s: AttentionSetup) => ({ prompt: s.prompt, prependBos: s.prep
 export function AttentionPage({ query }: { query: string }) {
   const setup = parseAttentionQuery(query);
   const model = useLab((s) => s.model);
-  const { result, busy, error } = useAttention();
+  const { result, busy } = useAttention();
+  const error = useViewError(useAttention((s) => s.error));
   const [text, setText] = useState(setup.prompt || DEFAULT_PROMPT);
   const [length, setLength] = useState(String(setup.repeat ?? DEFAULT_REPEAT));
   const [seed, setSeed] = useState(String(setup.seed));
@@ -55,6 +56,8 @@ export function AttentionPage({ query }: { query: string }) {
   };
   const toggleRepeat = (on: boolean) => go({ ...setup, prompt: text, repeat: on ? Math.max(2, Math.floor(Number(length)) || DEFAULT_REPEAT) : null, seed: Math.floor(Number(seed)) || 0, query: null });
   const v = result?.key === key ? result.view : null;
+  const limit = attentionLimit(model?.cfg.nPositions ?? 1024);
+  const maxRepeat = Math.floor((limit - 1) / 2); // BOS + r + r
 
   return (
     <section className="panel wide" data-testid="attention-page">
@@ -63,7 +66,10 @@ export function AttentionPage({ query }: { query: string }) {
       </div>
       <h2>Attention patterns</h2>
       {!model && <p className="muted">Load a model first (the lab's Model panel).</p>}
-      <label htmlFor="attention-prompt">Prompt</label>
+      <label htmlFor="attention-prompt">Prompt</label>{' '}
+      <span className="muted" data-testid="attention-limit">
+        the view shows the first {limit} tokens (BOS included): every layer and head keeps a T × T pattern
+      </span>
       <textarea
         id="attention-prompt"
         rows={3}
@@ -103,7 +109,7 @@ export function AttentionPage({ query }: { query: string }) {
         {repeatOn && (
           <>
             <label>
-              |r| <input type="number" min={2} value={length} onChange={(e) => setLength(e.target.value)} style={{ width: '5em' }} data-testid="attention-repeat-length" />
+              |r| <input type="number" min={2} max={maxRepeat} value={length} onChange={(e) => setLength(e.target.value)} style={{ width: '5em' }} data-testid="attention-repeat-length" />
             </label>
             <label>
               seed <input type="number" value={seed} onChange={(e) => setSeed(e.target.value)} style={{ width: '5em' }} data-testid="attention-repeat-seed" />
@@ -135,7 +141,8 @@ function Result({ v, setup }: { v: AttentionView; setup: AttentionSetup }) {
     <>
       {v.truncated && (
         <p className="notice" data-testid="attention-truncated">
-          The sequence has {v.truncated.tokens} tokens; the view shows the first {v.truncated.kept} (the model's context, at most 256 here, since every layer and head keeps a T × T pattern).
+          The sequence has {v.truncated.tokens.toLocaleString('en-US')} tokens; the view shows the first {v.truncated.kept} and cut the last{' '}
+          {(v.truncated.tokens - v.truncated.kept).toLocaleString('en-US')}: the model's context, at most {v.truncated.kept} here, since every layer and head keeps a T × T pattern.
         </p>
       )}
       {v.repeated && (

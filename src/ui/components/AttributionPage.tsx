@@ -4,7 +4,8 @@
 import { useEffect, useState } from 'react';
 import type { AttributionRow, AttributionView, InterventionRequest } from '../../worker/protocol';
 import { type Effect, attribute, effectKey, runIntervention, useAttribution } from '../attribution-store';
-import { attributeHref, browserHref, featureHref, neuronHref } from '../route';
+import { describeCut } from '../../core/context-window';
+import { attributeHref, browserHref, featureHref, neuronHref, useViewError } from '../route';
 import { useLab } from '../store';
 import { cellText, quoted } from '../token-label';
 import { ContributionBars } from './ContributionBars';
@@ -24,7 +25,8 @@ const fmt = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.to
 
 export function AttributionPage({ saeId, prompt, target }: { saeId: string; prompt: string; target: string | null }) {
   const model = useLab((s) => s.model);
-  const { view, busy, error } = useAttribution();
+  const { view, busy } = useAttribution();
+  const error = useViewError(useAttribution((s) => s.error));
   const [text, setText] = useState(prompt || 'Call me Ishmael. Some years ago');
   const [other, setOther] = useState('');
   const [sort, setSort] = useState<Sort>('dla');
@@ -57,6 +59,11 @@ export function AttributionPage({ saeId, prompt, target }: { saeId: string; prom
       <h2>Attribution of a prediction</h2>
       {!model && <p className="muted">Load the SAE's model first (the lab's Model panel).</p>}
       <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} aria-label="prompt to attribute" data-testid="attr-prompt" />
+      {model && (
+        <p className="muted" data-testid="attr-limit">
+          At most {model.cfg.nPositions} tokens: BOS and the prompt's last {model.cfg.nPositions - 1}.
+        </p>
+      )}
       <div className="row">
         <button onClick={() => go(null)} disabled={!model || busy || !text.trim()} data-testid="attr-run">
           Attribute the top prediction
@@ -85,6 +92,11 @@ function Result(p: { v: AttributionView; sort: Sort; setSort: (s: Sort) => void;
   const neurons = order(v.neurons);
   return (
     <>
+      {v.cut && (
+        <p className="notice" role="status" data-testid="attr-cut">
+          {describeCut(v.cut)}.
+        </p>
+      )}
       <div className="row">
         <span>
           Target after “<bdi className="tok" data-testid="attr-prompt-line">{cellText(v.tokens.slice(1).join(''))}</bdi>”: <b className="tok" data-testid="attr-target">{quoted(v.target.token)}</b>

@@ -3,14 +3,15 @@
 import { useEffect, useMemo } from 'react';
 import { loadTable, searchFeatures, useFeatures } from '../features-store';
 import { useHarvest } from '../harvest-store';
-import { attributeHref, featureHref, inspectHref } from '../route';
+import { attributeHref, featureHref, inspectHref, useViewError } from '../route';
 import { densityHistogram } from '../../sae/train/density';
 import { DensityChart } from './DensityChart';
 import { NeuronPanel } from './NeuronBrowser';
 import { UnitBrowser } from './UnitBrowser';
 
 export function FeatureBrowser({ saeId }: { saeId: string }) {
-  const { table, search, error, saes } = useFeatures();
+  const { table, search, saes } = useFeatures();
+  const error = useViewError(useFeatures((s) => s.error));
   const runs = useHarvest((s) => s.runs);
   useEffect(() => {
     void loadTable(saeId);

@@ -3,14 +3,15 @@
 import { useEffect } from 'react';
 import { READOUT, unitNoun } from '../../analysis/neurons';
 import { loadPage, useFeatures } from '../features-store';
-import { browserHref, featureHref, neuronHref, steerHref } from '../route';
+import { browserHref, featureHref, neuronHref, steerHref, useViewError } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
 import { useSteer } from '../steer-store';
 import { HeadWrites } from './HeadWrites';
 import { LoadingTable, UnitDashboard } from './UnitDashboard';
 
 export function FeaturePage({ saeId, feature }: { saeId: string; feature: number }) {
-  const { page, pageLoading, error } = useFeatures();
+  const { page, pageLoading } = useFeatures();
+  const error = useViewError(useFeatures((s) => s.error));
   const last = useSteer((s) => s.last);
   useEffect(() => {
     void loadPage(saeId, feature);

@@ -50,6 +50,12 @@ export function HarvestPanel() {
         <label>
           context <input type="number" min={2} max={model.cfg.nPositions} value={h.options.contextLength} onChange={(e) => setRunOptions({ contextLength: Number(e.target.value) })} data-testid="context-length" />
         </label>
+        {!(h.options.contextLength >= 2 && h.options.contextLength <= model.cfg.nPositions) && (
+          <span className="notice" role="status" data-testid="context-length-note">
+            a window is 2…{model.cfg.nPositions} tokens (BOS + at least one, at most {model.id}'s context): the run uses{' '}
+            {Math.min(Math.max(2, Math.floor(h.options.contextLength) || 2), model.cfg.nPositions)}
+          </span>
+        )}
         <label>
           dtype{' '}
           <select value={h.options.dtype} onChange={(e) => setRunOptions({ dtype: e.target.value as 'f32' | 'f16' })} data-testid="dtype">

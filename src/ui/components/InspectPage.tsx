@@ -1,12 +1,16 @@
 // Type or paste text; each token shows the SAE's most active features on it; a click opens a feature's page.
 import { useState } from 'react';
+import { describeCut } from '../../core/context-window';
+import { useLab } from '../store';
 import { inspectText, useFeatures } from '../features-store';
-import { browserHref, featureHref } from '../route';
+import { browserHref, featureHref, useViewError } from '../route';
 import { cellText, joinClass, joinTitle } from '../token-label';
 
 export function InspectPage({ saeId }: { saeId: string }) {
-  const { inspect, error } = useFeatures();
+  const { inspect } = useFeatures();
+  const error = useViewError(useFeatures((s) => s.error));
   const [text, setText] = useState('');
+  const nPositions = useLab((s) => s.model?.cfg.nPositions);
   const r = inspect?.saeId === saeId ? inspect : null;
   return (
     <section className="panel wide" data-testid="inspect-page">
@@ -15,6 +19,11 @@ export function InspectPage({ saeId }: { saeId: string }) {
       </div>
       <h2>Inspect text</h2>
       <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} placeholder="Call me Ishmael." aria-label="text to inspect" data-testid="inspect-text" />
+      {nPositions && (
+        <p className="muted" data-testid="inspect-limit">
+          At most {nPositions} tokens: BOS and the text's last {nPositions - 1}.
+        </p>
+      )}
       <div className="row">
         <button onClick={() => void inspectText(saeId, text)} disabled={!text.trim()} data-testid="inspect-run">
           Show features
@@ -24,6 +33,11 @@ export function InspectPage({ saeId }: { saeId: string }) {
         <div className="error" role="alert">
           {error}
         </div>
+      )}
+      {r?.cut && (
+        <p className="notice" role="status" data-testid="inspect-cut">
+          {describeCut(r.cut)}.
+        </p>
       )}
       {r && (
         <div className="inspect">

@@ -3,7 +3,7 @@
 import { useEffect } from 'react';
 import { cancelNeuronStats, computeNeuronStats, loadNeuronTable, searchNeurons, setKey, useNeurons } from '../neurons-store';
 import { useLab } from '../store';
-import { neuronHref } from '../route';
+import { neuronHref, useViewError } from '../route';
 import { UnitBrowser } from './UnitBrowser';
 
 /** What "fires" means for a raw unit, said wherever neurons are ranked. */
@@ -11,7 +11,8 @@ export const NEURON_SIGN_NOTE = 'a unit "fires" where its stored value is > 0; o
 
 export function NeuronPanel({ runId, hook, saeId, height }: { runId: string; hook: string; saeId: string | null; height?: number }) {
   const engine = useLab((s) => s.engine);
-  const { loaded, stats, search, error } = useNeurons();
+  const { loaded, stats, search } = useNeurons();
+  const error = useViewError(useNeurons((s) => s.error));
   const key = setKey(runId, hook);
   useEffect(() => {
     void loadNeuronTable(runId, hook);

@@ -3,12 +3,13 @@
 import { useEffect } from 'react';
 import { unitNoun } from '../../analysis/neurons';
 import { loadNeuronPage, useNeurons } from '../neurons-store';
-import { featureHref, neuronHref, neuronsHref } from '../route';
+import { featureHref, neuronHref, neuronsHref, useViewError } from '../route';
 import { NEURON_SIGN_NOTE } from './NeuronBrowser';
 import { LoadingTable, UnitDashboard } from './UnitDashboard';
 
 export function NeuronPage({ runId, hook, neuron, saeId }: { runId: string; hook: string; neuron: number; saeId: string | null }) {
-  const { page, pageLoading, error } = useNeurons();
+  const { page, pageLoading } = useNeurons();
+  const error = useViewError(useNeurons((s) => s.error));
   useEffect(() => {
     void loadNeuronPage(runId, hook, neuron, saeId);
   }, [runId, hook, neuron, saeId]);

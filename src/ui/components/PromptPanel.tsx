@@ -1,3 +1,4 @@
+import { describeCut } from '../../core/context-window';
 import { encodeAttentionQuery, DEFAULT_ATTENTION } from '../attention-url';
 import { attentionHref } from '../route';
 import { predict, setPrependBos, setPrompt, useLab } from '../store';
@@ -15,6 +16,12 @@ export function PromptPanel() {
         rows={3}
         aria-label="prompt" data-testid="prompt-input"
       />
+      {s.model && (
+        <p className="muted" data-testid="prompt-limit">
+          The model sees at most {s.model.cfg.nPositions} tokens (its context window); a longer prompt keeps {s.prependBos ? 'BOS and ' : ''}its last{' '}
+          {s.model.cfg.nPositions - (s.prependBos ? 1 : 0)}.
+        </p>
+      )}
       <div className="row">
         <label>
           <input type="checkbox" checked={s.prependBos} onChange={(e) => setPrependBos(e.target.checked)} data-testid="prepend-bos" /> prepend BOS
@@ -42,8 +49,13 @@ function PredictionView() {
   return (
     <>
       <h3>
-        Tokens <span className="muted">({p.ids.length})</span>
+        Tokens <span className="muted">({p.cut ? `${p.ids.length} of ${(p.cut.tokens + p.ids.length - p.cut.kept).toLocaleString('en-US')}` : p.ids.length})</span>
       </h3>
+      {p.cut && (
+        <p className="notice" role="status" data-testid="prompt-cut">
+          {describeCut(p.cut)}.
+        </p>
+      )}
       <div className="token-strip" data-testid="token-strip">
         {p.tokens.map((t, i) => (
           <span key={i} className={`token${joinClass(p.joins[i])}`} title={`position ${i} · id ${p.ids[i]}${joinTitle(p.joins[i])}`} data-testid="token" data-id={p.ids[i]}>

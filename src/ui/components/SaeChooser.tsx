@@ -3,6 +3,8 @@
 import { useFeatures } from '../features-store';
 import { type SaeView, attributeHref, browserHref, stageHref, steerHref } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
+import type { SaeInfo } from '../../worker/protocol';
+import { SaeLink, useMisfit } from './SaeFit';
 
 const WHAT: Record<SaeView, { title: string; href: (id: string) => string; why: string }> = {
   features: { title: 'Features', href: browserHref, why: 'Every feature of an SAE, with its top activations, logits and density.' },
@@ -25,18 +27,31 @@ export function SaeChooser({ view }: { view: SaeView }) {
       ) : (
         <ul>
           {saes.map((s) => (
-            <li key={s.id}>
-              <a href={w.href(s.id)} data-testid="sae-choice">
-                {s.name}
-              </a>{' '}
-              <span className="muted">
-                {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
-                {s.stats ? '' : ' · no statistics yet'}
-              </span>
-            </li>
+            <Choice key={s.id} s={s} href={w.href(s.id)} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/** One SAE to open the view with; disabled with the reason when it does not fit the loaded model. */
+function Choice({ s, href }: { s: SaeInfo; href: string }) {
+  const misfit = useMisfit(s);
+  return (
+    <li>
+      <SaeLink href={href} reason={misfit ? `SAE ${s.name} ${misfit.message}` : null} testId="sae-choice">
+        {s.name}
+      </SaeLink>{' '}
+      <span className="muted">
+        {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
+        {s.stats ? '' : ' · no statistics yet'}
+      </span>
+      {misfit && (
+        <div className="warn" data-testid="sae-choice-problem">
+          {misfit.message}
+        </div>
+      )}
+    </li>
   );
 }

@@ -1,5 +1,6 @@
 // The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
-// feature statistics pass over a run (with a progress bar), then its feature browser and text inspection.
+// feature statistics pass over a run (with a progress bar), then its feature browser and text inspection. An SAE that
+// does not fit the loaded model (src/analysis/sae-fit.ts) says why on its row, and its links are disabled with the reason.
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
@@ -7,13 +8,16 @@ import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluate
 import { Faithfulness } from './Faithfulness';
 import { harvestFor, useHarvest } from '../harvest-store';
 import { CataloguePicker } from './CataloguePicker';
-import { attributeHref, browserHref, inspectHref } from '../route';
+import { attributeHref, browserHref, inspectHref, steerHref, useViewError } from '../route';
+import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
+import type { SaeInfo } from '../../worker/protocol';
+import { SaeLink, useMisfit } from './SaeFit';
 import { useLab } from '../store';
 import { defaultDevice } from '../train-store';
 
 export function SaesPanel() {
-  const { saes, stats, error, adding, evaluating } = useFeatures();
-  const runs = useHarvest((s) => s.runs);
+  const { saes, adding } = useFeatures();
+  const error = useViewError(useFeatures((s) => s.error));
   const engine = useLab((s) => s.engine);
   const [runFor, setRunFor] = useState<Record<string, string>>({});
   const [hub, setHub] = useState({ repo: '', path: '' });
@@ -27,99 +31,9 @@ export function SaesPanel() {
       {saes.length === 0 && <p className="muted">Train one above, or load SAELens files (cfg.json + sae_weights.safetensors).</p>}
       <table className="runs">
         <tbody>
-          {saes.map((s) => {
-            const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
-            // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
-            const judged = storing.map((r) => ({ ...r, problem: settingsProblem(s.hook, s.tl, recordedTl(r.run.tl)) }));
-            const usable = judged.filter((r) => r.problem === null);
-            const refused = judged.find((r) => r.problem !== null);
-            const runId = runFor[s.id] ?? s.stats?.runId ?? usable[0]?.run.id ?? '';
-            const busy = stats?.saeId === s.id;
-            const p = busy ? stats.progress : null;
-            return (
-              <tr key={s.id} data-testid="sae-row">
-                <td>
-                  <strong>{s.name}</strong>
-                  <div className="muted">
-                    {s.architecture}
-                    {s.k !== null ? ` k ${s.k}` : ''}
-                    {s.normalization === 'layer_norm' ? ' · layer_norm' : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
-                  </div>
-                  <div className="muted" data-testid="sae-settings" title="model_from_pretrained_kwargs: the TransformerLens weight processing of the activations it reads">
-                    {describeTlSettings(s.tl)}
-                  </div>
-                  <button className="secondary" onClick={() => harvestFor(s)} title="set the harvest panel to this SAE's hook, model settings and context size" data-testid="harvest-for-sae">
-                    Harvest for this SAE
-                  </button>
-                  {!s.prependBos && (
-                    <div className="warn" data-testid="sae-bos-note">
-                      trained without BOS; the lab's windows always start with BOS, so its first-position activations differ
-                    </div>
-                  )}
-                  {refused && (
-                    <div className="warn" data-testid="sae-settings-note">
-                      run “{refused.run.name}” cannot serve it: {refused.problem}
-                    </div>
-                  )}
-                </td>
-                <td>
-                  {s.stats ? (
-                    <span data-testid="sae-stats">
-                      stats over {s.stats.rows.toLocaleString('en-US')} tokens ({s.stats.seconds.toFixed(1)} s on {s.stats.device === 'gpu' ? 'the GPU' : 'the CPU twin'})
-                    </span>
-                  ) : (
-                    <span className="muted">no feature stats yet</span>
-                  )}
-                  {s.evals && <Faithfulness e={s.evals} />}
-                  {busy && (
-                    <div className="progress" data-testid="stats-progress">
-                      <progress value={p ? (p.pass - 1 + p.rows / Math.max(1, p.totalRows)) / p.passes : undefined} max={1} />
-                      <span>{p ? `pass ${p.pass} of ${p.passes}: ${p.rows.toLocaleString('en-US')} / ${p.totalRows.toLocaleString('en-US')} tokens` : 'starting…'}</span>
-                      <button className="secondary" onClick={() => void cancelStats()}>
-                        Cancel
-                      </button>
-                    </div>
-                  )}
-                </td>
-                <td>
-                  <select value={runId} onChange={(e) => setRunFor({ ...runFor, [s.id]: e.target.value })} aria-label="run for the statistics pass" data-testid="stats-run" disabled={!usable.length}>
-                    {usable.length === 0 && <option value="">no run stores {s.hook}</option>}
-                    {usable.map(({ run }) => (
-                      <option key={run.id} value={run.id}>
-                        {run.name}
-                      </option>
-                    ))}
-                  </select>{' '}
-                  <select value={device ?? defaultDevice()} onChange={(e) => setDevice(e.target.value as 'gpu' | 'cpu')} aria-label="device for the statistics pass" data-testid="stats-device">
-                    <option value="gpu">GPU (WGSL)</option>
-                    <option value="cpu">CPU twin</option>
-                  </select>{' '}
-                  <button onClick={() => void computeStats(s.id, runId, device ?? defaultDevice())} disabled={!runId || !!stats} data-testid="compute-stats">
-                    {s.stats ? 'Recompute stats' : 'Compute feature stats'}
-                  </button>{' '}
-                  {s.stats && (
-                    <>
-                      <a href={browserHref(s.id)} data-testid="browse-features">
-                        Browse features
-                      </a>{' '}
-                      <a href={inspectHref(s.id)} data-testid="inspect-link">
-                        Inspect text
-                      </a>
-                    </>
-                  )}
-                  <a href={attributeHref(s.id)} data-testid="attribute-link">
-                    Attribute a prediction
-                  </a>{' '}
-                  <button className="secondary" onClick={() => void evaluateSae(s.id, runId)} disabled={!runId || !!evaluating} data-testid="evaluate-sae">
-                    {evaluating === s.id ? 'Evaluating…' : 'Evaluate'}
-                  </button>
-                  <button className="danger" onClick={() => void deleteSae(s.id)} data-testid="delete-sae">
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
+          {saes.map((s) => (
+            <SaeRow key={s.id} s={s} runFor={runFor[s.id]} setRunFor={(id) => setRunFor({ ...runFor, [s.id]: id })} device={device} setDevice={setDevice} />
+          ))}
         </tbody>
       </table>
       <div className="row">
@@ -147,5 +61,118 @@ export function SaesPanel() {
         </div>
       )}
     </section>
+  );
+}
+
+/** One SAE: what it reads, whether it fits the loaded model, its statistics pass, evals and links to its views. */
+function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFor: string | undefined; setRunFor: (runId: string) => void; device: 'gpu' | 'cpu' | null; setDevice: (d: 'gpu' | 'cpu') => void }) {
+  const { stats, evaluating } = useFeatures();
+  const runs = useHarvest((st) => st.runs);
+  const misfit = useMisfit(s);
+  const blocked = misfit ? `SAE ${s.name} ${misfit.message}` : null;
+  const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
+  // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
+  const judged = storing.map((r) => ({ ...r, problem: settingsProblem(s.hook, s.tl, recordedTl(r.run.tl)) }));
+  const usable = judged.filter((r) => r.problem === null);
+  const refused = judged.find((r) => r.problem !== null);
+  // A run that stores the hook at another width cannot serve it: say which, not "no run stores it".
+  const otherWidth = runs.find(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim !== s.dIn));
+  const runId = runFor ?? s.stats?.runId ?? usable[0]?.run.id ?? '';
+  const busy = stats?.saeId === s.id;
+  const p = busy ? stats.progress : null;
+  return (
+    <tr data-testid="sae-row">
+      <td>
+        <strong>{s.name}</strong>
+        <div className="muted">
+          {s.architecture}
+          {s.k !== null ? ` k ${s.k}` : ''}
+          {s.normalization === 'layer_norm' ? ' · layer_norm' : ''} · {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
+        </div>
+        <div className="muted" data-testid="sae-settings" title="model_from_pretrained_kwargs: the TransformerLens weight processing of the activations it reads">
+          {describeTlSettings(s.tl)}
+        </div>
+        <button className="secondary" onClick={() => harvestFor(s)} title="set the harvest panel to this SAE's hook, model settings and context size" data-testid="harvest-for-sae">
+          Harvest for this SAE
+        </button>
+        {!s.prependBos && (
+          <div className="warn" data-testid="sae-bos-note">
+            trained without BOS; the lab's windows always start with BOS, so its first-position activations differ
+          </div>
+        )}
+        {misfit && (
+          <div className="warn" data-testid="sae-problem" data-kind={misfit.kind}>
+            {misfit.message}
+          </div>
+        )}
+        {refused && (
+          <div className="warn" data-testid="sae-settings-note">
+            run “{refused.run.name}” cannot serve it: {refused.problem}
+          </div>
+        )}
+      </td>
+      <td>
+        {s.stats ? (
+          <span data-testid="sae-stats">
+            stats over {s.stats.rows.toLocaleString('en-US')} tokens ({s.stats.seconds.toFixed(1)} s on {s.stats.device === 'gpu' ? 'the GPU' : 'the CPU twin'})
+          </span>
+        ) : (
+          <span className="muted">no feature stats yet</span>
+        )}
+        {s.evals && <Faithfulness e={s.evals} />}
+        {busy && (
+          <div className="progress" data-testid="stats-progress">
+            <progress value={p ? (p.pass - 1 + p.rows / Math.max(1, p.totalRows)) / p.passes : undefined} max={1} />
+            <span>{p ? `pass ${p.pass} of ${p.passes}: ${p.rows.toLocaleString('en-US')} / ${p.totalRows.toLocaleString('en-US')} tokens` : 'starting…'}</span>
+            <button className="secondary" onClick={() => void cancelStats()}>
+              Cancel
+            </button>
+          </div>
+        )}
+      </td>
+      <td>
+        <select value={runId} onChange={(e) => setRunFor(e.target.value)} aria-label="run for the statistics pass" data-testid="stats-run" disabled={!usable.length}>
+          {usable.length === 0 && (
+            <option value="">
+              {otherWidth ? `no run stores ${s.hook} ${s.dIn} wide (“${otherWidth.run.name}” stores it ${otherWidth.run.hooks.find((h) => h.name === s.hook)!.dim} wide)` : `no run stores ${s.hook}`}
+            </option>
+          )}
+          {usable.map(({ run }) => (
+            <option key={run.id} value={run.id}>
+              {run.name}
+            </option>
+          ))}
+        </select>{' '}
+        <select value={device ?? defaultDevice()} onChange={(e) => setDevice(e.target.value as 'gpu' | 'cpu')} aria-label="device for the statistics pass" data-testid="stats-device">
+          <option value="gpu">GPU (WGSL)</option>
+          <option value="cpu">CPU twin</option>
+        </select>{' '}
+        <button onClick={() => void computeStats(s.id, runId, device ?? defaultDevice())} disabled={!runId || !!stats} data-testid="compute-stats">
+          {s.stats ? 'Recompute stats' : 'Compute feature stats'}
+        </button>{' '}
+        {s.stats && (
+          <>
+            <SaeLink href={browserHref(s.id)} reason={blocked} testId="browse-features">
+              Browse features
+            </SaeLink>{' '}
+            <SaeLink href={inspectHref(s.id)} reason={blocked} testId="inspect-link">
+              Inspect text
+            </SaeLink>{' '}
+          </>
+        )}
+        <SaeLink href={steerHref(s.id, encodeSetup(DEFAULT_SETUP))} reason={blocked} testId="sae-steer-link">
+          Steer
+        </SaeLink>{' '}
+        <SaeLink href={attributeHref(s.id)} reason={blocked} testId="attribute-link">
+          Attribute a prediction
+        </SaeLink>{' '}
+        <button className="secondary" onClick={() => void evaluateSae(s.id, runId)} disabled={!runId || !!evaluating || !!misfit} title={blocked ?? undefined} data-testid="evaluate-sae">
+          {evaluating === s.id ? 'Evaluating…' : 'Evaluate'}
+        </button>
+        <button className="danger" onClick={() => void deleteSae(s.id)} data-testid="delete-sae">
+          Delete
+        </button>
+      </td>
+    </tr>
   );
 }

@@ -23,11 +23,13 @@ export function TrainPanel() {
   const h = t.history;
   const last = h.at(-1);
   const unfinished = t.trainings.filter((x) => !x.done);
-  const num = (key: 'expansion' | 'k' | 'l1Coefficient' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1) => (
+  const num = (key: 'expansion' | 'k' | 'l1Coefficient' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1, max?: number) => (
     <label>
-      {label} <input type="number" step={step} value={t.options[key]} onChange={(e) => setTrainOptions({ [key]: Number(e.target.value) })} size={6} data-testid={`train-${key}`} />
+      {label} <input type="number" step={step} max={max} value={t.options[key]} onChange={(e) => setTrainOptions({ [key]: Number(e.target.value) })} size={6} data-testid={`train-${key}`} />
     </label>
   );
+  // A batch is rows of the run: it cannot hold more than the run has.
+  const batchTooBig = t.options.batchSize > run.committedRows;
   return (
     <section className="panel wide" data-testid="train-panel">
       <h2>Train a sparse autoencoder</h2>
@@ -61,7 +63,7 @@ export function TrainPanel() {
         {num('expansion', 'expansion ×')}
         {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : num('k', 'k')}
         {num('steps', 'steps')}
-        {num('batchSize', 'batch')}
+        {num('batchSize', 'batch', 1, run.committedRows)}
         {num('lr', 'lr', 1e-4)}
         {num('seed', 'seed')}
         {num('checkpointEvery', 'checkpoint every')}
@@ -73,6 +75,12 @@ export function TrainPanel() {
           </select>
         </label>
       </div>
+      {batchTooBig && (
+        <p className="notice" role="status" data-testid="train-batch-note">
+          A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “{run.name}” holds: each step would see its{' '}
+          {run.committedRows.toLocaleString('en-US')} rows, not {t.options.batchSize.toLocaleString('en-US')}. Lower the batch to at most {run.committedRows.toLocaleString('en-US')}, or harvest more.
+        </p>
+      )}
       <div className="row">
         <button onClick={() => void startTraining()} disabled={t.training} data-testid="train-start">
           Train
