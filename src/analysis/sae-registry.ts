@@ -10,8 +10,7 @@ import { type AdaptContext, adaptSaeToSettings, saeTl } from '../sae/tl-adapt';
 import { type FitSae, assertSaeFits } from './sae-fit';
 import { runTl } from '../store/runs';
 import type { SaeConfig, SaeWeights } from '../sae/sae';
-import { type LoadedSae, checkSaeFitsModel, loadSaeLens } from '../sae/saelens';
-import { sameModel } from '../core/model-names';
+import { type LoadedSae, loadSaeLens } from '../sae/saelens';
 import { APP_VERSION, type RunManifest, type SaeRecord, type StoreDb } from '../store/schema';
 
 export class UnknownSaeError extends LabError {}
@@ -67,7 +66,9 @@ export type SaeModelCheck = { id: string; cfg: Gpt2Config } | null;
 
 export async function addSae(db: StoreDb, sae: LoadedSae, name: string, source: SaeRecord['source'], model: SaeModelCheck = null): Promise<SaeRecord> {
   if (sae.cfg.normalize_activations === 'expected_average_only_in') throw new LabError(`SAE ${name}: its input scale must be folded in before it is registered`);
-  if (model && sameModel(sae.cfg.model_name, model.id)) checkSaeFitsModel(sae.cfg, model.cfg, `SAE ${name}`);
+  // An SAE that does not fit the loaded model is stored and marked, not refused: src/analysis/sae-fit.ts says why on
+  // its row and the worker refuses its jobs (a user may load its model later). `model` stays for callers' symmetry.
+  void model;
   const weights: Record<string, Float32Array | Blob> = {};
   const tensors: [string, Float32Array | undefined][] = [['W_enc', sae.weights.W_enc], ['b_enc', sae.weights.b_enc], ['W_dec', sae.weights.W_dec], ['b_dec', sae.weights.b_dec], ['threshold', sae.weights.threshold]];
   // Chromium refuses an IndexedDB value over ~127 MiB ("The serialized keys and/or value are too large",

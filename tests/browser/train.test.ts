@@ -222,9 +222,9 @@ describe('SAE training from the page', () => {
       await lift();
     }
     // The store still holds the last good checkpoint, and the list offers it.
-    const row = page.getByTestId('training-row').first();
+    // (by its step: earlier tests of this file leave their own trainings in the list)
+    const row = page.getByTestId('training-row').filter({ hasText: new RegExp(`step ${good} of 100000`) }).first();
     await row.waitFor({ timeout: 60_000 });
-    expect(await row.textContent()).toMatch(new RegExp(`step ${good} of 100000`));
     const id = (await storedTrainings(page)).filter((t) => !t.done && t.step === good);
     expect(id.length).toBeGreaterThanOrEqual(1);
     await row.getByTestId('resume-training').click();

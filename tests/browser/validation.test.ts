@@ -166,7 +166,7 @@ describe('SAEs checked against the loaded model', () => {
     await page.getByTestId('attr-target-text').fill(' whale whale');
     await page.getByTestId('attr-run-token').click();
     const alert = page.getByTestId('attribution-page').getByRole('alert');
-    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toMatch(/the target " whale whale" is \d+ tokens .*pick a single token/);
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toMatch(/the target “ whale whale” is \d+ tokens .*pick a single token/);
     await go(page, `#/sae/${encodeURIComponent(ids['sae-mlp-ok'])}/attribute?prompt=Call%20me`);
     await page.getByTestId('attr-logit').waitFor({ timeout: LONG });
     expect(await page.getByTestId('attribution-page').getByRole('alert').count()).toBe(0);
