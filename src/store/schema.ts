@@ -104,6 +104,11 @@ export interface SaeTrainingRecord {
   state: unknown; // SaeTrainState (typed arrays; structured-cloned by IndexedDB)
   done: boolean;
   updatedAt: number;
+  /**
+   * A stream training's SAE (src/worker/stream-jobs.ts; runId is its sample run's or ''): which stream, and the
+   * training window holding the next untrained row at `step` (offset 0 at a checkpoint: windows before it are trained).
+   */
+  stream?: { streamId: string; window: number; windowOffset: number };
 }
 
 /** An SAE the dashboards and steering can use: trained here, or loaded from SAELens files or the Hub. */

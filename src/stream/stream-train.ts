@@ -80,7 +80,19 @@ export interface StreamTrainOptions {
   onForward?(windows: TrainWindow[], out: HookOutputs): void | Promise<void>;
   /** Wraps each hook's batches (a PauseGate's gate). */
   gate?<T>(source: AsyncIterable<T>): AsyncIterable<T>;
+  /**
+   * Stops the training: every hook ends at the same step (the furthest any hook has taken), so their final
+   * checkpoints agree and the training resumes from there as a whole.
+   */
   signal?: AbortSignal;
+  /** Filled in place as the training goes (the job's progress reads forward and training rates from it). */
+  meter?: StreamMeter;
+}
+
+export interface StreamMeter {
+  forwardTokens: number;
+  forwardMs: number;
+  trainMs: number;
 }
 
 export interface StreamTrainResult {
@@ -91,6 +103,8 @@ export interface StreamTrainResult {
   /** Time the hooks' steps took, summed over hooks. */
   trainMs: number;
   blockSteps: number;
+  /** True when the signal stopped it before `steps`. */
+  aborted: boolean;
 }
 
 const INIT_SAMPLE_ROWS = 4096;
@@ -146,8 +160,17 @@ class FanOut {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  async get(hook: string, step: number): Promise<StreamBatch> {
+  /** Steps from here on are not handed out (a stop): the furthest step any hook has taken ends them all. */
+  limit = Infinity;
+
+  stop(): void {
+    this.limit = Math.min(this.limit, this.base + this.buf.length, Math.max(...this.cursors.values(), this.base));
+  }
+
+  async get(hook: string, step: number): Promise<StreamBatch | null> {
+    if (step >= this.limit) return null;
     while (step >= this.base + this.buf.length) await this.produce();
+    if (step >= this.limit) return null; // stopped while the batch was made
     const b = this.buf[step - this.base];
     this.cursors.set(hook, step + 1);
     this.advanced();
@@ -160,9 +183,8 @@ class FanOut {
   }
 
   /** The first batch (step `first`) without consuming it: it loads the first block. */
-  async peek(): Promise<StreamBatch> {
+  async peek(): Promise<void> {
     if (this.buf.length === 0) await this.produce();
-    return this.buf[0];
   }
 }
 
@@ -184,14 +206,20 @@ export async function streamTrain(o: StreamTrainOptions): Promise<StreamTrainRes
   const onBlock = (rows: StreamRows) => (firstBlock ??= rows);
   const batches = mixedBatches(source, { batchSize: B, blockSteps: M, seed: o.seed, fromStep, onBlock });
   const fan = new FanOut(batches, o.hooks.map((h) => h.name), fromStep, 2 * M);
-  let trainMs = 0;
+  const meter = o.meter ?? { forwardTokens: 0, forwardMs: 0, trainMs: 0 };
+  meter.trainMs = 0;
+  const onStop = () => fan.stop();
+  o.signal?.addEventListener('abort', onStop);
+  if (o.signal?.aborted) fan.stop();
   const timed = (f: StepperFactory): StepperFactory => (state, cfg) => {
     const s = f(state, cfg);
     return {
       step: async (x, n, lr) => {
         const t0 = performance.now();
         const r = await s.step(x, n, lr);
-        trainMs += performance.now() - t0;
+        meter.trainMs += performance.now() - t0;
+        meter.forwardTokens = source.forwardTokens;
+        meter.forwardMs = source.forwardMs;
         return r;
       },
       state: () => s.state(),
@@ -207,7 +235,7 @@ export async function streamTrain(o: StreamTrainOptions): Promise<StreamTrainRes
 
   try {
     // A fresh training estimates its input scale and b_dec from the first block's rows (the block in stream order).
-    if (fromStep < o.steps) await fan.peek();
+    if (fromStep < o.steps && !o.signal?.aborted) await fan.peek();
     const sampleOf = (hook: string, dim: number) => firstBlock?.rows.get(hook)!.slice(0, INIT_SAMPLE_ROWS * dim) ?? new Float32Array(0);
     const results = await Promise.all(
       o.hooks.map(async (h) => {
@@ -216,6 +244,7 @@ export async function streamTrain(o: StreamTrainOptions): Promise<StreamTrainRes
           try {
             for (let s = fromStep; ; s++) {
               const b = await fan.get(h.name, s);
+              if (!b) return; // stopped
               last.clear();
               last.set(s, b);
               yield b.x.get(h.name)!;
@@ -233,7 +262,6 @@ export async function streamTrain(o: StreamTrainOptions): Promise<StreamTrainRes
           sampleForInit: h.resume ? new Float32Array(0) : sampleOf(h.name, h.dim),
           stepper: timed(h.stepper ?? cpuStepper),
           initParams: h.initParams,
-          signal: o.signal,
           resume: h.resume,
           checkpointEvery: o.checkpointEvery,
           onCheckpoint: (state, inputScale) => o.onCheckpoint?.(h.name, state, inputScale, position(state.step)),
@@ -246,8 +274,11 @@ export async function streamTrain(o: StreamTrainOptions): Promise<StreamTrainRes
         return [h.name, result] as const;
       }),
     );
-    return { results: new Map(results), forwardTokens: source.forwardTokens, forwardMs: source.forwardMs, trainMs, blockSteps: M };
+    const map = new Map(results);
+    const aborted = [...map.values()].some((r) => r.state.step < o.steps);
+    return { results: map, forwardTokens: source.forwardTokens, forwardMs: source.forwardMs, trainMs: meter.trainMs, blockSteps: M, aborted };
   } finally {
+    o.signal?.removeEventListener('abort', onStop);
     await batches.return(undefined).catch(() => undefined);
     await windows.return(undefined).catch(() => undefined);
   }

@@ -25,6 +25,7 @@ import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
 import { AttributionJobs, type AttributionModel } from './attribution-jobs';
 import { GenerateJobs } from './generate-jobs';
 import { SaeJobs } from './sae-jobs';
+import { StreamJobs } from './stream-jobs';
 import { evalSkipReason } from './train-report';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
@@ -48,6 +49,7 @@ export class LabEngine implements Engine {
   private harvestNet: { key: string; model: Gpt2Model } | null = null;
   private readonly store = new StoreJobs();
   private readonly saes = new SaeJobs();
+  readonly streams = new StreamJobs();
   private readonly features = new FeatureJobs();
   private readonly generation = new GenerateJobs();
   private readonly evals = new EvalJobs();
@@ -129,6 +131,20 @@ export class LabEngine implements Engine {
       listTrainings: async () => this.saes.list(await this.store.db()),
       deleteTraining: async (a) => {
         await this.saes.delete(await this.store.db(), a.trainingId);
+        return null;
+      },
+      streamTrain: async (a) => this.streams.train(await this.store.db(), this.access(), a, (detail) => onProgress?.({ phase: 'stream', detail })),
+      stopStreamTraining: async () => {
+        this.streams.stop();
+        return null;
+      },
+      pauseStreamTraining: async (a) => {
+        await this.streams.pause(a.paused);
+        return null;
+      },
+      listStreamTrainings: async () => this.streams.list(await this.store.db()),
+      deleteStreamTraining: async (a) => {
+        await this.streams.delete(await this.store.db(), a.streamId);
         return null;
       },
       addSae: async (a) =>

@@ -335,6 +335,107 @@ export interface TrainSummary {
   evalsSkipped: string | null;
 }
 
+/** A corpus file as a stream training names it (src/stream/stream-train.ts): resumed only from the same bytes. */
+export interface StreamCorpusFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * A stream training (src/stream/): SAEs on activations from the loaded model's forward over dropped corpus files,
+ * one SAE per hook from one forward, for a budget of training tokens; nothing stored but checkpoints (and, with
+ * sampleEvery > 0, every n-th training window as an ordinary run).
+ */
+export interface StreamTrainRequest {
+  /** The corpus (read as streams, never whole). On resume: the same files again (checked by SHA-256). */
+  files: File[];
+  hooks: string[];
+  expansion: number;
+  architecture?: 'topk' | 'batchtopk';
+  k: number;
+  /** Training tokens (rows) per SAE: steps = ⌊tokens / batchSize⌋. */
+  tokens: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  contextLength: number;
+  /** Share of documents held out (never trained on), in [0, 0.5]; default 0.02. */
+  heldOutShare: number;
+  /** Keep every n-th training window (and its activations) as an ordinary run; 0: keep nothing. */
+  sampleEvery: number;
+  device: 'gpu' | 'cpu';
+  checkpointEvery?: number; // steps (rounded up to whole mixing blocks, so a checkpoint ends on a window boundary)
+  forwardBatch?: number; //    windows per forward (default 8)
+  jsonlField?: string;
+  csvColumn?: string;
+  /** A stream training's id: continue it (its own settings win; `files` must be its corpus). */
+  resumeFrom?: string;
+}
+
+export interface StreamHookProgress {
+  hook: string;
+  loss: number;
+  fvu: number;
+  l0: number;
+  deadFraction: number;
+}
+
+export interface StreamTrainProgress {
+  step: number;
+  steps: number;
+  lr: number;
+  hooks: StreamHookProgress[];
+  /** Training tokens per SAE so far (all sessions): step · batch. */
+  tokens: number;
+  tokensTotal: number;
+  /** Training windows wholly trained (at a checkpoint's window boundary: exactly the windows before the next row). */
+  window: number;
+  /** Tokens run through the model this session, per second of forward time; training rows per second of step time; end to end. */
+  forwardTokensPerSecond: number | null;
+  trainTokensPerSecond: number | null;
+  tokensPerSecond: number | null;
+  etaSeconds: number | null;
+  startStep: number;
+  /** Held-out windows met so far (kept for the held-out evaluations, not trained on). */
+  heldOutWindows: number;
+  /** The step of the last checkpoint written (null before the first). */
+  checkpointStep: number | null;
+}
+
+export interface StreamTrainSummary {
+  streamId: string;
+  /** One stored training per hook (its SAE: saeFiles / addSae { kind: 'trained' }). */
+  trainings: { hook: string; trainingId: string; finalFvu: number | null }[];
+  modelId: string;
+  steps: number;
+  tokens: number;
+  window: number;
+  resumedAt: number | null;
+  aborted: boolean;
+  forwardTokens: number;
+  forwardTokensPerSecond: number | null;
+  trainTokensPerSecond: number | null;
+  heldOutWindows: number;
+  /** The run holding every n-th window, when sampleEvery > 0. */
+  sampleRunId: string | null;
+  device: 'gpu' | 'cpu';
+}
+
+export interface StreamTrainingInfo {
+  streamId: string;
+  hooks: string[];
+  step: number;
+  steps: number;
+  done: boolean;
+  window: number;
+  updatedAt: number;
+  corpus: StreamCorpusFile[];
+  modelId: string;
+  /** The settings it was started with (the form reopens with them when it resumes). */
+  options: Omit<StreamTrainRequest, 'files' | 'device' | 'resumeFrom'>;
+}
+
 /** The toy model of superposition (src/analysis/toy/): on the WGSL kernels ('gpu', the CPU twin without WebGPU) or the twin. */
 export type ToyRequest = ToyConfig & { device: 'gpu' | 'cpu'; snapshotEvery?: number };
 
@@ -437,6 +538,12 @@ export interface EngineApi {
   /** A training's faithfulness eval on the first windows of its run (the one its summary could not run); progress as 'evaluate'. */
   evaluateTraining: [{ trainingId: string }, FaithfulnessSummary];
   deleteTraining: [{ trainingId: string }, null];
+  /** Trains SAEs on activations streamed from the model's forward over corpus files; progress as 'stream'. */
+  streamTrain: [StreamTrainRequest, StreamTrainSummary];
+  stopStreamTraining: [Record<string, never>, null];
+  pauseStreamTraining: [{ paused: boolean }, null];
+  listStreamTrainings: [Record<string, never>, StreamTrainingInfo[]];
+  deleteStreamTraining: [{ streamId: string }, null];
   addSae: [{ source: SaeSource }, SaeInfo];
   listSaes: [Record<string, never>, SaeInfo[]];
   deleteSae: [{ saeId: string }, null];
@@ -486,6 +593,7 @@ export type ProgressEvent =
   /** A shard committed: the run as stored now (its committed rows and bytes). */
   | { phase: 'shard'; detail: RunSummary }
   | { phase: 'train'; detail: TrainProgress }
+  | { phase: 'stream'; detail: StreamTrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
   | { phase: 'features'; detail: FeatureStatsProgress }
   /** token: the new token shown alone; text: the whole continuation so far as display text (a character still incomplete held back). */

@@ -16,6 +16,7 @@ import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
 import { trainRate, trainTotals } from './train-report';
+import { streamExport } from './stream-record';
 
 export class TrainingBusyError extends LabError {}
 
@@ -268,6 +269,7 @@ export class SaeJobs {
   async exportForDashboards(db: StoreDb, trainingId: string): Promise<SaeLensFiles & { name: string }> {
     const record = await db.get('saeTrainings', trainingId);
     if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
+    if (record.stream) return streamExport(record);
     const o = record.options as unknown as TrainOptions;
     const files = this.export(record, await RunReader.open(db, record.runId));
     return { ...files, name: `${record.hook} ×${o.expansion} k${o.k} · step ${record.step}` };
@@ -310,7 +312,8 @@ export class SaeJobs {
   }
 
   async list(db: StoreDb): Promise<TrainingInfo[]> {
-    return (await db.getAll('saeTrainings')).map(info).sort((a, b) => b.updatedAt - a.updatedAt);
+    // Stream trainings have no run to resume from: the stream page lists them (StreamJobs.list).
+    return (await db.getAll('saeTrainings')).filter((r) => !r.stream).map(info).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   /** A training's SAE as SAELens files (cfg.json, sae_weights.safetensors): the last one, or a stored one. */
@@ -321,6 +324,7 @@ export class SaeJobs {
     }
     const record = await db.get('saeTrainings', trainingId);
     if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
+    if (record.stream) return streamExport(record);
     return this.export(record, await RunReader.open(db, record.runId));
   }
 }
