@@ -20,6 +20,7 @@ import { StageNav } from './components/StageNav';
 import { SteerPage } from './components/SteerPage';
 import { ToyPage } from './components/ToyPage';
 import { TrainPanel } from './components/TrainPanel';
+import { StreamTrainPanel } from './components/StreamTrainPanel';
 import { WebGpuBadge } from './components/WebGpuBadge';
 import { Workspace } from './components/Workspace';
 import { useFeatures } from './features-store';
@@ -59,6 +60,7 @@ export function App() {
         <HarvestPanel />
         <RunsPanel />
         <TrainPanel />
+        <StreamTrainPanel />
         <SaesPanel />
       </main>
       {route.page !== 'lab' && (
