@@ -33,12 +33,16 @@ type Rec = { id: string; hook: string; step: number; done: boolean; window: numb
 const records = (page: Page) => callInPage<Rec[]>(page, '/tests/browser/pages/stream-check.ts', 'streamRecords');
 const attr = async (page: Page, id: string, name: string) => page.getByTestId(id).getAttribute(name);
 
+/** Waits until a checkpoint at `step` or later is written, or the training fails (then says why). */
 async function checkpointAtLeast(page: Page, step: number): Promise<void> {
   await page.waitForFunction(
-    (s) => Number(document.querySelector('[data-testid="stream-train-status"]')?.getAttribute('data-checkpoint') || 0) >= s,
+    (s) =>
+      Number(document.querySelector('[data-testid="stream-train-status"]')?.getAttribute('data-checkpoint') || 0) >= s ||
+      document.querySelector('[data-testid="stream-train-error"]') !== null,
     step,
     { timeout: 240_000 },
   );
+  expect(await page.getByTestId('stream-train-error').count(), (await page.getByTestId('stream-train-panel').textContent()) ?? '').toBe(0);
 }
 
 beforeAll(async () => {

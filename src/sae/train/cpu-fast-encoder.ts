@@ -8,7 +8,7 @@
 // selections come back. The parameters are graph inputs, not initializers (as src/analysis/onnx-encoder.ts has
 // them for the statistics pass): training changes them every step, and ort copies inputs per run anyway.
 import { DataType, OnnxGraph } from '../../onnx/graph';
-import { createSession, ort } from '../../model/runtime';
+import { createSession, ort, runExclusive } from '../../model/runtime';
 import { NOT_DEAD } from '../cpu/mask_dead';
 import type { SaeParams } from './types';
 
@@ -57,7 +57,7 @@ const asU32 = (t: ort.Tensor) => {
 
 export async function createTrainEncoder(dIn: number, dSae: number, slots: number, kAux: number): Promise<TrainEncoder> {
   // Two sessions: a step with no dead latent skips the masked copy of pre and its top-k.
-  const plain = (await createSession(buildTrainEncoderOnnx(dIn, dSae, slots, 0), 'wasm')).session;
+  const plain = (await runExclusive(() => createSession(buildTrainEncoderOnnx(dIn, dSae, slots, 0), 'wasm'))).session;
   let withAux: ort.InferenceSession | null = null;
   return {
     async select(p, x, rows, dead) {
@@ -69,12 +69,13 @@ export async function createTrainEncoder(dIn: number, dSae: number, slots: numbe
       };
       let session = plain;
       if (dead) {
-        withAux ??= (await createSession(buildTrainEncoderOnnx(dIn, dSae, slots, kAux), 'wasm')).session;
+        withAux ??= (await runExclusive(() => createSession(buildTrainEncoderOnnx(dIn, dSae, slots, kAux), 'wasm'))).session;
         session = withAux;
         feeds.dead = new ort.Tensor('bool', dead, [dSae]);
       }
       // The wasm backend returns JS-owned copies, so the data outlives the tensors.
-      const out = await session.run(feeds);
+      // Through the thread's ort queue: a stream training runs the model's forward and several SAEs' steps at once.
+      const out = await runExclusive(() => session.run(feeds));
       const main = { idx: asU32(out.idx), val: out.val.data as Float32Array };
       const aux = dead ? { idx: asU32(out.aidx), val: out.aval.data as Float32Array } : null;
       for (const t of Object.values(out)) t.dispose();
