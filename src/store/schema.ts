@@ -108,7 +108,7 @@ export interface SaeTrainingRecord {
    * A stream training's SAE (src/worker/stream-jobs.ts; runId is its sample run's or ''): which stream, and the
    * training window holding the next untrained row at `step` (offset 0 at a checkpoint: windows before it are trained).
    */
-  stream?: { streamId: string; window: number; windowOffset: number };
+  stream?: { streamId: string; window: number; windowOffset: number; sample?: { runId: string; shards: number; from: number } };
 }
 
 /** An SAE the dashboards and steering can use: trained here, or loaded from SAELens files or the Hub. */

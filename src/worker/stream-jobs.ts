@@ -16,6 +16,7 @@ import { type StepperFactory, gpuStepper } from '../sae/train/trainer';
 import { type SaeTrainState, type StepStats, trainConfig } from '../sae/train/types';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { Window } from '../store/windows';
+import { SampleRunWriter, type SampleState } from '../store/sample-run';
 import { type StreamPosition, defaultBlockSteps, streamTrain } from '../stream/stream-train';
 import type { StreamCorpusFile, StreamTrainProgress, StreamTrainRequest, StreamTrainSummary, StreamTrainingInfo } from './protocol';
 import { PauseGate } from './sae-jobs';
@@ -124,6 +125,21 @@ export class StreamJobs {
     const device = req.device === 'gpu' ? await requestDevice({ label: 'sae-stream-trainer' }) : null;
     const stepper: StepperFactory = device ? gpuStepper(device, B) : fastCpuStepper; // no swap pool: the block mixer shuffles
     const net = await model.harvestModel(r.hooks, tl);
+    const contextLength = Math.min(Math.max(2, Math.floor(r.contextLength) || 2), model.cfg.nPositions);
+    // Every n-th training window kept as an ordinary run (src/store/sample-run.ts), rolled back to the checkpoint on resume.
+    const savedSample = saved[0]?.stream?.sample;
+    const sampleEvery = Math.max(0, Math.floor(r.sampleEvery ?? 0));
+    const sample = savedSample
+      ? await SampleRunWriter.reopen(db, savedSample, sampleEvery, saved[0].stream!.window)
+      : sampleEvery > 0
+        ? await SampleRunWriter.create(
+            db,
+            { name: `stream sample (every ${sampleEvery}th window): ${files.map((f) => f.name).join(', ')}`.slice(0, 80), modelId: model.id, hooks: r.hooks.map((name, i) => ({ name, dim: dims[i] })), dtype: 'f32', contextLength, bosTokenId: model.cfg.bosTokenId, tl },
+            corpus.map((f) => ({ ...f, documents: 0 })),
+            sampleEvery,
+          )
+        : null;
+    for (const rec of records.values()) rec.runId = sample?.run.id ?? '';
 
     this.control = new AbortController();
     const gate = (this.gate = new PauseGate());
@@ -161,7 +177,7 @@ export class StreamJobs {
       if (j.states.size === r.hooks.length) {
         const join = j;
         joins.delete(at.step);
-        this.writeCheckpoint(db, records, join.states, steps).then(() => {
+        this.writeCheckpoint(db, records, join.states, steps, sample?.state()).then(() => {
           checkpointStep = at.step;
           windowAt = at.window;
           join.resolve();
@@ -201,7 +217,7 @@ export class StreamJobs {
       const result = await streamTrain({
         open: () => readCorpus(files, { jsonlField: r.jsonlField ?? 'text', csvColumn: /^\d+$/.test(r.csvColumn ?? '') ? Number(r.csvColumn) : (r.csvColumn ?? 'text') }),
         tokenizer: model.tokenizer,
-        contextLength: Math.min(Math.max(2, Math.floor(r.contextLength) || 2), model.cfg.nPositions),
+        contextLength,
         bosTokenId: model.cfg.bosTokenId,
         separatorTokenId: model.cfg.eosTokenId,
         heldOut,
@@ -228,11 +244,13 @@ export class StreamJobs {
         onCheckpoint: checkpoint,
         onStats,
         onHeldOut: (w, index, epoch) => epoch === 0 && this.heldOut.add(w, index),
+        onForward: sample ? (windows, out) => sample.add(windows, out) : undefined,
         gate: (src) => gate.gate(src),
         signal: this.control.signal,
         meter,
       });
       const done = Math.min(...[...result.results.values()].map((x) => x.state.step));
+      await sample?.finish(!result.aborted);
       const f = figures(done);
       return {
         streamId,
@@ -247,7 +265,7 @@ export class StreamJobs {
         forwardTokensPerSecond: f.forwardTokensPerSecond,
         trainTokensPerSecond: f.trainTokensPerSecond,
         heldOutWindows: this.heldOut.seen,
-        sampleRunId: null,
+        sampleRunId: sample?.run.id ?? null,
         device: device ? 'gpu' : 'cpu',
       };
     } finally {
@@ -258,7 +276,13 @@ export class StreamJobs {
     }
   }
 
-  private async writeCheckpoint(db: StoreDb, records: Map<string, SaeTrainingRecord>, states: Map<string, { state: SaeTrainState; inputScale: number; at: StreamPosition }>, steps: number): Promise<void> {
+  private async writeCheckpoint(
+    db: StoreDb,
+    records: Map<string, SaeTrainingRecord>,
+    states: Map<string, { state: SaeTrainState; inputScale: number; at: StreamPosition }>,
+    steps: number,
+    sample: SampleState | undefined,
+  ): Promise<void> {
     const next = [...states].map(([hook, { state, inputScale, at }]) => ({
       ...records.get(hook)!,
       state,
@@ -266,7 +290,7 @@ export class StreamJobs {
       step: state.step,
       done: state.step >= steps,
       updatedAt: Date.now(),
-      stream: { ...records.get(hook)!.stream!, window: at.window, windowOffset: at.windowOffset },
+      stream: { ...records.get(hook)!.stream!, window: at.window, windowOffset: at.windowOffset, sample },
     }));
     const step = next[0].step;
     // One transaction: every hook's checkpoint at this step, or none (the last good one stays to resume from).

@@ -62,10 +62,11 @@ describe('stream training from the page', () => {
     // The corpus as an independent packing sees it: enough training windows for the steps trained here.
     const tok = loadGpt2FromDir(TINY_DIR).tokenizer;
     const wb = new WindowBuilder({ contextLength: L, bosTokenId: 50256, separatorTokenId: 50256 });
-    let corpusWindows = 0;
+    const corpus: number[][] = []; // the training windows' ids, in order
     chapters.forEach((c, doc) => {
-      if (!isHeldOutDocument(doc, { share: SHARE, seed: 0 })) corpusWindows += wb.addTokens(doc, tok.encode(c.text), 0).length + wb.endDocument(doc).length;
+      if (!isHeldOutDocument(doc, { share: SHARE, seed: 0 })) corpus.push(...[...wb.addTokens(doc, tok.encode(c.text), 0), ...wb.endDocument(doc)].map((w) => w.ids));
     });
+    const corpusWindows = corpus.length;
 
     await embeddedModelOn(page, 'wasm');
     await page.getByTestId('stream-train-files').setInputFiles(paths);
@@ -73,7 +74,7 @@ describe('stream training from the page', () => {
     const fill = async (o: Record<string, string>) => {
       for (const [k, v] of Object.entries(o)) await page.getByTestId(`stream-train-${k}`).fill(v);
     };
-    await fill({ expansion: '2', k: '8', tokens: String(STEPS * B), batchSize: String(B), contextLength: String(L), heldOutShare: String(SHARE), checkpointEvery: '16', lr: '0.003' });
+    await fill({ expansion: '2', k: '8', tokens: String(STEPS * B), batchSize: String(B), contextLength: String(L), heldOutShare: String(SHARE), checkpointEvery: '16', lr: '0.003', sampleEvery: '4' });
     await page.getByTestId('stream-train-device').selectOption('cpu');
     expect((await seriousViolations(page)).filter((v) => v.includes('stream-train'))).toEqual([]);
     await page.getByTestId('stream-train-start').click();
@@ -103,13 +104,13 @@ describe('stream training from the page', () => {
 
     await page.getByTestId('stream-train-files').setInputFiles(paths);
     await page.getByTestId('stream-training-row').getByTestId('stream-train-resume').click();
-    await checkpointAtLeast(page, s + 16);
+    await checkpointAtLeast(page, s + 80);
     expect(await page.getByTestId('stream-train-status').textContent()).toMatch(new RegExp(`resumed at step ${s}`));
     await page.getByTestId('stream-train-stop').click();
     const summary = page.getByTestId('stream-train-summary');
     await summary.waitFor({ timeout: 240_000 });
     const f = Number(await summary.getAttribute('data-steps'));
-    expect(f).toBeGreaterThanOrEqual(s + 16);
+    expect(f).toBeGreaterThanOrEqual(s + 80);
     expect(f).toBeLessThan(STEPS);
     expect(Number(await summary.getAttribute('data-resumed'))).toBe(s);
     expect(Number(await summary.getAttribute('data-window'))).toBe(4 * f);
@@ -121,6 +122,17 @@ describe('stream training from the page', () => {
     expect(await summary.textContent()).toMatch(/stopped early/);
     const end = await records(page);
     for (const r of end) expect(r).toMatchObject({ step: f, done: false, window: 4 * f, windowOffset: 0 });
+
+    // Every 4th training window from the resumed block on is kept as an ordinary run, whole shards of 64 windows
+    // (the first session's samples had not filled a shard: a resume samples again from its checkpoint's block).
+    type Dump = { run: { id: string; status: string; committedShards: number; windows: number }; windows: number[][] };
+    const runs = await callInPage<{ id: string; name: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
+    const sampleRun = runs.find((x) => x.name.startsWith('stream sample (every 4th window)'))!;
+    const dump = await callInPage<Dump>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', sampleRun.id);
+    expect(dump.run.status).toBe('done');
+    expect(dump.run.committedShards).toBeGreaterThanOrEqual(1);
+    expect(dump.windows).toHaveLength(64 * dump.run.committedShards);
+    dump.windows.forEach((ids, j) => expect(ids).toEqual(corpus[4 * s + 4 * j]));
 
     // The stopped training's SAE goes to the dashboards.
     const before = await page.getByTestId('sae-row').count();

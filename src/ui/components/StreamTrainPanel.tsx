@@ -71,6 +71,7 @@ export function StreamTrainPanel() {
         {num('contextLength', 'context')}
         {num('heldOutShare', 'held-out share', 0.01)}
         {num('checkpointEvery', 'checkpoint every')}
+        {num('sampleEvery', 'keep every n-th window as a run (0: none)')}
         <label>
           on{' '}
           <select value={t.options.device ?? defaultDevice()} onChange={(e) => setStreamOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="stream-train-device">
@@ -134,7 +135,7 @@ export function StreamTrainPanel() {
             Streamed {n0(t.summary.forwardTokens)} tokens through {t.summary.modelId} in this session and trained {t.summary.trainings.length} SAE
             {t.summary.trainings.length === 1 ? '' : 's'} for {n0(t.summary.steps)} steps ({n0(t.summary.tokens)} tokens each){t.summary.aborted ? ' (stopped early)' : ''} on{' '}
             {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU'}; forward {perSecond(t.summary.forwardTokensPerSecond)} tok/s, training {perSecond(t.summary.trainTokensPerSecond)} tok/s;{' '}
-            {n0(t.summary.heldOutWindows)} held-out windows kept out.
+            {n0(t.summary.heldOutWindows)} held-out windows kept out.{t.summary.sampleRunId && ' Every n-th window is kept as a run (see the runs table).'}
             {t.summary.resumedAt !== null && ` Resumed from the checkpoint at step ${n0(t.summary.resumedAt)}.`}
           </p>
           {t.summary.trainings.map((x) => (
