@@ -9,7 +9,7 @@
 //     d_in 768 / d_sae 24,576 / k 32: bench/sae-cpu.ts (which runs bench/sae_torch.py, Debian's python3-torch), its
 //     lines printed here.
 // Options: --models tiny,small  --steps-tiny N (32)  --steps-small N (4)  --batch B (1024)  --context L (128)
-//          --no-cpu (skip part 2)  --cpu-args "…" (passed to bench/sae-cpu.ts; default "--steps 2")
+//          --no-cpu (skip part 2)  --cpu-args "…" (passed to bench/sae-cpu.ts; default "--steps 2 --twin-batch 256")
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '1024' },
       context: { type: 'string', default: '128' },
       'no-cpu': { type: 'boolean', default: false },
-      'cpu-args': { type: 'string', default: '--steps 2' },
+      'cpu-args': { type: 'string', default: '--steps 2 --twin-batch 256' },
     },
   });
   const B = Number(values.batch);
