@@ -60,8 +60,9 @@ describe('stream training from the page', () => {
   it('resumes after a reload at the checkpoint window, with the same files chosen again, and ends with an SAE', async () => {
     const { page } = app;
     // The corpus as an independent packing sees it: enough training windows for the steps trained here.
-    const tok = loadGpt2FromDir(TINY_DIR).tokenizer;
-    const wb = new WindowBuilder({ contextLength: L, bosTokenId: 50256, separatorTokenId: 50256 });
+    const tiny = loadGpt2FromDir(TINY_DIR);
+    const tok = tiny.tokenizer;
+    const wb = new WindowBuilder({ contextLength: L, bosTokenId: tiny.cfg.bosTokenId, separatorTokenId: tiny.cfg.eosTokenId });
     const corpus: number[][] = []; // the training windows' ids, in order
     chapters.forEach((c, doc) => {
       if (!isHeldOutDocument(doc, { share: SHARE, seed: 0 })) corpus.push(...[...wb.addTokens(doc, tok.encode(c.text), 0), ...wb.endDocument(doc)].map((w) => w.ids));
