@@ -227,7 +227,12 @@ export function exportForSaeLens(o: SaeLensExportInput): SaeLensTrainingExport {
 const py = (s: string) => JSON.stringify(s);
 
 function trainScript(o: SaeLensExportInput, notes: string[]): string {
-  const comment = (lines: string[]) => lines.map((l) => `# ${l}`.trimEnd()).join('\n');
+  // Names come from the user's files: a line break in one must not end the comment and start code.
+  const comment = (lines: string[]) =>
+    lines
+      .flatMap((l) => l.split(/\r\n|\r|\n/))
+      .map((l) => `# ${l}`.trimEnd())
+      .join('\n');
   return `#!/usr/bin/env python3
 ${comment([
   `Train the lab's SAE recipe with SAELens (written against sae-lens ${SAELENS_VERSION_READ}): pip install "sae-lens>=6.18,<7"`,
@@ -239,8 +244,8 @@ ${comment([
   '',
   `It reads ${SAELENS_CONFIG_FILE} (LanguageModelSAERunnerConfig.from_dict) from this folder and runs`,
   "LanguageModelSAETrainingRunner. The SAE is saved in SAELens' format to output_path (default ./output):",
-  'cfg.json and sae_weights.safetensors. To load it back into the lab: SAEs -> "Add from files", pick those two',
-  'files (a batchtopk SAE arrives as SAELens saves it, a JumpReLU SAE). The model and hook must match the lab\'s.',
+  'cfg.json and sae_weights.safetensors. To load it back into the lab: in the SAEs panel, "SAELens files", pick',
+  'those two files (a batchtopk SAE arrives as SAELens saves it, a JumpReLU SAE) with the same model loaded.',
   '',
   'Differences from the lab and things to supply:',
   ...notes.map((n) => `  - ${n}`),
@@ -257,7 +262,7 @@ def text_dataset(files, sample_by):
     """The user's files as a datasets.Dataset with a "text" column (SAELens tokenizes it on the fly)."""
     from datasets import load_dataset
 
-    if all(f.endswith((".jsonl", ".json")) for f in files):
+    if all(f.endswith((".jsonl", ".ndjson", ".json")) for f in files):
         return load_dataset("json", data_files=files, split="train")
     # "document": one file is one document, as the lab reads .txt and .md files.
     return load_dataset("text", data_files=files, split="train", sample_by=sample_by)
@@ -266,7 +271,7 @@ def text_dataset(files, sample_by):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default=str(HERE / ${py(SAELENS_CONFIG_FILE)}))
-    parser.add_argument("--text-files", nargs="+", help="local .txt / .md / .jsonl files to train on")
+    parser.add_argument("--text-files", nargs="+", help="local .txt / .md files, or .jsonl files with a text field, to train on")
     parser.add_argument("--sample-by", default="document", choices=["document", "paragraph", "line"])
     parser.add_argument("--dataset", help="a Hugging Face dataset id or local dataset folder (sets dataset_path)")
     parser.add_argument("--device", help="cuda, cuda:1, cpu ... (default: cuda when available)")
