@@ -136,6 +136,9 @@ function saeSubConfig(o: SaeLensExportInput, dIn: number, notes: string[]): Reco
   notes.push(
     "TopK auxiliary loss: the lab uses AuxK with coefficient 1/32 normalised by the residual's variance (OpenAI's); SAELens' has no variance normalisation and scales by min(dead / k_aux, 1). aux_loss_coefficient is left at SAELens' 1.0",
   );
+  notes.push(
+    "decoder norms: the lab puts W_dec's rows back to unit norm after every step; SAELens lets them drift and divides them out (rescale_acts_by_decoder_norm), folding them into W_enc and b_enc on save",
+  );
   // The lab keeps W_dec rows at unit norm; SAELens' rescale_acts_by_decoder_norm selects and decodes as if they were,
   // and starting from unit rows (decoder_init_norm 1.0, W_enc = W_decᵀ) is the lab's init.
   const topk = { ...common, decoder_init_norm: 1.0, aux_loss_coefficient: 1.0, rescale_acts_by_decoder_norm: true, use_sparse_activations: false };
