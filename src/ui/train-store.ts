@@ -119,17 +119,35 @@ export async function pauseTraining(paused: boolean): Promise<void> {
   if (paused && get().paused) set({ heldAt: get().history.at(-1)?.step ?? null });
 }
 
-/** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
-export async function downloadSae(): Promise<void> {
-  const engine = useLab.getState().engine;
-  if (!engine) return;
-  const files = await engine.call('saeFiles', { trainingId: get().summary?.trainingId });
+/** Saves `files` (name → contents) as downloads, one link click each. */
+function saveFiles(files: Record<string, string | Uint8Array>): void {
   for (const [name, data] of Object.entries(files)) {
-    const url = URL.createObjectURL(new Blob([data as BlobPart], { type: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' }));
+    const type = name.endsWith('.json') ? 'application/json' : name.endsWith('.py') ? 'text/x-python' : 'application/octet-stream';
+    const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+}
+
+/** "Export for SAELens": the training's recipe as saelens_config.json and train_sae.py (src/sae/saelens-export.ts). */
+export async function exportForSaeLens(trainingId?: string): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine) return;
+  const id = trainingId ?? get().summary?.trainingId;
+  try {
+    saveFiles((await engine.call('saeLensExport', { trainingId: id })).files);
+  } catch (err) {
+    set({ error: describeError(err) });
+  }
+}
+
+/** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
+export async function downloadSae(): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine) return;
+  const files = await engine.call('saeFiles', { trainingId: get().summary?.trainingId });
+  saveFiles(files);
 }

@@ -126,6 +126,7 @@ export class LabEngine implements Engine {
         return null;
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
+      saeLensExport: async (a) => this.saes.saeLensExport(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
       deleteTraining: async (a) => {
         await this.saes.delete(await this.store.db(), a.trainingId);

@@ -13,6 +13,7 @@ import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
 import type { LoadProgress } from '../model/sources';
 import type { DensityHistogram } from '../sae/train/density';
+import type { SaeLensTrainingExport } from '../sae/saelens-export';
 import type { HarvestProgress } from '../store/harvest';
 import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
@@ -433,6 +434,8 @@ export interface EngineApi {
   /** Holds the training between steps (true) or lets it go on (false); the GPU state stays where it is. */
   pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
+  /** A training's recipe as a SAELens training config (saelens_config.json) and train_sae.py (src/sae/saelens-export.ts). */
+  saeLensExport: [{ trainingId?: string }, SaeLensTrainingExport];
   listTrainings: [Record<string, never>, TrainingInfo[]];
   /** A training's faithfulness eval on the first windows of its run (the one its summary could not run); progress as 'evaluate'. */
   evaluateTraining: [{ trainingId: string }, FaithfulnessSummary];

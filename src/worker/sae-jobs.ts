@@ -6,12 +6,14 @@ import { tlKwargs } from '../core/tl-settings';
 import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
+import { type SaeLensTrainingExport, exportForSaeLens } from '../sae/saelens-export';
 import { fastCpuStepper } from '../sae/train/cpu-fast-step';
 import { type StepperFactory, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
+import { DEFAULT_L1, labL1WarmupSteps, labLrSchedule } from '../sae/train/lab-recipe';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
@@ -20,7 +22,6 @@ import { trainRate, trainTotals } from './train-report';
 export class TrainingBusyError extends LabError {}
 
 const INIT_SAMPLE_ROWS = 4096;
-const DEFAULT_L1 = 5; // Anthropic's λ for inputs scaled to E‖x‖ ≈ √d_in
 const DEFAULT_CHECKPOINT_EVERY = 200;
 const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
@@ -119,7 +120,7 @@ function configOf(o: TrainOptions, dIn: number) {
 /** The standard (ReLU + L1) step's config, with L1 warm-up over the first 5% of steps (Anthropic's recipe). */
 function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
   if (o.architecture !== 'standard') return null;
-  return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)) });
+  return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: labL1WarmupSteps(o.steps) });
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
@@ -198,7 +199,7 @@ export class SaeJobs {
         batches: gate.gate(prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0))),
         cfg,
         steps: opts.steps,
-        schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
+        schedule: labLrSchedule(opts.lr, opts.steps),
         seed: opts.seed,
         sampleForInit: sample,
         stepper,
@@ -289,6 +290,23 @@ export class SaeJobs {
     };
     const standard = standardOf(o, dIn);
     return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
+  }
+
+  /** A training's recipe as a SAELens training config and a script that trains it with SAELens (the last one, or a stored one). */
+  async saeLensExport(db: StoreDb, trainingId?: string): Promise<SaeLensTrainingExport> {
+    const id = trainingId ?? this.last?.trainingId;
+    if (!id) throw new LabError('no SAE has been trained in this session yet');
+    const record = await db.get('saeTrainings', id);
+    if (!record) throw new LabError(`training ${id} is not stored in this browser`);
+    const o = record.options as unknown as TrainOptions;
+    const reader = await RunReader.open(db, record.runId);
+    const run = reader.run;
+    return exportForSaeLens({
+      ...o,
+      hook: record.hook,
+      dIn: reader.dimOf(record.hook),
+      run: { name: run.name, modelId: run.modelId, contextLength: run.contextLength, prependBos: run.prependBos, skipBos: run.skipBos, bosTokenId: run.bosTokenId, tl: runTl(run), files: run.files },
+    });
   }
 
   /** Stops after the current step (a paused training is released so it can stop). */

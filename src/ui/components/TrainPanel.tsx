@@ -3,7 +3,7 @@ import { addSae } from '../features-store';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
 import { formatDuration } from '../../worker/train-report';
-import { defaultDevice, downloadSae, evaluateTrained, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { defaultDevice, downloadSae, evaluateTrained, exportForSaeLens, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
 import { Faithfulness } from './Faithfulness';
 import { LineChart } from './LineChart';
@@ -101,6 +101,11 @@ export function TrainPanel() {
           </button>
         )}
         {t.summary && (
+          <button className="secondary" onClick={() => void exportForSaeLens()} title="A SAELens training config and train_sae.py that train this recipe on GPUs" data-testid="export-saelens">
+            Export for SAELens
+          </button>
+        )}
+        {t.summary && (
           <button className="secondary" onClick={() => void addSae({ kind: 'training', trainingId: t.summary!.trainingId })} data-testid="train-to-dashboards">
             Use for feature dashboards
           </button>
@@ -160,6 +165,9 @@ export function TrainPanel() {
               </span>
               <button className="secondary" onClick={() => void resumeTraining(x.id)} data-testid="resume-training">
                 Resume
+              </button>
+              <button className="secondary" onClick={() => void exportForSaeLens(x.id)} data-testid="export-saelens">
+                Export for SAELens
               </button>
             </div>
           ))}
