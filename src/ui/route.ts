@@ -12,6 +12,7 @@
 //   #/neurons/<run>/<hook>/neuron/<n>[?sae=<id>]  one neuron's page (sae: whose features to relate it to)
 //   #/toy                      the toy model of superposition (no GPT-2 needed)
 //   #/attention?prompt=…       every layer × head attention pattern of a prompt (query: src/ui/attention-url.ts)
+import { shownText } from './user-text';
 import { useSyncExternalStore } from 'react';
 
 /** The lab's panels, each reachable by URL. */
@@ -127,5 +128,5 @@ export function useRoute(): Route {
 /** A store's error when it was raised on the view the page shows now, else null. */
 export function useViewError(error: { view: string; message: string } | null): string | null {
   const view = viewKey(useRoute());
-  return error?.view === view ? error.message : null;
+  return error?.view === view ? shownText(error.message) : null;
 }

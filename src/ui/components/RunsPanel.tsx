@@ -1,3 +1,4 @@
+import { Name } from './Name';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
@@ -42,9 +43,11 @@ export function RunsPanel() {
               const interrupted = !active && (run.status === 'harvesting' || run.status === 'paused' || run.status === 'error' || run.status === 'ready');
               return (
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
-                  <td>{run.name}</td>
                   <td>
-                    {run.modelId}
+                    <Name text={run.name} testId="run-name" />
+                  </td>
+                  <td>
+                    <Name text={run.modelId} />
                     <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
                       {describeTlSettings(recordedTl(run.tl))}
                     </div>

@@ -1,6 +1,8 @@
 // The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
 // feature statistics pass over a run (with a progress bar), then its feature browser and text inspection. An SAE that
 // does not fit the loaded model (src/analysis/sae-fit.ts) says why on its row, and its links are disabled with the reason.
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
@@ -69,7 +71,7 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
   const { stats, evaluating } = useFeatures();
   const runs = useHarvest((st) => st.runs);
   const misfit = useMisfit(s);
-  const blocked = misfit ? `SAE ${s.name} ${misfit.message}` : null;
+  const blocked = misfit ? shownText(`SAE ${s.name} ${misfit.message}`) : null;
   const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
   // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
   const judged = storing.map((r) => ({ ...r, problem: settingsProblem(s.hook, s.tl, recordedTl(r.run.tl)) }));
@@ -83,7 +85,9 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
   return (
     <tr data-testid="sae-row">
       <td>
-        <strong>{s.name}</strong>
+        <strong>
+          <Name text={s.name} testId="sae-name" />
+        </strong>
         <div className="muted">
           {s.architecture}
           {s.k !== null ? ` k ${s.k}` : ''}
@@ -102,12 +106,12 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         )}
         {misfit && (
           <div className="warn" data-testid="sae-problem" data-kind={misfit.kind}>
-            {misfit.message}
+            {shownText(misfit.message)}
           </div>
         )}
         {refused && (
           <div className="warn" data-testid="sae-settings-note">
-            run “{refused.run.name}” cannot serve it: {refused.problem}
+            run “<Name text={refused.run.name} />” cannot serve it: {shownText(refused.problem ?? '')}
           </div>
         )}
       </td>
@@ -134,12 +138,12 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         <select value={runId} onChange={(e) => setRunFor(e.target.value)} aria-label="run for the statistics pass" data-testid="stats-run" disabled={!usable.length}>
           {usable.length === 0 && (
             <option value="">
-              {otherWidth ? `no run stores ${s.hook} ${s.dIn} wide (“${otherWidth.run.name}” stores it ${otherWidth.run.hooks.find((h) => h.name === s.hook)!.dim} wide)` : `no run stores ${s.hook}`}
+              {otherWidth ? `no run stores ${s.hook} ${s.dIn} wide (“${shownText(otherWidth.run.name)}” stores it ${otherWidth.run.hooks.find((h) => h.name === s.hook)!.dim} wide)` : `no run stores ${s.hook}`}
             </option>
           )}
           {usable.map(({ run }) => (
             <option key={run.id} value={run.id}>
-              {run.name}
+              {shownText(run.name)}
             </option>
           ))}
         </select>{' '}
