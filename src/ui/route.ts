@@ -13,7 +13,7 @@
 //   #/toy                      the toy model of superposition (no GPT-2 needed)
 //   #/attention?prompt=…       every layer × head attention pattern of a prompt (query: src/ui/attention-url.ts)
 import { shownText } from './user-text';
-import { useSyncExternalStore } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /** The lab's panels, each reachable by URL. */
 export const LAB_STAGES = ['model', 'runs', 'train', 'saes'] as const;
@@ -123,6 +123,17 @@ const subscribe = (cb: () => void) => {
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   return parseRoute(hash);
+}
+
+/**
+ * Calls `onChange` with the new route when the address changes from outside the page: back/forward, an edited hash,
+ * a link. A page's own history.replaceState (keeping the URL in step with its controls) fires no hashchange, so a
+ * page that mirrors its state into the URL hears only the changes it did not make itself.
+ */
+export function useRouteChange(onChange: (route: Route) => void): void {
+  const latest = useRef(onChange);
+  latest.current = onChange;
+  useEffect(() => subscribe(() => latest.current(parseRoute(window.location.hash))), []);
 }
 
 /** A store's error when it was raised on the view the page shows now, else null. */

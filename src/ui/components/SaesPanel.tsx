@@ -6,7 +6,7 @@ import { Name } from './Name';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
-import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
+import { type FeaturesState, addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
 import { harvestFor, useHarvest } from '../harvest-store';
 import { CataloguePicker } from './CataloguePicker';
@@ -68,7 +68,7 @@ export function SaesPanel() {
 
 /** One SAE: what it reads, whether it fits the loaded model, its statistics pass, evals and links to its views. */
 function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFor: string | undefined; setRunFor: (runId: string) => void; device: 'gpu' | 'cpu' | null; setDevice: (d: 'gpu' | 'cpu') => void }) {
-  const { stats, evaluating } = useFeatures();
+  const { stats, evaluating, interrupted } = useFeatures();
   const runs = useHarvest((st) => st.runs);
   const misfit = useMisfit(s);
   const blocked = misfit ? shownText(`SAE ${s.name} ${misfit.message}`) : null;
@@ -123,6 +123,7 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         ) : (
           <span className="muted">no feature stats yet</span>
         )}
+        {interrupted?.saeId === s.id && !busy && <InterruptedPass s={s} mark={interrupted} runName={runs.find(({ run }) => run.id === interrupted.runId)?.run.name ?? null} />}
         {s.evals && <Faithfulness e={s.evals} />}
         {busy && (
           <div className="progress" data-testid="stats-progress">
@@ -178,5 +179,34 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         </button>
       </td>
     </tr>
+  );
+}
+
+/**
+ * A statistics pass that a reload or a closed page cut short (src/ui/stats-pass-mark.ts): where it was, that nothing
+ * of it was saved (the statistics shown, if any, are from before), and the pass to run again (same run and device).
+ */
+function InterruptedPass({ s, mark, runName }: { s: SaeInfo; mark: NonNullable<FeaturesState['interrupted']>; runName: string | null }) {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const p = mark.progress;
+  const at = p ? `in pass ${p.pass} of ${p.passes}, at ${fmt(p.rows)} of ${fmt(p.totalRows)} tokens` : 'before it reported any progress';
+  const over = runName === null ? 'a run that is gone' : <>run “<Name text={runName} />”</>;
+  if (mark.running) {
+    return (
+      <div className="notice" role="status" data-testid="stats-elsewhere">
+        A statistics pass over {over} is running in another tab of this lab; its statistics appear here once it has saved them.
+      </div>
+    );
+  }
+  return (
+    <div className="warn" role="status" data-testid="stats-interrupted">
+      The statistics pass over {over} was interrupted {at} (the page was reloaded or closed): nothing of it was saved.{' '}
+      {s.stats ? 'The statistics shown are from an earlier pass.' : 'This SAE has no statistics yet.'}{' '}
+      {runName !== null && (
+        <button className="secondary" onClick={() => void computeStats(s.id, mark.runId, mark.device)} data-testid="stats-rerun">
+          Run the pass again
+        </button>
+      )}
+    </div>
   );
 }
