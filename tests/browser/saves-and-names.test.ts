@@ -185,6 +185,7 @@ describe('a full quota at the statistics save and the SAE saves', () => {
             'Statistics saved before are kept; this pass was not saved\\. Free space .+, then run the statistics pass again\\.$',
         ),
       );
+      console.log(`[saves-and-names] ${await error.textContent()}`);
       expect(await digest(page, saeId)).toEqual(earlier);
       await expect.poll(() => row.getByTestId('stats-progress').count()).toBe(0);
       expect(await row.getByTestId('sae-stats').textContent()).toBe(shownBefore);
@@ -243,6 +244,7 @@ describe('a reload in the middle of a statistics pass', () => {
     await modelReady(page);
     const note = rowOf(page, name).getByTestId('stats-interrupted');
     await note.waitFor({ timeout: 60_000 });
+    console.log(`[saves-and-names] after the reload: ${await note.textContent()}`);
     expect(await note.textContent()).toMatch(
       /^The statistics pass over run “.+” was interrupted in pass [12] of 2, at [\d,]+ of [\d,]+ tokens \(the page was reloaded or closed\): nothing of it was saved\. This SAE has no statistics yet\. Run the pass again$/,
     );

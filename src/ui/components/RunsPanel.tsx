@@ -1,4 +1,5 @@
 import { Name } from './Name';
+import { shownText } from '../user-text';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
@@ -73,7 +74,7 @@ export function RunsPanel() {
                         className="secondary"
                         onClick={() => void harvest(run.id)}
                         disabled={job !== null || model?.id !== run.modelId}
-                        title={model?.id !== run.modelId ? `load ${run.modelId} to resume` : ''}
+                        title={model?.id !== run.modelId ? `load ${shownText(run.modelId)} to resume` : ''}
                         data-testid="resume-run"
                       >
                         Resume
