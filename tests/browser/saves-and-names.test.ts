@@ -246,7 +246,7 @@ describe('a reload in the middle of a statistics pass', () => {
     await note.waitFor({ timeout: 60_000 });
     console.log(`[saves-and-names] after the reload: ${await note.textContent()}`);
     expect(await note.textContent()).toMatch(
-      /^The statistics pass over run “.+” was interrupted in pass [12] of 2, at [\d,]+ of [\d,]+ tokens \(the page was reloaded or closed\): nothing of it was saved\. This SAE has no statistics yet\. Run the pass again$/,
+      /^The statistics pass over run “.+” was interrupted in pass [12] of 2, after at least [\d,]+ of [\d,]+ tokens \(the page was reloaded or closed\): nothing of it was saved\. This SAE has no statistics yet\. Run the pass again$/,
     );
     // Nothing half-written is shown or stored as statistics.
     expect(await rowOf(page, name).getByTestId('sae-stats').count()).toBe(0);

@@ -189,7 +189,8 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
 function InterruptedPass({ s, mark, runName }: { s: SaeInfo; mark: NonNullable<FeaturesState['interrupted']>; runName: string | null }) {
   const fmt = (n: number) => n.toLocaleString('en-US');
   const p = mark.progress;
-  const at = p ? `in pass ${p.pass} of ${p.passes}, at ${fmt(p.rows)} of ${fmt(p.totalRows)} tokens` : 'before it reported any progress';
+  // The progress last recorded (a few times per pass): the pass may have gone a little further before the reload.
+  const at = p ? `in pass ${p.pass} of ${p.passes}, after at least ${fmt(p.rows)} of ${fmt(p.totalRows)} tokens` : 'before it reported any progress';
   const over = runName === null ? 'a run that is gone' : <>run “<Name text={runName} />”</>;
   if (mark.running) {
     return (
