@@ -29,7 +29,7 @@ export function HarvestPanel() {
       </section>
     );
   const rejections = h.lastRun?.rejections ?? h.refused;
-  const sourceLabel = shownText(!h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', '));
+  const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
   return (
     <section className="panel wide" data-testid="harvest-panel">
       <h2>Corpus → activations</h2>
@@ -45,7 +45,7 @@ export function HarvestPanel() {
         </button>
       </div>
       <p className="muted" data-testid="corpus-source">
-        Corpus: {sourceLabel}
+        Corpus: <Name text={sourceLabel} />
       </p>
       <HookPicker nLayer={model.cfg.nLayer} nHead={model.cfg.nHead} />
       <div className="row">
