@@ -33,7 +33,7 @@ export interface SaeInfo {
   prependBos: boolean;
   createdAt: number;
   /** The feature statistics pass, once run. */
-  stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
+  stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu'; createdAt: number } | null;
   /** The last faithfulness evaluation (CE loss recovered, KL, FVU, L0), once run. */
   evals: FaithfulnessSummary | null;
 }
@@ -184,7 +184,7 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         contextSize: cfg.context_size,
         prependBos: cfg.prepend_bos,
         createdAt: r.createdAt,
-        stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
+        stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device, createdAt: s.createdAt } : null,
         evals: (r.evals as FaithfulnessSummary | undefined) ?? null,
       };
     })

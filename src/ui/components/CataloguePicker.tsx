@@ -1,6 +1,7 @@
 // The community's GPT-2 small SAEs by SAELens release id (src/sae/catalogue.ts): pick a release and one of its
 // SAEs, and it loads from the Hub (the address the model panel uses) with progress, cached in Cache Storage,
 // checked against the loaded model before the weights download.
+import { shownText } from '../user-text';
 import { useState } from 'react';
 import { listReleases } from '../../sae/catalogue';
 import { addSae, useFeatures } from '../features-store';
@@ -67,7 +68,7 @@ export function CataloguePicker() {
       )}
       {adding && download && (
         <span className="progress" data-testid="sae-download-progress">
-          <progress value={download.total ? download.loaded / download.total : undefined} max={1} /> {download.file}: {(download.loaded / 1e6).toFixed(1)}
+          <progress value={download.total ? download.loaded / download.total : undefined} max={1} /> {shownText(download.file)}: {(download.loaded / 1e6).toFixed(1)}
           {download.total ? ` / ${(download.total / 1e6).toFixed(1)}` : ''} MB{download.cached ? ' (cached)' : ''}
         </span>
       )}

@@ -1,5 +1,6 @@
 // Every feature of an SAE in one virtualised list (./UnitBrowser.tsx), and beside it the raw units (neurons) of the
 // SAE's hook, so a polysemantic neuron can be compared with the features that share it.
+import { Name } from './Name';
 import { useEffect, useMemo } from 'react';
 import { loadTable, searchFeatures, useFeatures } from '../features-store';
 import { useHarvest } from '../harvest-store';
@@ -31,7 +32,7 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
       </div>
       <div className="unit-columns">
         <div>
-          <h2>Features {info && <span className="muted">of {info.name} · {info.hook} · d_sae {info.dSae}</span>}</h2>
+          <h2>Features {info && <span className="muted">of <Name text={info.name} /> · {info.hook} · d_sae {info.dSae}</span>}</h2>
           {error && (
             <div className="error" role="alert">
               {error}

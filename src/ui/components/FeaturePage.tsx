@@ -1,5 +1,6 @@
 // One feature's page (SAEDashboard's layout, ./UnitDashboard.tsx), the units of its hook (MLP neurons or residual
 // dimensions) its decoder row is made of, and links to steer with it.
+import { Name } from './Name';
 import { useEffect } from 'react';
 import { READOUT, unitNoun } from '../../analysis/neurons';
 import { loadPage, useFeatures } from '../features-store';
@@ -33,7 +34,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
         )}
       </div>
       <h2>
-        Feature {feature} {p && <span className="muted">of {p.saeName} · {p.hook}</span>}
+        Feature {feature} {p && <span className="muted">of <Name text={p.saeName} /> · {p.hook}</span>}
       </h2>
       {p?.neuronpediaUrl && (
         <p>

@@ -1,3 +1,5 @@
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { type DragEvent, useEffect, useState } from 'react';
 import { HEAD_HOOKS, ROW_BLOCK_HOOKS, headHookKey, splitHeadKey } from '../../core/hooks';
 import { SAELENS_DEFAULTS, TL_KEYS } from '../../core/tl-settings';
@@ -43,7 +45,7 @@ export function HarvestPanel() {
         </button>
       </div>
       <p className="muted" data-testid="corpus-source">
-        Corpus: {sourceLabel}
+        Corpus: <Name text={sourceLabel} />
       </p>
       <HookPicker nLayer={model.cfg.nLayer} nHead={model.cfg.nHead} />
       <div className="row">
@@ -95,7 +97,7 @@ export function HarvestPanel() {
       {h.job && <JobProgress />}
       {h.error && (
         <div className="error" role="alert" data-testid="harvest-error">
-          {h.error}
+          {shownText(h.error)}
         </div>
       )}
       {rejections.length > 0 && (
@@ -104,8 +106,10 @@ export function HarvestPanel() {
           <ul>
             {rejections.map((r, i) => (
               <li key={i} data-testid="rejection">
-                <strong>{r.file}</strong>
-                {r.line !== undefined && `:${r.line}`} — {r.reason}
+                <strong>
+                  <Name text={r.file} testId="rejection-file" />
+                </strong>
+                {r.line !== undefined && `:${r.line}`} — {shownText(r.reason)}
               </li>
             ))}
           </ul>
@@ -113,7 +117,7 @@ export function HarvestPanel() {
       )}
       {h.lastRun && (
         <p className="muted" data-testid="last-run">
-          {h.lastRun.name}: {fmt(h.lastRun.documents)} documents · {fmt(h.lastRun.windows)} windows · {fmt(h.lastRun.committedRows)} of {fmt(h.lastRun.totalRows)} rows stored ·{' '}
+          <Name text={h.lastRun.name} />: {fmt(h.lastRun.documents)} documents · {fmt(h.lastRun.windows)} windows · {fmt(h.lastRun.committedRows)} of {fmt(h.lastRun.totalRows)} rows stored ·{' '}
           {h.lastRun.status}
         </p>
       )}

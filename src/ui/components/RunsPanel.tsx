@@ -1,3 +1,5 @@
+import { Name } from './Name';
+import { shownText } from '../user-text';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
@@ -42,9 +44,11 @@ export function RunsPanel() {
               const interrupted = !active && (run.status === 'harvesting' || run.status === 'paused' || run.status === 'error' || run.status === 'ready');
               return (
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
-                  <td>{run.name}</td>
                   <td>
-                    {run.modelId}
+                    <Name text={run.name} testId="run-name" />
+                  </td>
+                  <td>
+                    <Name text={run.modelId} />
                     <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
                       {describeTlSettings(recordedTl(run.tl))}
                     </div>
@@ -70,7 +74,7 @@ export function RunsPanel() {
                         className="secondary"
                         onClick={() => void harvest(run.id)}
                         disabled={job !== null || model?.id !== run.modelId}
-                        title={model?.id !== run.modelId ? `load ${run.modelId} to resume` : ''}
+                        title={model?.id !== run.modelId ? `load ${shownText(run.modelId)} to resume` : ''}
                         data-testid="resume-run"
                       >
                         Resume

@@ -1,3 +1,5 @@
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { useEffect } from 'react';
 import { addSae } from '../features-store';
 import { useHarvest } from '../harvest-store';
@@ -39,7 +41,7 @@ export function TrainPanel() {
           <select value={run.id} onChange={(e) => setTrainOptions({ runId: e.target.value })} data-testid="train-run">
             {runs.map(({ run: r }) => (
               <option key={r.id} value={r.id}>
-                {r.name} ({r.committedRows.toLocaleString('en-US')} rows)
+                {shownText(r.name)} ({r.committedRows.toLocaleString('en-US')} rows)
               </option>
             ))}
           </select>
@@ -77,7 +79,7 @@ export function TrainPanel() {
       </div>
       {batchTooBig && (
         <p className="notice" role="status" data-testid="train-batch-note">
-          A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “{run.name}” holds: each step would see its{' '}
+          A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “<Name text={run.name} />” holds: each step would see its{' '}
           {run.committedRows.toLocaleString('en-US')} rows, not {t.options.batchSize.toLocaleString('en-US')}. Lower the batch to at most {run.committedRows.toLocaleString('en-US')}, or harvest more.
         </p>
       )}
@@ -175,7 +177,7 @@ export function TrainPanel() {
       )}
       {t.error && (
         <div className="error" role="alert" data-testid="train-error">
-          {t.error}
+          {shownText(t.error)}
         </div>
       )}
     </section>
