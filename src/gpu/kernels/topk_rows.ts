@@ -7,8 +7,12 @@ import { type Kernel, dispatch2d, runKernel } from '../kernel';
 // The shared radix-select steps after the kernel, so compile errors keep the kernel file's line numbers.
 const source = `${kernelSource}\n${radixSelect}`;
 
-/** The shader sorts the winners in workgroup memory of this size. */
-export const TOPK_MAX_K = 256;
+/**
+ * The shader sorts the winners in workgroup memory of this size (8 KiB of keys and indices: within WebGPU's
+ * default 16 KiB with the radix state, so no raised limit is needed). Covers research sizes: k up to 512,
+ * AuxK's d_in / 2, BatchTopK candidates up to 1024.
+ */
+export const TOPK_MAX_K = 1024;
 
 export interface TopkRowsParams {
   M: number;

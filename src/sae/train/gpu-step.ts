@@ -8,8 +8,9 @@
 //             threshold; topk keeps everything and only counts the positive values (L0)
 //   AuxK      mask_dead → topk_rows (k_aux) → sparse_decode without b_dec (ê)        [auxCoef > 0]
 //   scalars   loss_stats → loss_finalize (stats: loss, mse, fvu, auxLoss, numDead, ...)
-//   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot (dpre) → latent_bitmap → latent_grad (dW_dec;
-//             dW_encᵀ + db_enc) → bias_grad (db_dec); the AuxK term accumulates onto the main one
+//   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot with latent_bitmap fused in (dpre and the bitmap
+//             in one pass: one dispatch fewer per term) → latent_grad (dW_dec) → enc_grad (dW_encᵀ + db_enc,
+//             coalesced writes) → bias_grad (db_dec); the AuxK term accumulates onto the main one
 //   update    dead_update → dec_grad_project → adam ×4 → dec_renorm
 //
 // With no dead latents the AuxK kernels still run (the dead count lives on the GPU) and add exact zeros, which
@@ -19,7 +20,7 @@ import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk, decodeBatchTopkRes
 import { biasGrad } from '../../gpu/kernels/bias_grad';
 import { deadUpdate } from '../../gpu/kernels/dead_update';
 import { decGradProject, decRenorm } from '../../gpu/kernels/dec_rows';
-import { bitmapBytes, latentBitmap } from '../../gpu/kernels/latent_bitmap';
+import { bitmapBytes } from '../../gpu/kernels/latent_bitmap';
 import { latentGrad } from '../../gpu/kernels/latent_grad';
 import { STAT, STATS_LEN, lossFinalize, lossStats } from '../../gpu/kernels/loss_stats';
 import { maskDead } from '../../gpu/kernels/mask_dead';
@@ -140,8 +141,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     if (a) terms.push({ idx: a.idx, val: a.val, g: a.g, dpre: a.dpre, bits: a.bits, kk: kAux, main: false });
     for (const t of terms) {
       const acc = !t.main;
-      sparseDot(d, { M, k: t.kk, d: dIn }, { g: t.g, idx: t.idx, vals: t.val, wDec: p.W_dec, dpre: t.dpre }, enc);
-      latentBitmap(d, { M, k: t.kk, dSae }, { idx: t.idx, vals: t.val, bits: t.bits }, enc);
+      sparseDot(d, { M, k: t.kk, d: dIn, dSae }, { g: t.g, idx: t.idx, vals: t.val, wDec: p.W_dec, dpre: t.dpre, bits: t.bits }, enc);
       const shape = { M, k: t.kk, dSae, d: dIn, accumulate: acc };
       latentGrad(d, { ...shape, transposed: false }, { bits: t.bits, idx: t.idx, coef: t.val, a: t.g, out: grads.W_dec }, enc);
       latentGrad(d, { ...shape, transposed: true }, { bits: t.bits, idx: t.idx, coef: t.dpre, a: x, sub: p.b_dec, out: grads.W_enc, sums: grads.b_enc }, enc);

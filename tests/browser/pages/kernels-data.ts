@@ -67,6 +67,14 @@ export const KERNEL_CASES: KernelCase[] = [
   tk(16, 3, 24576, 128, true),
   tk(17, 3, 300, 256, false, 'ties'),
   tk(18, 2, 5, 5, false, 'ties'),
+  // Past the old 256 limit (research k up to 512, AuxK d_in / 2 = 384, BatchTopK candidates up to 1024): N not a
+  // multiple of the 256-thread workgroup, sortN > k (sentinels), each thread sorting several pairs a stage.
+  tk(41, 3, 3001, 300, true),
+  tk(42, 2, 1999, 384, false, 'ties'),
+  tk(43, 3, 24577, 512, true),
+  tk(44, 2, 700, 513, false, 'ties'),
+  tk(45, 2, 1500, 1024, true, 'ties'),
+  tk(46, 2, 1024, 1024, false),
   sd(21, 1, 1, 131, 45),
   sd(22, 7, 5, 1000, 256),
   sd(23, 67, 32, 3000, 131),
