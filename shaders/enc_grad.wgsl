@@ -1,6 +1,6 @@
 // enc_grad: the encoder's sparse gradient dW_encᵀ (W_enc's [d, dSae] layout) and db_enc, gathered per latent
 // without float atomics, with coalesced writes. For latent l, over the rows m whose bitmap bit is set (ascending
-// m), with j the slot where idx[m, j] = l:
+// m), with j the slot where idx[m, j] = l (found by binary search in byLatent):
 //   out[c, l]  (+)= Σ_m coef[m, j] · (a[m, c] − sub[c])     coef = dpre, a = x, sub = b_dec
 //   sums[l]    (+)= Σ_m coef[m, j]                          (WRITE_SUMS: db_enc)
 // The same sums as shaders/latent_grad.wgsl (each starts at 0, adds rows in order with fma; ACCUMULATE adds the
@@ -34,7 +34,7 @@ const COLS = 4u;   // columns per thread
 const TC = 64u;    // TPL · COLS columns per tile
 
 @group(0) @binding(0) var<storage, read> bits: array<u32>;           // [dSae, words]
-@group(0) @binding(1) var<storage, read> idx: array<u32>;            // [M, k]
+@group(0) @binding(1) var<storage, read> byLatent: array<u32>;       // [M, k] (latent << 10) | slot, ascending per row
 @group(0) @binding(2) var<storage, read> coef: array<f32>;           // [M, k]
 @group(0) @binding(3) var<storage, read> a: array<f32>;              // [M, d]
 @group(0) @binding(4) var<storage, read> sub: array<f32>;            // [d] (any buffer when !HAS_SUB)
@@ -67,13 +67,8 @@ fn main(
         let b = countTrailingZeros(word);
         word &= word - 1u;
         let m = w * 32u + b;
-        var cf = 0.0;
-        for (var j = 0u; j < p.k; j++) {
-          if (idx[m * p.k + j] == l) {
-            cf = coef[m * p.k + j];
-            break;
-          }
-        }
+        let j = slotOf(m, l);  // shaders/lib/slot_lookup.wgsl
+        let cf = select(0.0, coef[m * p.k + j], j < p.k);
         sumCoef += cf;
         for (var q = 0u; q < COLS; q++) {
           let col = col0 + ci + q * TPL;

@@ -1,5 +1,5 @@
 // latent_grad: sparse weight gradients gathered per latent, without float atomics. For latent l, over the rows
-// m whose bitmap bit is set (ascending m), with j the slot where idx[m, j] = l:
+// m whose bitmap bit is set (ascending m), with j the slot where idx[m, j] = l (found by binary search in byLatent):
 //   out[l, c]  (+)= Σ_m coef[m, j] · (a[m, c] − sub[c])
 //   sums[l]    (+)= Σ_m coef[m, j]                          (WRITE_SUMS)
 // dW_dec: coef = vals, a = dL/dx̂. The transposed gather (dW_encᵀ into W_enc's [d, dSae], + db_enc) is
@@ -26,7 +26,7 @@ override WRITE_SUMS: bool = false;
 const COLS = 4u;
 
 @group(0) @binding(0) var<storage, read> bits: array<u32>;           // [dSae, words]
-@group(0) @binding(1) var<storage, read> idx: array<u32>;            // [M, k]
+@group(0) @binding(1) var<storage, read> byLatent: array<u32>;       // [M, k] (latent << 10) | slot, ascending per row
 @group(0) @binding(2) var<storage, read> coef: array<f32>;           // [M, k]
 @group(0) @binding(3) var<storage, read> a: array<f32>;              // [M, d]
 @group(0) @binding(4) var<storage, read> sub: array<f32>;            // [d] (any buffer when !HAS_SUB)
@@ -54,13 +54,8 @@ fn main(
       let b = countTrailingZeros(word);
       word &= word - 1u;
       let m = w * 32u + b;
-      var cf = 0.0;
-      for (var j = 0u; j < p.k; j++) {
-        if (idx[m * p.k + j] == l) {
-          cf = coef[m * p.k + j];
-          break;
-        }
-      }
+      let j = slotOf(m, l);  // shaders/lib/slot_lookup.wgsl
+      let cf = select(0.0, coef[m * p.k + j], j < p.k);
       if (ownsSum) {
         sumCoef += cf;
       }

@@ -96,12 +96,11 @@ async function errorScope<T>(device: GPUDevice, run: () => Promise<T>): Promise<
 }
 
 async function timeMatmul(device: GPUDevice, p: MatmulPlan): Promise<MatmulFigure> {
-  const x = createBuffer(device, p.B * p.dIn * 4, undefined, 'bench.x'); //          [B, d_in]
+  const x = createBuffer(device, randomRows(p.B * p.dIn, 5), undefined, 'bench.x'); // [B, d_in]
   const w = createBuffer(device, randomRows(p.dIn * p.dSae, 3), undefined, 'bench.W_enc'); // [d_in, d_sae]
   const bias = createBuffer(device, p.dSae * 4, undefined, 'bench.b_enc');
   const sub = createBuffer(device, p.dIn * 4, undefined, 'bench.b_dec');
   const out = createBuffer(device, p.B * p.dSae * 4, undefined, 'bench.pre'); //   [B, d_sae]
-  device.queue.writeBuffer(x, 0, randomRows(p.B * p.dIn, 5));
   const shape = { M: p.B, K: p.dIn, N: p.dSae, subtractRow: true };
   const run = async (n: number) => {
     const enc = device.createCommandEncoder({ label: 'bench.matmul' });

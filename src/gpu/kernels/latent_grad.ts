@@ -1,11 +1,16 @@
 // Launcher for shaders/latent_grad.wgsl (out [dSae, d]: dW_dec) and shaders/enc_grad.wgsl (transposed, out
 // [d, dSae]: dW_encᵀ + db_enc, tiled for coalesced writes): per-latent gathers of coef · (a − sub) over the rows
 // in the bitmap. CPU twin of both: src/sae/cpu/latent_grad.ts.
-import encSource from '../../../shaders/enc_grad.wgsl?raw';
-import source from '../../../shaders/latent_grad.wgsl?raw';
+import encKernelSource from '../../../shaders/enc_grad.wgsl?raw';
+import kernelSource from '../../../shaders/latent_grad.wgsl?raw';
+import slotLookup from '../../../shaders/lib/slot_lookup.wgsl?raw';
 import { type Kernel, dispatch2d, runKernel } from '../kernel';
 import { scratchBuffer } from './common';
 import { bitmapWords } from './latent_bitmap';
+
+// The shared slot lookup after each kernel, so compile errors keep the kernel file's line numbers.
+const source = `${kernelSource}\n${slotLookup}`;
+const encSource = `${encKernelSource}\n${slotLookup}`;
 
 export interface LatentGradParams {
   M: number;
@@ -23,7 +28,8 @@ export interface LatentGradParams {
 
 export interface LatentGradBuffers {
   bits: GPUBuffer; // [dSae, ⌈M / 32⌉] u32 from latentBitmap
-  idx: GPUBuffer; // [M, k] u32
+  /** [M, k] u32: the selection as (latent << 10) | slot sorted per row (topk_rows' byLatent output). */
+  byLatent: GPUBuffer;
   coef: GPUBuffer; // [M, k] f32
   a: GPUBuffer; // [M, d] f32
   sub?: GPUBuffer; // [d] f32
@@ -44,7 +50,7 @@ export function latentGradKernel(p: LatentGradParams & { hasSub: boolean; writeS
     source,
     storage: [
       { name: 'bits', access: 'read' },
-      { name: 'idx', access: 'read' },
+      { name: 'byLatent', access: 'read' },
       { name: 'coef', access: 'read' },
       { name: 'a', access: 'read' },
       { name: 'sub', access: 'read' },
@@ -71,7 +77,7 @@ function encGradKernel(p: LatentGradParams & { hasSub: boolean; writeSums: boole
     source: encSource,
     storage: [
       { name: 'bits', access: 'read' },
-      { name: 'idx', access: 'read' },
+      { name: 'byLatent', access: 'read' },
       { name: 'coef', access: 'read' },
       { name: 'a', access: 'read' },
       { name: 'sub', access: 'read' },
@@ -97,7 +103,7 @@ export function latentGrad(device: GPUDevice, p: LatentGradParams, bufs: LatentG
     kernel,
     {
       bits: bufs.bits,
-      idx: bufs.idx,
+      byLatent: bufs.byLatent,
       coef: bufs.coef,
       a: bufs.a,
       sub: bufs.sub ?? bufs.a,

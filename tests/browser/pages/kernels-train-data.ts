@@ -3,6 +3,7 @@
 // (../kernels-train.test.ts, which runs the CPU twins), so both build bit-identical inputs from a case's seed.
 import { adamScalars } from '../../../src/sae/cpu/adam';
 import { lossStats } from '../../../src/sae/cpu/loss_stats';
+import { latentOrder } from '../../../src/sae/cpu/topk_rows';
 import { rng, uniform } from './kernels-data';
 
 export type TrainKernelCase =
@@ -124,6 +125,9 @@ export function trainInputs(c: TrainKernelCase): Record<string, Float32Array | U
       const sel = selection(r, c.M, c.k, c.dSae);
       return {
         ...sel,
+        // The slot lookup topk_rows writes beside its selection (that output is checked against latentOrder in
+        // kernels.test.ts); computed after the other inputs so their seeded values stay as they were.
+        byLatent: latentOrder(sel.idx, c.M, c.k),
         coef: c.mode === 'dec' ? sel.vals : uniform(r, c.M * c.k),
         a: uniform(r, c.M * c.d),
         sub: uniform(r, c.d, 0.5),

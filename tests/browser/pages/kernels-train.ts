@@ -175,7 +175,7 @@ export async function runTrainCase(c: TrainKernelCase): Promise<TrainCaseResult>
         kernels = [latentBitmapKernel(pb), latentGradKernel({ ...pg, hasSub: enc, writeSums: enc })];
         encode = (e) => {
           latentBitmap(d, pb, { idx: up.idx, vals: up.vals, bits }, e);
-          latentGrad(d, pg, { bits, idx: up.idx, coef: up.coef, a: up.a, sub: enc ? up.sub : undefined, out: up.out, sums: enc ? up.sums : undefined }, e);
+          latentGrad(d, pg, { bits, byLatent: up.byLatent, coef: up.coef, a: up.a, sub: enc ? up.sub : undefined, out: up.out, sums: enc ? up.sums : undefined }, e);
         };
         reads.push(['out', up.out, c.dSae * c.d, 'f32']);
         if (enc) reads.push(['sums', up.sums, c.dSae, 'f32']);
