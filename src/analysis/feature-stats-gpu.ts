@@ -29,7 +29,9 @@ const F = 4;
  * ⌊k·M⌋ winners are exactly those of the whole [M, d_sae] batch unless some row wins all of its candidates:
  * GpuEncoder counts such rows and refuses the batch (BatchTopkCapError) rather than give a cut-short selection.
  */
-export const BATCH_TOPK_CANDIDATES = TOPK_MAX_K;
+// Kept at 256 when topk_rows' limit rose to 1024 for training: the feature pass's memory ([M, candidates] twice)
+// and its tests are sized for it; raising it (up to TOPK_MAX_K) would only make BatchTopkCapError rarer.
+export const BATCH_TOPK_CANDIDATES = Math.min(256, TOPK_MAX_K);
 
 /** A BatchTopK batch in which some row kept all its GPU candidates: its selection may be cut short. */
 export class BatchTopkCapError extends LabError {}

@@ -112,7 +112,7 @@ export class FeatureJobs {
     const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
     const encoder = { cfg: sae.cfg, weights: sae.weights };
     await this.runPass(db, { key: a.saeId, hook }, reader, model, onProgress, async (batches, progress, signal) => {
-      // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
+      // The GPU pass encodes TopK (k ≤ TOPK_MAX_K = 1024), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
       if (a.device === 'gpu' && gpuStatsSupported(encoder)) {
         try {
           const device = await requestDevice({ label: 'feature-stats' });

@@ -33,7 +33,7 @@ export interface SaeTrainConfig {
 export type TrainArchitecture = 'topk' | 'batchtopk';
 
 /** The top-k kernel's limit (src/gpu/kernels/topk_rows.ts TOPK_MAX_K), which bounds k, kCand and kAux on both sides. */
-export const MAX_TOPK = 256;
+export const MAX_TOPK = 1024;
 
 /** SAELens' topk_threshold_lr: the rate of the running mean of the batch threshold (BatchTopK). */
 export const THRESHOLD_EMA_RATE = 0.01;
