@@ -38,7 +38,7 @@ function saelensReference(seqs: number[][], C: number, bos: number | null, sep: 
         at += take;
       } else {
         const lead = sep !== null && seq[at] !== sep ? [sep] : [];
-        const room = C - batch.length;
+        const room: number = C - batch.length;
         const take = Math.max(room - lead.length, 0);
         batch = [...batch, ...lead.slice(0, room), ...seq.slice(at, at + take)];
         at += take;
