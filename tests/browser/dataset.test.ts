@@ -2,8 +2,10 @@
 // the local Hub lookalike, tokenized as SAELens packs it and harvested. The stored windows equal an independent
 // SAELens packing of the same rows (computed here in Node), the run records the dataset, and the lookalike's log
 // shows the Parquet was read by Range (never whole).
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { writeSafetensors } from '../../src/core/safetensors-write';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
 import { SaeLensPacker } from '../../src/store/saelens-pack';
 import { TINY_DIR } from '../helpers/checkpoints';
@@ -24,8 +26,10 @@ beforeAll(async () => {
   fx = writeDatasetFixtures();
   hub = await startHubServer(fx.repos);
 });
-afterAll(async () => {
+afterEach(async () => {
   await app?.close();
+});
+afterAll(async () => {
   await closeChromium();
   await hub?.close();
   rmSync(fx.root, { recursive: true, force: true });
@@ -75,6 +79,37 @@ describe('a run from a Hugging Face dataset', () => {
     expect(parquet.length).toBeGreaterThan(0);
     expect(parquet.every((r) => r.status === 206 && r.range !== null)).toBe(true); // by Range, never whole
     expect(parquet.some((r) => r.path.includes('train-00001'))).toBe(false); // the second shard was never needed
+    expect(app.errors).toEqual([]);
+  });
+
+  it('an SAE whose cfg.json names a Hub dataset harvests from it in one click', async () => {
+    // SAELens files of a small ReLU SAE on the tiny model's blocks.1.hook_resid_post, trained (says its cfg) on lab/tiny-text.
+    const dir = join(fx.root, 'sae');
+    mkdirSync(dir, { recursive: true });
+    const cfg = { architecture: 'standard', d_in: 256, d_sae: 8, dtype: 'float32', device: 'cpu', model_name: 'tiny-gpt2', hook_name: HOOK, hook_layer: 1, hook_head_index: null, activation_fn_str: 'relu', apply_b_dec_to_input: true, finetuning_scaling_factor: false, context_size: CONTEXT, prepend_bos: true, dataset_path: 'lab/tiny-text', normalize_activations: 'none' };
+    writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
+    const f = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) / 16);
+    writeFileSync(join(dir, 'sae_weights.safetensors'), writeSafetensors([
+      { name: 'W_enc', dtype: 'F32', shape: [256, 8], data: f(2048) },
+      { name: 'b_enc', dtype: 'F32', shape: [8], data: f(8) },
+      { name: 'W_dec', dtype: 'F32', shape: [8, 256], data: f(2048) },
+      { name: 'b_dec', dtype: 'F32', shape: [256], data: f(256) },
+    ]));
+    app = await openPage(`${inject('baseUrl')}/`);
+    const { page } = app;
+    await modelReady(page);
+    await page.getByTestId('dataset-hub').fill(hub.url);
+    await page.getByTestId('dataset-max-tokens').fill(String(MAX_TOKENS));
+    await page.getByTestId('sae-files').setInputFiles([join(dir, 'cfg.json'), join(dir, 'sae_weights.safetensors')]);
+    await expect.poll(() => page.getByTestId('sae-dataset').textContent(), { timeout: 30_000 }).toMatch(/trained on lab\/tiny-text/);
+    await page.getByTestId('harvest-sae-dataset').click();
+    await expect.poll(() => page.getByTestId('run-row').first().getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
+    const [summary] = await callInPage<{ id: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
+    const dump = await callInPage<Awaited<ReturnType<typeof import('./pages/store-check').dumpRun>>>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', summary.id);
+    expect(dump.run.dataset).toMatchObject({ repo: 'lab/tiny-text', split: 'train' });
+    expect(dump.run.hooks.map((h) => h.name)).toEqual([HOOK]);
+    expect(dump.run.contextLength).toBe(CONTEXT);
+    expect(dump.windows).toEqual(expectedWindows([...fx.train[0], ...fx.train[1]], dump.run.bosTokenId));
     expect(app.errors).toEqual([]);
   });
 });

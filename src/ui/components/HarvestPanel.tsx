@@ -138,8 +138,16 @@ function DatasetSource() {
     </label>
   );
   return (
-    <fieldset className="row" data-testid="dataset-source">
-      <legend>Hugging Face dataset</legend>
+    <form
+      className="row"
+      data-testid="dataset-source"
+      aria-label="Hugging Face dataset"
+      onSubmit={(e) => {
+        e.preventDefault();
+        useDatasetSource();
+      }}
+    >
+      <strong>Hugging Face dataset</strong>
       {field('repo', 'dataset', 'dataset-repo', 28, 'e.g. NeelNanda/pile-10k')}
       {field('config', 'config', 'dataset-config', 10, 'default')}
       {field('split', 'split', 'dataset-split', 8)}
@@ -154,10 +162,10 @@ function DatasetSource() {
       <label>
         <input type="checkbox" checked={f.rememberToken} onChange={(e) => setDatasetForm({ rememberToken: e.target.checked })} data-testid="dataset-remember-token" /> remember the token on this device
       </label>
-      <button className="secondary" onClick={useDatasetSource} disabled={!f.repo.trim()} data-testid="dataset-use">
+      <button type="submit" className="secondary" disabled={!f.repo.trim()} data-testid="dataset-use">
         Use this dataset
       </button>
-    </fieldset>
+    </form>
   );
 }
 
