@@ -13,7 +13,7 @@ import { type FileMetaData, parquetMetadataAsync, parquetRead, parquetSchema } f
 import { mulberry32 } from '../core/random';
 import { decodeUtf8Chunks } from './decode';
 import { CorpusFileError } from './errors';
-import type { DatasetFile, DatasetFormat, ResolvedDataset } from './hub-dataset';
+import { type DatasetFile, type DatasetFormat, type DatasetRef, type ResolvedDataset, resolveDataset } from './hub-dataset';
 import { DatasetError, type HttpOptions, fetchRange, streamFile } from './hub-http';
 import { lines } from './text';
 
@@ -113,6 +113,15 @@ export async function* streamDataset(ds: ResolvedDataset, opts: DatasetStreamOpt
       if (c.left <= 0) break;
     }
   }
+}
+
+/**
+ * A dataset by id as a document source, in one call: the same shape as the corpus readers' output (TextPiece /
+ * PieceRejection in src/store/tokenize.ts, plus TokenPiece rows for a pre-tokenised dataset), for any consumer of
+ * documents (a run, a stream training, a statistics pass).
+ */
+export async function* openDataset(ref: DatasetRef, opts: DatasetStreamOptions & { hubUrl?: string } = {}): AsyncGenerator<DatasetItem> {
+  yield* streamDataset(await resolveDataset(ref, opts), opts);
 }
 
 type RowItem = { file: string; index: number; text: string } | { file: string; index: number; ids: number[] } | DatasetRejection;

@@ -66,6 +66,22 @@ describe('listing a dataset repo', () => {
     expect((await resolve({ repo: 'lab/tiny-text', split: 'test' })).files.map((f) => f.path)).toEqual(['data/test-00000-of-00001.parquet']);
   });
 
+  it('the lookalike answers in the Hub API’s shapes: tree entries, Link pages, dataset info', async () => {
+    const res = await fetch(`${hub.url}/api/datasets/lab/tiny-text/tree/main/data?recursive=true`);
+    const page = (await res.json()) as { type: string; path: string; size: number; oid: string; lfs?: { size: number } }[];
+    expect(page).toHaveLength(3);
+    expect(page[0]).toMatchObject({ type: 'file', path: 'data/test-00000-of-00001.parquet' });
+    expect(page[0].oid).toMatch(/^[0-9a-f]{40}$/);
+    expect(page[0].lfs!.size).toBe(page[0].size);
+    const top = await fetch(`${hub.url}/api/datasets/lab/tiny-text/tree/main`);
+    expect(((await top.json()) as { type: string; path: string }[]).map((e) => `${e.type} ${e.path}`).sort()).toEqual(['directory data', 'file README.md']);
+    const all = await fetch(`${hub.url}/api/datasets/lab/tiny-text/tree/main?recursive=true`);
+    expect(all.headers.get('link')).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/api\/datasets\/lab\/tiny-text\/tree\/main\?recursive=true&cursor=3>; rel="next"$/);
+    const info = (await (await fetch(`${hub.url}/api/datasets/lab/tiny-text`)).json()) as { id: string; sha: string; siblings: { rfilename: string }[] };
+    expect(info.id).toBe('lab/tiny-text');
+    expect(info.siblings.map((s) => s.rfilename)).toContain('data/train-00000-of-00002.parquet');
+  });
+
   it('falls back to the Parquet conversion (refs/convert/parquet) when the repo holds only a loading script', async () => {
     const ds = await resolve({ repo: 'lab/scripted' });
     expect(ds.revision).toBe('refs/convert/parquet');
