@@ -42,7 +42,17 @@ export function RunsPanel() {
               const interrupted = !active && (run.status === 'harvesting' || run.status === 'paused' || run.status === 'error' || run.status === 'ready');
               return (
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
-                  <td>{run.name}</td>
+                  <td>
+                    {run.name}
+                    {run.dataset && (
+                      <div className="muted" data-testid="run-dataset" title={`${run.dataset.listedRevision}${run.dataset.sha ? ` @ ${run.dataset.sha}` : ''}; files: ${run.dataset.files.join(', ')}`}>
+                        {run.dataset.repo}
+                        {run.dataset.config ? `/${run.dataset.config}` : ''} · {run.dataset.split} · {run.dataset.column ?? 'column as SAELens picks'} · from row {run.dataset.start.toLocaleString('en-US')}
+                        {run.dataset.pretokenized ? ' · pre-tokenised' : ' · SAELens packing'}
+                        {run.dataset.resume ? ' · stream paused: Resume goes on from the last row read' : ''}
+                      </div>
+                    )}
+                  </td>
                   <td>
                     {run.modelId}
                     <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
