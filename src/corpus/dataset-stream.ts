@@ -105,10 +105,12 @@ export async function* streamDataset(ds: ResolvedDataset, opts: DatasetStreamOpt
         c.skip--;
         continue;
       }
-      const next = { shard, row: item.index + 1 };
+      // After a file's last row the cursor points at the next file, so a resume never touches a finished one.
+      const next = item.last ? { shard: shard + 1, row: 0 } : { shard, row: item.index + 1 };
       progress.documents++;
       c.left--;
-      yield { ...item, final: true, next } as DatasetItem;
+      const { last: _last, ...row } = item;
+      yield { ...row, final: true, next } as DatasetItem;
       opts.onProgress?.(progress);
       if (c.left <= 0) break;
     }
@@ -124,11 +126,12 @@ export async function* openDataset(ref: DatasetRef, opts: DatasetStreamOptions &
   yield* streamDataset(await resolveDataset(ref, opts), opts);
 }
 
-type RowItem = { file: string; index: number; text: string } | { file: string; index: number; ids: number[] } | DatasetRejection;
-type Reader = (file: DatasetFile, column: string | undefined, firstRow: number, http: HttpOptions, c: Counters) => AsyncGenerator<RowItem>;
+type RowItem = ({ file: string; index: number; text: string } | { file: string; index: number; ids: number[] }) & { last?: boolean };
+type ReaderItem = RowItem | DatasetRejection;
+type Reader = (file: DatasetFile, column: string | undefined, firstRow: number, http: HttpOptions, c: Counters) => AsyncGenerator<ReaderItem>;
 
 /** A cell as a document: a string, or a list of integer ids; anything else is refused. */
-function cell(file: string, index: number, column: string, value: unknown): RowItem {
+function cell(file: string, index: number, column: string, value: unknown): ReaderItem {
   if (typeof value === 'string') return { file, index, text: value };
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     const ids = Array.from(value as ArrayLike<number | bigint>, Number);
@@ -177,6 +180,7 @@ const readParquet: Reader = async function* (file, column, firstRow, http, c) {
   const metadata = await parquetFooter(file, buffer);
   const columns = parquetSchema(metadata).children.map((ch) => ch.element.name);
   const col = pickColumn(file.path, columns, column);
+  const rows = Number(metadata.num_rows);
   let groupStart = 0;
   for (let g = 0; g < metadata.row_groups.length && c.left > 0; g++) {
     const n = Number(metadata.row_groups[g].num_rows);
@@ -189,7 +193,10 @@ const readParquet: Reader = async function* (file, column, firstRow, http, c) {
     if (from < groupEnd) {
       c.progress.rowGroup = g;
       const values = await readColumn(file, buffer, metadata, col, from, Math.min(groupEnd, from + c.skip + c.left));
-      for (let i = 0; i < values.length; i++) yield cell(file.path, from + i, col, values[i]);
+      for (let i = 0; i < values.length; i++) {
+        const item = cell(file.path, from + i, col, values[i]);
+        yield 'reason' in item ? item : { ...item, last: from + i === rows - 1 };
+      }
     }
     groupStart = groupEnd;
   }
@@ -236,8 +243,25 @@ async function* textLines(file: DatasetFile, http: HttpOptions): AsyncGenerator<
   }
 }
 
+/** Holds each row back until the next one comes, so the file's last row can say so (`last`). */
+async function* markLast(items: AsyncGenerator<ReaderItem>): AsyncGenerator<ReaderItem> {
+  let held: RowItem | null = null;
+  for await (const item of items) {
+    if ('reason' in item) {
+      if (held) yield held;
+      held = null;
+      yield item;
+      continue;
+    }
+    if (held) yield held;
+    held = item;
+  }
+  if (held) yield { ...held, last: true };
+}
+
 // Rows before the cursor are read again (a gzip/zstd stream cannot be entered in the middle) but not yielded.
-const readJsonl: Reader = async function* (file, column, firstRow, http) {
+const readJsonl: Reader = (file, column, firstRow, http, c) => markLast(jsonlRows(file, column, firstRow, http, c));
+const jsonlRows: Reader = async function* (file, column, firstRow, http) {
   let index = 0;
   let col: string | undefined;
   for await (const { line, lineNo } of textLines(file, http)) {
@@ -262,7 +286,8 @@ const readJsonl: Reader = async function* (file, column, firstRow, http) {
 };
 
 /** Text files as `datasets` reads them: one row per line, empty lines included (they hold no tokens). */
-const readText: Reader = async function* (file, column, firstRow, http) {
+const readText: Reader = (file, column, firstRow, http, c) => markLast(textRows(file, column, firstRow, http, c));
+const textRows: Reader = async function* (file, column, firstRow, http) {
   if (column && column !== 'text') throw new DatasetError(`${file.path}: a text file has one column, "text" (not "${column}")`);
   let row = 0;
   for await (const { line } of textLines(file, http)) {

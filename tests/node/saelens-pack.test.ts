@@ -10,9 +10,9 @@ import { mulberry32 } from '../../src/core/random';
 import { resolveDataset } from '../../src/corpus/hub-dataset';
 import { DatasetPausedError } from '../../src/corpus/hub-http';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
-import { type DatasetRunSpec, datasetRecord, tokenizeFromDataset } from '../../src/store/dataset-run';
+import { type DatasetRunSpec, datasetRecord, reresolve, tokenizeFromDataset } from '../../src/store/dataset-run';
 import { readWindows } from '../../src/store/reader';
-import { createRun } from '../../src/store/runs';
+import { createRun, getRun } from '../../src/store/runs';
 import { SaeLensPacker } from '../../src/store/saelens-pack';
 import { type RunManifest, type StoreDb, openStore } from '../../src/store/schema';
 import { WindowBuilder, type Window } from '../../src/store/windows';
@@ -150,7 +150,7 @@ describe('a run from a Hub dataset', () => {
     expect(await windowsOf(run)).toEqual(expected);
     expect(run.status).toBe('ready');
     expect(run.documents).toBe(docs.length);
-    expect(run.dataset!.cursor).toEqual({ shard: 1, row: fx.train[1].length });
+    expect(run.dataset!.cursor).toEqual({ shard: 2, row: 0 }); // past the last file: nothing left to read
     expect(run.dataset!.bytes).toBeGreaterThan(0);
   });
 
@@ -183,17 +183,24 @@ describe('a run from a Hub dataset', () => {
     expect(err).toBeInstanceOf(DatasetPausedError);
     expect(run.status).toBe('paused');
     expect(run.error).toMatch(/paused/);
-    expect(run.dataset!.cursor).toEqual({ shard: 0, row: fx.train[0].length });
+    expect(run.dataset!.cursor).toEqual({ shard: 1, row: 0 }); // the first file done, the second not begun
     expect(run.dataset!.resume).toBeTruthy();
     // what is stored meanwhile is a prefix of the right windows, never anything else
     const partial = await windowsOf(run);
     expect(partial).toEqual(want.slice(0, partial.length));
 
     hub.faults.clear();
-    await tokenizeFromDataset(db, run, ds, tok, { separatorTokenId: BOS });
-    expect(run.status).toBe('ready');
-    expect(run.dataset!.resume).toBeNull();
-    expect(await windowsOf(run)).toEqual(want);
-    expect(run.documents).toBe(whole.run.documents);
+    // "After a reload": only what IndexedDB holds — the manifest read back, the dataset listed again from its record.
+    const stored = await getRun(db, run.id);
+    expect(stored.status).toBe('paused');
+    const again = await reresolve(stored.dataset!);
+    const before = hub.log.length;
+    await tokenizeFromDataset(db, stored, again, tok, { separatorTokenId: BOS });
+    expect(stored.status).toBe('ready');
+    expect(stored.dataset!.resume).toBeNull();
+    expect(await windowsOf(stored)).toEqual(want);
+    expect(stored.documents).toBe(whole.run.documents);
+    // the resume read only the second shard: nothing of the first, finished one
+    expect(hub.log.slice(before).some((r) => r.path.endsWith('train-00000-of-00002.parquet'))).toBe(false);
   });
 });
