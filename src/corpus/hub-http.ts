@@ -36,6 +36,11 @@ export function refusal(res: Response, what: string): DatasetError | null {
   if (res.ok) return null;
   const code = res.headers.get('x-error-code');
   const hubMessage = res.headers.get('x-error-message');
+  // The Hub answers 401 RepoNotFound for a repo that does not exist or that this token may not see (huggingface_hub
+  // reads it the same way: RepositoryNotFoundError).
+  if (code === 'RepoNotFound') {
+    return new DatasetError(`${what}: no such dataset repo, or it is private (HTTP ${res.status}). Check the id; for a private dataset enter an access token.`, res.status);
+  }
   if (res.status === 401 || res.status === 403 || code === 'GatedRepo') {
     return new DatasetError(
       `${what}: access denied (HTTP ${res.status}${code ? `, ${code}` : ''}). The dataset is gated or private: accept its terms on the Hub and enter an access token.` +

@@ -303,7 +303,8 @@ export async function startHubServer(
     const repo = `datasets/${decodeURIComponent(parts[0])}${parts[1] && parts[1] !== 'tree' && parts[1] !== 'revision' ? `/${decodeURIComponent(parts[1])}` : ''}`;
     const after = parts.slice(repo.split('/').length - 1);
     if (!repoDirs.has(repo)) {
-      sendJson(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+      // As the Hub does for a dataset that does not exist or is private to someone else: 401, RepoNotFound.
+      sendJson(res, 401, { error: 'Repository Not Found' }, { 'X-Error-Code': 'RepoNotFound', 'X-Error-Message': 'Repository Not Found' });
       return;
     }
     if (refusedAuth(req, res, repo)) return;

@@ -92,7 +92,7 @@ describe('listing a dataset repo', () => {
 
   it('says what is wrong: a bad id, no such repo, no such split', async () => {
     await expect(resolve({ repo: 'not a repo' })).rejects.toThrow(/not a Hub dataset id/);
-    await expect(resolve({ repo: 'lab/nope' })).rejects.toThrow(/no such dataset repo/);
+    await expect(resolve({ repo: 'lab/nope' })).rejects.toThrow(/no such dataset repo, or it is private \(HTTP 401\)/);
     await expect(resolve({ repo: 'lab/tiny-text', split: 'validation' })).rejects.toThrow(/no data files for split "validation"/);
   });
 });
