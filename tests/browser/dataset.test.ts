@@ -82,6 +82,36 @@ describe('a run from a Hugging Face dataset', () => {
     expect(app.errors).toEqual([]);
   });
 
+  it('a network that stays down pauses the run; after a reload, Resume streams the rest into the same windows', async () => {
+    app = await openPage(`${inject('baseUrl')}/`);
+    const { page } = app;
+    await modelReady(page);
+    await page.getByTestId(`hook-${HOOK}`).check();
+    await page.getByTestId('context-length').fill(String(CONTEXT));
+    await page.getByTestId('dataset-hub').fill(hub.url);
+    await page.getByTestId('dataset-repo').fill('lab/tiny-text');
+    await page.getByTestId('dataset-max-tokens').fill('');
+    await page.getByTestId('dataset-use').click();
+    hub.faults.set('data/train-00001-of-00002.parquet', 'destroy-mid-body'); // the second shard is unreachable
+    await page.getByTestId('start-harvest').click();
+    await expect.poll(() => page.getByTestId('harvest-error').textContent(), { timeout: 60_000 }).toMatch(/paused/);
+    await expect.poll(() => page.getByTestId('run-row').first().getAttribute('data-status')).toBe('paused');
+    expect(await page.getByTestId('run-dataset').textContent()).toMatch(/lab\/tiny-text · train .*stream paused/);
+
+    hub.faults.clear();
+    await page.reload();
+    await modelReady(page);
+    await page.getByTestId('resume-run').click();
+    await expect.poll(() => page.getByTestId('run-row').first().getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
+    const [summary] = await callInPage<{ id: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
+    const dump = await callInPage<Awaited<ReturnType<typeof import('./pages/store-check').dumpRun>>>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', summary.id);
+    const tok = loadGpt2FromDir(TINY_DIR).tokenizer;
+    const packer = new SaeLensPacker({ contextLength: CONTEXT, beginBatchTokenId: dump.run.bosTokenId, sequenceSeparatorTokenId: dump.run.bosTokenId });
+    const want = [...fx.train[0], ...fx.train[1]].flatMap((d, i) => packer.addTokens(i, tok.encode(d), 0).map((w) => w.ids));
+    expect(dump.windows).toEqual(want);
+    expect(dump.run.committedRows).toBe(dump.run.totalRows);
+  });
+
   it('an SAE whose cfg.json names a Hub dataset harvests from it in one click', async () => {
     // SAELens files of a small ReLU SAE on the tiny model's blocks.1.hook_resid_post, trained (says its cfg) on lab/tiny-text.
     const dir = join(fx.root, 'sae');
