@@ -52,6 +52,33 @@ export interface RunManifest {
   error: string | null;
   /** The TransformerLens weight processing its activations follow (src/core/tl-settings.ts); absent: HF_RAW (runs before it was recorded). */
   tl?: TlSettings;
+  /** How documents became windows: the lab's (BOS-led, separator after each document) or SAELens'; absent: 'lab'. */
+  packing?: 'lab' | 'saelens';
+  /** The Hugging Face dataset the run was streamed from; absent for runs made from dropped files. */
+  dataset?: RunDataset;
+}
+
+/** A run's dataset, as SAELens names it (dataset_path) plus where in it the run's documents came from. */
+export interface RunDataset {
+  repo: string; //                 dataset_path
+  revision: string; //             as asked ("main")
+  listedRevision: string; //       where the files were read: the revision, or refs/convert/parquet
+  sha: string | null; //           the commit it resolved to
+  config: string; //               '' when none was named
+  split: string;
+  column: string | null; //        null: chosen as SAELens does (tokens, input_ids, text, problem)
+  pretokenized: boolean; //        rows were token ids, used as they are
+  hubUrl: string;
+  start: number; //                rows skipped before the first document
+  maxDocuments: number | null;
+  maxTokens: number | null;
+  shuffleSeed: number | null; //   shard order shuffled with this seed
+  files: string[]; //              the shard order read (paths in the repo)
+  bytes: number; //                fetched over HTTP
+  /** The stream's position after the last document in the run (continue from here for more). */
+  cursor: { shard: number; row: number } | null;
+  /** Set while a network failure has paused tokenizing: what resume needs to go on exactly where it stopped. */
+  resume?: { packer: unknown; windows: unknown } | null;
 }
 
 /** A chunk of windows (tokens and where each came from), written once when the corpus is tokenized. */

@@ -5,13 +5,28 @@ import { LabError } from '../core/errors';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { putWindowChunk, saveManifest } from './runs';
 import type { DocumentRecord, RejectionInfo, RunManifest, StoreDb, WindowChunk } from './schema';
-import { type Window, WindowBuilder, safeCutIndex } from './windows';
+import { SaeLensPacker } from './saelens-pack';
+import { type Packer, type Window, WindowBuilder, safeCutIndex } from './windows';
 
 export interface TextPiece {
   file: string;
   index: number; // document within its file (jsonl/csv row; 0 for txt/md)
   text: string;
   final: boolean; // last piece of this document
+}
+
+/** A pre-tokenised document (a dataset's token-id column): its ids are one window, used as they are (cut to L). */
+export interface TokenPiece {
+  file: string;
+  index: number;
+  ids: ArrayLike<number>;
+  final: true;
+}
+
+/** Where a dataset stream stands after an item (src/corpus/dataset-stream.ts DatasetCursor). */
+interface Cursor {
+  shard: number;
+  row: number;
 }
 
 export interface PieceRejection {
@@ -69,6 +84,15 @@ class ChunkWriter {
     }
   }
 
+  /** Windows not yet in a chunk (kept with a paused run, so chunks stay full-sized). */
+  pending(): Window[] {
+    return structuredClone(this.buf);
+  }
+
+  restore(windows: Window[]): void {
+    this.buf = structuredClone(windows);
+  }
+
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
     const chunk: WindowChunk = {
@@ -85,19 +109,46 @@ class ChunkWriter {
   }
 }
 
+/** The run's packing: SAELens' (runs from a dataset, to match its activations store) or the lab's. */
+export function packerFor(run: RunManifest, separatorTokenId: number): Packer {
+  if (run.packing === 'saelens') {
+    return new SaeLensPacker({ contextLength: run.contextLength, beginBatchTokenId: run.prependBos ? run.bosTokenId : null, sequenceSeparatorTokenId: separatorTokenId });
+  }
+  return new WindowBuilder({ contextLength: run.contextLength, bosTokenId: run.bosTokenId, separatorTokenId });
+}
+
+export interface TokenizeOptions {
+  separatorTokenId: number;
+  onProgress?: (p: TokenizeProgress) => void;
+  signal?: AbortSignal;
+  /** Stop once the run's windows hold this many tokens (at a document boundary; the partial window is kept as its packing says). */
+  maxTokens?: number;
+}
+
 /**
  * Tokenizes every document into the run's windows; rejections are recorded, the rest proceeds. A corpus that yields
- * no rows at all throws EmptyCorpusError (its caller deletes the run).
+ * no rows at all throws EmptyCorpusError (its caller deletes the run). Token pieces (pre-tokenised rows) are windows
+ * as they are. A dataset stream that pauses (DatasetPausedError) leaves the run 'paused' with everything needed to
+ * resume saved in run.dataset (packer state, unwritten windows, cursor); calling again with the stream from that
+ * cursor goes on as if nothing had happened.
  */
 export async function tokenizeIntoRun(
   db: StoreDb,
   run: RunManifest,
-  pieces: AsyncIterable<TextPiece | PieceRejection>,
+  pieces: AsyncIterable<(TextPiece | TokenPiece | PieceRejection) & { next?: Cursor }>,
   tokenizer: Pick<Gpt2Tokenizer, 'encode'>,
-  opts: { separatorTokenId: number; onProgress?: (p: TokenizeProgress) => void; signal?: AbortSignal },
+  opts: TokenizeOptions,
 ): Promise<void> {
-  const builder = new WindowBuilder({ contextLength: run.contextLength, bosTokenId: run.bosTokenId, separatorTokenId: opts.separatorTokenId });
+  const builder = packerFor(run, opts.separatorTokenId);
   const writer = new ChunkWriter(db, run);
+  const resume = run.dataset?.resume;
+  if (resume) {
+    builder.restore(resume.packer as never);
+    writer.restore(resume.windows as Window[]);
+    run.dataset!.resume = null;
+    run.status = 'tokenizing';
+    run.error = null;
+  }
   let docs: DocumentRecord[] = [];
   let current: { file: string; index: number } | null = null;
   let pending = '';
@@ -110,36 +161,60 @@ export async function tokenizeIntoRun(
     offset += ids.length;
   };
 
-  for await (const item of pieces) {
-    opts.signal?.throwIfAborted();
-    if ('reason' in item) {
-      run.rejections.push({ file: item.file, line: item.line, reason: item.reason });
-      continue;
-    }
-    if (!current || current.file !== item.file || current.index !== item.index) {
-      current = { file: item.file, index: item.index };
-      docs.push({ runId: run.id, index: run.documents, file: item.file, row: item.index });
-      run.documents++;
-      pending = '';
-      offset = 0;
-    }
-    pending += item.text;
-    chars += item.text.length;
-    if (item.final) {
-      await emit(pending);
-      pending = '';
-      await writer.add(builder.endDocument(run.documents - 1));
-      current = null;
-    } else {
-      let cut = safeCutIndex(pending, pending.length >> 1);
-      if (cut < 0 && pending.length > MAX_PENDING_CHARS) cut = pending.length;
-      if (cut > 0) {
-        await emit(pending.slice(0, cut));
-        pending = pending.slice(cut);
+  try {
+    for await (const item of pieces) {
+      opts.signal?.throwIfAborted();
+      if ('reason' in item) {
+        run.rejections.push({ file: item.file, line: item.line, reason: item.reason });
+        continue;
       }
+      if ('ids' in item && item.ids.length < run.contextLength) {
+        // every window but the last must be full length (the harvest counts rows by it), and SAELens stacks them
+        run.rejections.push({ file: item.file, line: item.index + 1, reason: `row ${item.index}: ${item.ids.length} token ids, fewer than the context size ${run.contextLength}` });
+        continue;
+      }
+      if (!current || current.file !== item.file || current.index !== item.index) {
+        current = { file: item.file, index: item.index };
+        docs.push({ runId: run.id, index: run.documents, file: item.file, row: item.index });
+        run.documents++;
+        pending = '';
+        offset = 0;
+      }
+      if ('ids' in item) {
+        await writer.add(asIs(run.documents - 1, item.ids, run.contextLength));
+        current = null;
+      } else {
+        pending += item.text;
+        chars += item.text.length;
+        if (item.final) {
+          await emit(pending);
+          pending = '';
+          await writer.add(builder.endDocument(run.documents - 1));
+          current = null;
+        } else {
+          let cut = safeCutIndex(pending, pending.length >> 1);
+          if (cut < 0 && pending.length > MAX_PENDING_CHARS) cut = pending.length;
+          if (cut > 0) {
+            await emit(pending.slice(0, cut));
+            pending = pending.slice(cut);
+          }
+        }
+      }
+      if (item.next && run.dataset) run.dataset.cursor = item.next;
+      if (docs.length >= 512) docs = await writeDocs(db, docs);
+      opts.onProgress?.({ documents: run.documents, tokens: run.tokens, windows: run.windows, chars });
+      if (opts.maxTokens !== undefined && !current && run.tokens >= opts.maxTokens) break;
     }
-    if (docs.length >= 512) docs = await writeDocs(db, docs);
-    opts.onProgress?.({ documents: run.documents, tokens: run.tokens, windows: run.windows, chars });
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'DatasetPausedError' && run.dataset)) throw err;
+    // Only whole documents were consumed (dataset rows are one piece each), so the packer state and the cursor
+    // of the last one describe the run exactly; nothing is written that a resume would write again.
+    await writeDocs(db, docs);
+    run.dataset.resume = { packer: builder.state(), windows: writer.pending() };
+    run.status = 'paused';
+    run.error = err.message;
+    await saveManifest(db, run);
+    throw err;
   }
   await writer.add(builder.flush());
   await writer.flush();
@@ -147,6 +222,18 @@ export async function tokenizeIntoRun(
   if (run.totalRows === 0) throw new EmptyCorpusError(run.files.length, run.rejections);
   run.status = 'ready';
   await saveManifest(db, run);
+}
+
+/** A pre-tokenised row as its own window, as SAELens uses it: row[:context_size], nothing added. */
+function asIs(doc: number, ids: ArrayLike<number>, contextLength: number): Window[] {
+  const n = Math.min(ids.length, contextLength);
+  const w: Window = { ids: [], doc: [], offset: [] };
+  for (let i = 0; i < n; i++) {
+    w.ids.push(ids[i]);
+    w.doc.push(doc);
+    w.offset.push(i);
+  }
+  return [w];
 }
 
 async function writeDocs(db: StoreDb, docs: DocumentRecord[]): Promise<DocumentRecord[]> {

@@ -77,6 +77,8 @@ export class LabEngine implements Engine {
           a.batchSize ?? 8,
           (detail) => onProgress?.({ phase: 'harvest', detail }),
           (detail) => onProgress?.({ phase: 'shard', detail }),
+          a.token,
+          (detail) => onProgress?.({ phase: 'tokenize', detail }),
         ),
       pauseHarvest: async (a) => {
         this.store.pause(a.runId);

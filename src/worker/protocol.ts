@@ -1,6 +1,7 @@
 // The typed message protocol between the page and the model worker (web-llm style):
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
 import type { TlSettings } from '../core/tl-settings';
+import type { DatasetRunSpec } from '../store/dataset-run';
 import type { Example } from '../analysis/contexts';
 import type { FaithfulnessSummary, SaeInfo } from '../analysis/sae-registry';
 import type { AttributionTerm } from '../analysis/attribution/attribute';
@@ -61,7 +62,14 @@ export interface Prediction {
   top: TokenPrediction[]; // next-token predictions after the last position, most likely first
 }
 
-export type CorpusSource = { kind: 'files'; files: File[] } | { kind: 'url'; url: string; name: string };
+/**
+ * Where a run's documents come from: dropped files, a URL (the sample), or a Hugging Face dataset streamed by id
+ * (src/store/dataset-run.ts). `token` opens a gated/private dataset for this call only; the engine never stores it.
+ */
+export type CorpusSource =
+  | { kind: 'files'; files: File[] }
+  | { kind: 'url'; url: string; name: string }
+  | { kind: 'dataset'; dataset: DatasetRunSpec; token?: string };
 
 export interface RunOptions {
   name?: string;
@@ -423,7 +431,8 @@ export interface EngineApi {
   tokenize: [{ text: string }, { ids: number[]; tokens: string[] }]; // tokens: display texts
   unload: [Record<string, never>, null];
   createRun: [{ source: CorpusSource; options: RunOptions }, { run: RunManifest; storage: StorageCheck }];
-  harvest: [{ runId: string; batchSize?: number }, RunManifest];
+  /** Harvests (or resumes) a run; a dataset run paused while tokenizing first streams the rest (token: a gated dataset's). */
+  harvest: [{ runId: string; batchSize?: number; token?: string }, RunManifest];
   pauseHarvest: [{ runId: string }, null];
   cancelHarvest: [{ runId: string }, RunManifest];
   listRuns: [Record<string, never>, RunSummary[]];

@@ -285,7 +285,7 @@ export class SaeJobs {
       model_name: run.modelId,
       context_size: run.contextLength,
       prepend_bos: true,
-      dataset: run.name,
+      dataset: run.dataset?.repo ?? run.name, // SAELens' dataset_path: the Hub id when the run streamed one
       model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
     };
     const standard = standardOf(o, dIn);

@@ -3,7 +3,7 @@
 // checked against the loaded model before the weights download.
 import { shownText } from '../user-text';
 import { useState } from 'react';
-import { listReleases } from '../../sae/catalogue';
+import { catalogueDataset, listReleases } from '../../sae/catalogue';
 import { addSae, useFeatures } from '../features-store';
 import { useLab } from '../store';
 
@@ -56,6 +56,15 @@ export function CataloguePicker() {
       <button type="submit" disabled={adding || !usable} data-testid="catalogue-load" title={usable ? `${r.repo_id}/${entry.path}` : r.reason}>
         Load
       </button>
+      {catalogueDataset(r) && (
+        <span className="muted" data-testid="catalogue-dataset">
+          trained on{' '}
+          <a href={`https://huggingface.co/datasets/${catalogueDataset(r)}`} target="_blank" rel="noreferrer noopener">
+            {catalogueDataset(r)}
+          </a>
+          ; once loaded, its row harvests from it in one click
+        </span>
+      )}
       {!usable && (
         <span className="muted" data-testid="catalogue-reason">
           {r.reason}

@@ -3,7 +3,7 @@ import { Name } from './Name';
 import { type DragEvent, useEffect, useState } from 'react';
 import { HEAD_HOOKS, ROW_BLOCK_HOOKS, headHookKey, splitHeadKey } from '../../core/hooks';
 import { SAELENS_DEFAULTS, TL_KEYS } from '../../core/tl-settings';
-import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
+import { cancelRun, pauseRun, setCorpusFiles, setDatasetForm, setRunOptions, startRun, toggleHook, useDatasetSource, useHarvest, useSampleCorpus } from '../harvest-store';
 import { useLab } from '../store';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -29,7 +29,13 @@ export function HarvestPanel() {
       </section>
     );
   const rejections = h.lastRun?.rejections ?? h.refused;
-  const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
+  const sourceLabel = !h.source
+    ? 'none'
+    : h.source.kind === 'url'
+      ? `${h.source.name} (sample)`
+      : h.source.kind === 'dataset'
+        ? `Hugging Face dataset ${h.source.dataset.repo}${h.source.dataset.config ? `/${h.source.dataset.config}` : ''} (${h.source.dataset.split}), packed as SAELens packs it`
+        : h.source.files.map((f) => f.name).join(', ');
   return (
     <section className="panel wide" data-testid="harvest-panel">
       <h2>Corpus → activations</h2>
@@ -44,6 +50,7 @@ export function HarvestPanel() {
           Sample corpus (Moby-Dick)
         </button>
       </div>
+      <DatasetSource />
       <p className="muted" data-testid="corpus-source">
         Corpus: <Name text={sourceLabel} />
       </p>
@@ -122,6 +129,47 @@ export function HarvestPanel() {
         </p>
       )}
     </section>
+  );
+}
+
+/** A Hugging Face dataset streamed by id (SAELens' dataset_path), as the run's corpus. */
+function DatasetSource() {
+  const f = useHarvest((s) => s.dataset);
+  const field = (key: 'repo' | 'config' | 'split' | 'column' | 'start' | 'maxTokens' | 'shuffleSeed' | 'hubUrl', label: string, testId: string, size: number, placeholder = '') => (
+    <label>
+      {label}{' '}
+      <input value={f[key]} onChange={(e) => setDatasetForm({ [key]: e.target.value })} size={size} placeholder={placeholder} data-testid={testId} />
+    </label>
+  );
+  return (
+    <form
+      className="row"
+      data-testid="dataset-source"
+      aria-label="Hugging Face dataset"
+      onSubmit={(e) => {
+        e.preventDefault();
+        useDatasetSource();
+      }}
+    >
+      <strong>Hugging Face dataset</strong>
+      {field('repo', 'dataset', 'dataset-repo', 28, 'e.g. NeelNanda/pile-10k')}
+      {field('config', 'config', 'dataset-config', 10, 'default')}
+      {field('split', 'split', 'dataset-split', 8)}
+      {field('column', 'column', 'dataset-column', 8, 'text / tokens')}
+      {field('start', 'from row', 'dataset-start', 6)}
+      {field('maxTokens', 'tokens', 'dataset-max-tokens', 8)}
+      {field('shuffleSeed', 'shard seed', 'dataset-seed', 5, 'in order')}
+      {field('hubUrl', 'Hub', 'dataset-hub', 22)}
+      <label title="for a gated or private dataset; kept in this page's memory only, unless you tick remember">
+        token <input type="password" value={f.token} onChange={(e) => setDatasetForm({ token: e.target.value })} size={12} autoComplete="off" data-testid="dataset-token" />
+      </label>
+      <label>
+        <input type="checkbox" checked={f.rememberToken} onChange={(e) => setDatasetForm({ rememberToken: e.target.checked })} data-testid="dataset-remember-token" /> remember the token on this device
+      </label>
+      <button type="submit" className="secondary" disabled={!f.repo.trim()} data-testid="dataset-use">
+        Use this dataset
+      </button>
+    </form>
   );
 }
 
@@ -221,7 +269,10 @@ function JobProgress() {
     return (
       <div className="progress" data-testid="harvest-progress">
         <progress />
-        <span>tokenizing… {t ? `${fmt(t.documents)} documents · ${fmt(t.tokens)} tokens` : ''}</span>
+        <span data-testid="tokenize-progress-text">
+          tokenizing… {t ? `${fmt(t.documents)} documents · ${fmt(t.tokens)} tokens` : ''}
+          {t && 'bytes' in t ? ` · ${fmt(Math.round((t as { bytes: number }).bytes / 1024))} KiB fetched` : ''}
+        </span>
       </div>
     );
   }

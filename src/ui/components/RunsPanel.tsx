@@ -46,6 +46,13 @@ export function RunsPanel() {
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
                   <td>
                     <Name text={run.name} testId="run-name" />
+                    {run.dataset && (
+                      <div className="muted" data-testid="run-dataset" title={shownText(`${run.dataset.listedRevision}${run.dataset.sha ? ` @ ${run.dataset.sha}` : ''}; files: ${run.dataset.files.join(', ')}`)}>
+                        <Name text={`${run.dataset.repo}${run.dataset.config ? `/${run.dataset.config}` : ''}`} /> · <Name text={run.dataset.split} /> · {run.dataset.column ? <Name text={run.dataset.column} /> : 'column as SAELens picks'} · from row {run.dataset.start.toLocaleString('en-US')}
+                        {run.dataset.pretokenized ? ' · pre-tokenised' : ' · SAELens packing'}
+                        {run.dataset.resume ? ' · stream paused: Resume goes on from the last row read' : ''}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <Name text={run.modelId} />

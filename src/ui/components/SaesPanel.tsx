@@ -8,7 +8,7 @@ import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
 import { type FeaturesState, addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
-import { harvestFor, useHarvest } from '../harvest-store';
+import { harvestFor, harvestFromDataset, useHarvest } from '../harvest-store';
 import { CataloguePicker } from './CataloguePicker';
 import { attributeHref, browserHref, inspectHref, steerHref, useViewError } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
@@ -70,6 +70,7 @@ export function SaesPanel() {
 function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFor: string | undefined; setRunFor: (runId: string) => void; device: 'gpu' | 'cpu' | null; setDevice: (d: 'gpu' | 'cpu') => void }) {
   const { stats, evaluating, interrupted } = useFeatures();
   const runs = useHarvest((st) => st.runs);
+  const harvesting = useHarvest((st) => st.job !== null);
   const misfit = useMisfit(s);
   const blocked = misfit ? shownText(`SAE ${s.name} ${misfit.message}`) : null;
   const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
@@ -99,6 +100,17 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         <button className="secondary" onClick={() => harvestFor(s)} title="set the harvest panel to this SAE's hook, model settings and context size" data-testid="harvest-for-sae">
           Harvest for this SAE
         </button>
+        {s.dataset && (
+          <div className="muted" data-testid="sae-dataset">
+            trained on{' '}
+            <a href={`https://huggingface.co/datasets/${s.dataset}`} target="_blank" rel="noreferrer noopener">
+              {s.dataset}
+            </a>{' '}
+            <button className="secondary" onClick={() => void harvestFromDataset(s)} disabled={harvesting} title="stream that dataset (as SAELens packs it) into a run for this SAE's hook, settings and context, and harvest it" data-testid="harvest-sae-dataset">
+              Harvest from {s.dataset}
+            </button>
+          </div>
+        )}
         {!s.prependBos && (
           <div className="warn" data-testid="sae-bos-note">
             trained without BOS; the lab's windows always start with BOS, so its first-position activations differ
