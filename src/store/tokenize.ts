@@ -1,11 +1,13 @@
 // Corpus → windows in the store. Documents arrive as streamed text pieces; each is tokenized at cut
 // points that cannot change GPT-2's tokens, packed into BOS-led windows, and written in chunks, so
-// neither a 2 GB file nor its token stream is ever held whole.
+// neither a 2 GB file nor its token stream is ever held whole. A run with a held-out share packs its held-out
+// documents into windows of their own (SplitWindowBuilder) and marks them in each chunk.
 import { LabError } from '../core/errors';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { putWindowChunk, saveManifest } from './runs';
 import type { DocumentRecord, RejectionInfo, RunManifest, StoreDb, WindowChunk } from './schema';
-import { type Window, WindowBuilder, safeCutIndex } from './windows';
+import { NO_HELD_OUT, type SplitWindow, SplitWindowBuilder } from '../corpus/held-out';
+import { safeCutIndex } from './windows';
 
 export interface TextPiece {
   file: string;
@@ -52,32 +54,44 @@ export function emptyCorpusMessage(files: number, rejections: RejectionInfo[]): 
 
 const MAX_PENDING_CHARS = 1 << 20; // cut even without a safe point past this (a megabyte with no spaces)
 
+/** Every document fell in the held-out share: nothing would be left to train on. No run is kept for it. */
+export class AllHeldOutError extends LabError {}
+
 class ChunkWriter {
-  private buf: Window[] = [];
+  private buf: SplitWindow[] = [];
   constructor(
     private readonly db: StoreDb,
     private readonly run: RunManifest,
   ) {}
 
-  async add(windows: Window[]): Promise<void> {
-    for (const w of windows) {
-      this.buf.push(w);
+  async add(windows: SplitWindow[]): Promise<void> {
+    for (const sw of windows) {
+      const w = sw.window;
+      const rows = this.run.skipBos ? w.ids.length - 1 : w.ids.length;
+      this.buf.push(sw);
       this.run.windows++;
       this.run.tokens += w.ids.length;
-      this.run.totalRows += this.run.skipBos ? w.ids.length - 1 : w.ids.length;
+      this.run.totalRows += rows;
+      if (sw.heldOut) {
+        this.run.heldOutWindows = (this.run.heldOutWindows ?? 0) + 1;
+        this.run.heldOutRows = (this.run.heldOutRows ?? 0) + rows;
+      }
       if (this.buf.length === this.run.windowsPerChunk) await this.flush();
     }
   }
 
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
+    const ws = this.buf.map((b) => b.window);
     const chunk: WindowChunk = {
       runId: this.run.id,
       index: this.run.windowChunks,
-      lengths: this.buf.map((w) => w.ids.length),
-      ids: Int32Array.from(this.buf.flatMap((w) => w.ids)),
-      doc: Int32Array.from(this.buf.flatMap((w) => w.doc)),
-      offset: Int32Array.from(this.buf.flatMap((w) => w.offset)),
+      lengths: ws.map((w) => w.ids.length),
+      ids: Int32Array.from(ws.flatMap((w) => w.ids)),
+      doc: Int32Array.from(ws.flatMap((w) => w.doc)),
+      offset: Int32Array.from(ws.flatMap((w) => w.offset)),
+      // Runs without a split write no flags, as before.
+      ...(this.run.heldOut ? { heldOut: Uint8Array.from(this.buf, (b) => (b.heldOut ? 1 : 0)) } : {}),
     };
     await putWindowChunk(this.db, chunk);
     this.run.windowChunks++;
@@ -96,7 +110,7 @@ export async function tokenizeIntoRun(
   tokenizer: Pick<Gpt2Tokenizer, 'encode'>,
   opts: { separatorTokenId: number; onProgress?: (p: TokenizeProgress) => void; signal?: AbortSignal },
 ): Promise<void> {
-  const builder = new WindowBuilder({ contextLength: run.contextLength, bosTokenId: run.bosTokenId, separatorTokenId: opts.separatorTokenId });
+  const builder = new SplitWindowBuilder({ contextLength: run.contextLength, bosTokenId: run.bosTokenId, separatorTokenId: opts.separatorTokenId }, run.heldOut ?? NO_HELD_OUT);
   const writer = new ChunkWriter(db, run);
   let docs: DocumentRecord[] = [];
   let current: { file: string; index: number } | null = null;
@@ -145,6 +159,13 @@ export async function tokenizeIntoRun(
   await writer.flush();
   await writeDocs(db, docs);
   if (run.totalRows === 0) throw new EmptyCorpusError(run.files.length, run.rejections);
+  if (run.totalRows === (run.heldOutRows ?? 0)) {
+    const share = `${((run.heldOut?.share ?? 0) * 100).toFixed(1)}%`;
+    throw new AllHeldOutError(
+      `no run was made: all ${run.documents} document(s) fell in the held-out share (${share}), so nothing is left to train on. ` +
+        'Lower the held-out share, or add documents.',
+    );
+  }
   run.status = 'ready';
   await saveManifest(db, run);
 }
