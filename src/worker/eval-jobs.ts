@@ -41,8 +41,13 @@ export class EvalJobs {
       if (windows.length >= nWindows) break;
     }
     if (!windows.length) throw new LabError(`run ${run.name} has no windows to evaluate on`);
-    const result = await saeFaithfulness(await this.model(m, sae.cfg.hook_name), sae, windows, { onProgress });
+    const result = await this.faithfulness(m, sae, windows, onProgress);
     return { ...result, runId, runName: run.name, trainingRun: runId === trainedOn, at: Date.now() };
+  }
+
+  /** saeFaithfulness on given windows with this engine's eval model (held-out windows during a training). */
+  async faithfulness(m: EvalModel, sae: SaeForEval, windows: number[][], onProgress?: (done: number, total: number) => void): Promise<SaeEvalResult> {
+    return saeFaithfulness(await this.model(m, sae.cfg.hook_name), sae, windows, { onProgress });
   }
 
   private async model(m: EvalModel, hook: string): Promise<Gpt2Model> {

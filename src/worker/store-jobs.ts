@@ -55,6 +55,8 @@ export class StoreJobs {
       bosTokenId: model.cfg.bosTokenId,
       rowsPerShard: options.rowsPerShard,
       tl: options.tl ?? SAELENS_DEFAULTS,
+      // A share out of range is refused here, before anything is read (checkHeldOutSplit says which bound).
+      heldOut: options.heldOutShare ? { share: options.heldOutShare, seed: options.heldOutSeed ?? 0 } : undefined,
     });
     for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
     // A column written as digits is an index ("0"); anything else names a header.
