@@ -29,7 +29,8 @@ const DEFAULT_L1 = 5; // Anthropic's λ for inputs scaled to E‖x‖ ≈ √d_i
 const DEFAULT_CHECKPOINT_EVERY = 200;
 const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
-async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
+/** The batches a training steps on: training rows only, reshuffled each epoch, after the `skip` a resume has done. */
+export async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
   let seen = 0;
   for (let epoch = 0; ; epoch++) {
     let any = false;
