@@ -12,7 +12,7 @@ export function heldOutPlanText(run: RunManifest, checkpointEvery: number): stri
   if (!run.heldOut) return 'This run has no held-out share (it was made before held-out splits): its trainings report no held-out figures. Make a new run to get them.';
   if (!run.heldOutWindows) return 'No document of this run fell in its held-out share (too few documents): its trainings report no held-out figures.';
   const share = `${+(run.heldOut.share * 100).toFixed(2)}%`;
-  return `Held out: ${share} of documents, ${run.heldOutWindows.toLocaleString('en-US')} windows never trained on. Cost bounded: ${heldOutCadenceNote(checkpointEvery)}.`;
+  return `Held out: ${share} of documents, ${run.heldOutWindows.toLocaleString('en-US')} windows never trained on (a held-out latent is dead when it fires on none of their rows). Cost bounded: ${heldOutCadenceNote(checkpointEvery)}.`;
 }
 
 /** The held-out series of a chart (x: the step index the training series uses), or none. */

@@ -132,7 +132,7 @@ export function TrainPanel() {
           <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
           <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#2e7d32', values: h.map((p) => p.l0) }, (f) => f.l0)} testId="chart-l0" />
           <LineChart
-            title="dead latents (fraction; held-out: fired on none of its rows)"
+            title="dead latents (fraction)"
             x={h.map((p) => p.step)}
             series={withHeldOut({ name: 'training', color: '#7a4d00', values: h.map((p) => p.deadFraction) }, (f) => f.deadFraction)}
             testId="chart-dead"
