@@ -2,6 +2,7 @@
 // carries the app version, so later releases can migrate what older ones left behind.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { TlSettings } from '../core/tl-settings';
+import type { HeldOutSplit } from '../corpus/held-out';
 
 export const APP_VERSION = '0.1.0';
 export const DB_NAME = 'sse-store';
@@ -52,6 +53,14 @@ export interface RunManifest {
   error: string | null;
   /** The TransformerLens weight processing its activations follow (src/core/tl-settings.ts); absent: HF_RAW (runs before it was recorded). */
   tl?: TlSettings;
+  /**
+   * The held-out share of its documents (src/corpus/held-out.ts): their windows are stored and harvested like the
+   * rest (they count in windows, tokens and totalRows) but never trained on. Absent: a run from before the split,
+   * which has no held-out windows.
+   */
+  heldOut?: HeldOutSplit;
+  heldOutWindows?: number; // windows of held-out documents (a part of `windows`)
+  heldOutRows?: number; //    rows those windows hold (a part of `totalRows`)
   /** How documents became windows: the lab's (BOS-led, separator after each document) or SAELens'; absent: 'lab'. */
   packing?: 'lab' | 'saelens';
   /** The Hugging Face dataset the run was streamed from; absent for runs made from dropped files. */
@@ -89,6 +98,8 @@ export interface WindowChunk {
   ids: Int32Array; //        concatenated windows
   doc: Int32Array; //        document of each token (−1 for BOS)
   offset: Int32Array; //     token offset in its document (−1 for BOS/separators)
+  /** Per window: 1 when it holds held-out documents (a window is wholly one or the other). Absent: none is. */
+  heldOut?: Uint8Array;
 }
 
 export interface DocumentRecord {

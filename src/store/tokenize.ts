@@ -1,12 +1,14 @@
 // Corpus → windows in the store. Documents arrive as streamed text pieces; each is tokenized at cut
 // points that cannot change GPT-2's tokens, packed into BOS-led windows, and written in chunks, so
-// neither a 2 GB file nor its token stream is ever held whole.
+// neither a 2 GB file nor its token stream is ever held whole. A run with a held-out share packs its held-out
+// documents into windows of their own (SplitWindowBuilder, one packer per share) and marks them in each chunk.
 import { LabError } from '../core/errors';
 import type { Gpt2Tokenizer } from '../model/tokenizer';
 import { putWindowChunk, saveManifest } from './runs';
 import type { DocumentRecord, RejectionInfo, RunManifest, StoreDb, WindowChunk } from './schema';
 import { SaeLensPacker } from './saelens-pack';
 import { type Packer, type Window, WindowBuilder, safeCutIndex } from './windows';
+import { NO_HELD_OUT, type SplitWindow, SplitWindowBuilder, isHeldOutDocument } from '../corpus/held-out';
 
 export interface TextPiece {
   file: string;
@@ -67,41 +69,53 @@ export function emptyCorpusMessage(files: number, rejections: RejectionInfo[]): 
 
 const MAX_PENDING_CHARS = 1 << 20; // cut even without a safe point past this (a megabyte with no spaces)
 
+/** Every document fell in the held-out share: nothing would be left to train on. No run is kept for it. */
+export class AllHeldOutError extends LabError {}
+
 class ChunkWriter {
-  private buf: Window[] = [];
+  private buf: SplitWindow[] = [];
   constructor(
     private readonly db: StoreDb,
     private readonly run: RunManifest,
   ) {}
 
-  async add(windows: Window[]): Promise<void> {
-    for (const w of windows) {
-      this.buf.push(w);
+  async add(windows: SplitWindow[]): Promise<void> {
+    for (const sw of windows) {
+      const w = sw.window;
+      const rows = this.run.skipBos ? w.ids.length - 1 : w.ids.length;
+      this.buf.push(sw);
       this.run.windows++;
       this.run.tokens += w.ids.length;
-      this.run.totalRows += this.run.skipBos ? w.ids.length - 1 : w.ids.length;
+      this.run.totalRows += rows;
+      if (sw.heldOut) {
+        this.run.heldOutWindows = (this.run.heldOutWindows ?? 0) + 1;
+        this.run.heldOutRows = (this.run.heldOutRows ?? 0) + rows;
+      }
       if (this.buf.length === this.run.windowsPerChunk) await this.flush();
     }
   }
 
   /** Windows not yet in a chunk (kept with a paused run, so chunks stay full-sized). */
-  pending(): Window[] {
+  pending(): SplitWindow[] {
     return structuredClone(this.buf);
   }
 
-  restore(windows: Window[]): void {
+  restore(windows: SplitWindow[]): void {
     this.buf = structuredClone(windows);
   }
 
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
+    const ws = this.buf.map((b) => b.window);
     const chunk: WindowChunk = {
       runId: this.run.id,
       index: this.run.windowChunks,
-      lengths: this.buf.map((w) => w.ids.length),
-      ids: Int32Array.from(this.buf.flatMap((w) => w.ids)),
-      doc: Int32Array.from(this.buf.flatMap((w) => w.doc)),
-      offset: Int32Array.from(this.buf.flatMap((w) => w.offset)),
+      lengths: ws.map((w) => w.ids.length),
+      ids: Int32Array.from(ws.flatMap((w) => w.ids)),
+      doc: Int32Array.from(ws.flatMap((w) => w.doc)),
+      offset: Int32Array.from(ws.flatMap((w) => w.offset)),
+      // Runs without a split write no flags, as before.
+      ...(this.run.heldOut ? { heldOut: Uint8Array.from(this.buf, (b) => (b.heldOut ? 1 : 0)) } : {}),
     };
     await putWindowChunk(this.db, chunk);
     this.run.windowChunks++;
@@ -139,12 +153,12 @@ export async function tokenizeIntoRun(
   tokenizer: Pick<Gpt2Tokenizer, 'encode'>,
   opts: TokenizeOptions,
 ): Promise<void> {
-  const builder = packerFor(run, opts.separatorTokenId);
+  const builder = new SplitWindowBuilder(() => packerFor(run, opts.separatorTokenId), run.heldOut ?? NO_HELD_OUT);
   const writer = new ChunkWriter(db, run);
   const resume = run.dataset?.resume;
   if (resume) {
     builder.restore(resume.packer as never);
-    writer.restore(resume.windows as Window[]);
+    writer.restore(resume.windows as SplitWindow[]);
     run.dataset!.resume = null;
     run.status = 'tokenizing';
     run.error = null;
@@ -181,7 +195,8 @@ export async function tokenizeIntoRun(
         offset = 0;
       }
       if ('ids' in item) {
-        await writer.add(asIs(run.documents - 1, item.ids, run.contextLength));
+        const doc = run.documents - 1;
+        await writer.add([{ window: asIs(doc, item.ids, run.contextLength), heldOut: isHeldOutDocument(doc, run.heldOut ?? NO_HELD_OUT) }]);
         current = null;
       } else {
         pending += item.text;
@@ -220,12 +235,19 @@ export async function tokenizeIntoRun(
   await writer.flush();
   await writeDocs(db, docs);
   if (run.totalRows === 0) throw new EmptyCorpusError(run.files.length, run.rejections);
+  if (run.totalRows === (run.heldOutRows ?? 0)) {
+    const share = `${((run.heldOut?.share ?? 0) * 100).toFixed(1)}%`;
+    throw new AllHeldOutError(
+      `no run was made: all ${run.documents} document(s) fell in the held-out share (${share}), so nothing is left to train on. ` +
+        'Lower the held-out share, or add documents.',
+    );
+  }
   run.status = 'ready';
   await saveManifest(db, run);
 }
 
 /** A pre-tokenised row as its own window, as SAELens uses it: row[:context_size], nothing added. */
-function asIs(doc: number, ids: ArrayLike<number>, contextLength: number): Window[] {
+function asIs(doc: number, ids: ArrayLike<number>, contextLength: number): Window {
   const n = Math.min(ids.length, contextLength);
   const w: Window = { ids: [], doc: [], offset: [] };
   for (let i = 0; i < n; i++) {
@@ -233,7 +255,7 @@ function asIs(doc: number, ids: ArrayLike<number>, contextLength: number): Windo
     w.doc.push(doc);
     w.offset.push(i);
   }
-  return [w];
+  return w;
 }
 
 async function writeDocs(db: StoreDb, docs: DocumentRecord[]): Promise<DocumentRecord[]> {

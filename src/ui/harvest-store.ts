@@ -1,5 +1,6 @@
 // Corpus → activation store, as the page sees it: options, the job in progress, the runs on disk.
 // Actions are named functions over the engine; components only render this state.
+import { DEFAULT_HELD_OUT } from '../corpus/held-out';
 import type { TlSettings } from '../core/tl-settings';
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
@@ -72,7 +73,7 @@ export const useHarvest = create<HarvestState>(() => ({
     rememberToken: rememberedToken() !== '',
   },
   source: null,
-  options: { hooks: [], dtype: 'f32', contextLength: 128, skipBos: true, jsonlField: 'text', csvColumn: 'text' },
+  options: { hooks: [], dtype: 'f32', contextLength: 128, skipBos: true, jsonlField: 'text', csvColumn: 'text', heldOutShare: DEFAULT_HELD_OUT.share },
   job: null,
   lastRun: null,
   refused: [],

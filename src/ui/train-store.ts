@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { DensityHistogram } from '../sae/train/density';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from '../worker/protocol';
 import { useLab } from './store';
 
@@ -13,6 +14,8 @@ export interface TrainState {
   /** The step the worker holds the training at, once it says it does (the step in flight done). */
   heldAt: number | null;
   history: TrainProgress[];
+  /** Held-out figures at each checkpoint and at the end (none on a run without a held-out share). */
+  heldOut: HeldOutFigures[];
   summary: TrainSummary | null;
   error: string | null;
   trainings: TrainingInfo[]; // checkpointed in IndexedDB
@@ -28,6 +31,7 @@ export const useTrain = create<TrainState>(() => ({
   paused: false,
   heldAt: null,
   history: [],
+  heldOut: [],
   summary: null,
   error: null,
   trainings: [],
@@ -56,12 +60,13 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
   const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
-  set({ training: true, stopping: false, paused: false, heldAt: null, history: [], summary: null, error: null, density: null, evaluating: null });
+  set({ training: true, stopping: false, paused: false, heldAt: null, history: [], heldOut: [], summary: null, error: null, density: null, evaluating: null });
   void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
       if (p.phase === 'train') set({ history: [...get().history, p.detail] });
       else if (p.phase === 'density') set({ density: p.detail });
+      else if (p.phase === 'heldout') set({ heldOut: [...get().heldOut, p.detail] });
     });
     set({ summary });
   } catch (err) {

@@ -24,7 +24,8 @@ import type { StoreDb } from '../store/schema';
 import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
 import { AttributionJobs, type AttributionModel } from './attribution-jobs';
 import { GenerateJobs } from './generate-jobs';
-import { SaeJobs } from './sae-jobs';
+import { type HeldOutHooks, SaeJobs } from './sae-jobs';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import { evalSkipReason } from './train-report';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
@@ -99,6 +100,7 @@ export class LabEngine implements Engine {
           a,
           (detail) => onProgress?.({ phase: 'train', detail }),
           (detail) => onProgress?.({ phase: 'density', detail }),
+          this.heldOutHooks((detail) => onProgress?.({ phase: 'heldout', detail })),
         );
         // The summary says why the faithfulness eval did not run, rather than leaving it out.
         const skipped = this.trainedEvalSkip(summary.modelId);
@@ -225,6 +227,24 @@ export class LabEngine implements Engine {
   private trainedEvalSkip(runModelId: string): string | null {
     const loaded = this.loaded && this.model ? this.loaded : null;
     return evalSkipReason(loaded && { id: loaded.id, hasWeights: !!loaded.weights, sameModel: sameModel(runModelId, loaded.id) }, runModelId);
+  }
+
+  /**
+   * What a training's held-out figures need from the engine: CE and KL run on the eval model when the loaded model
+   * is the run's (with its weights), and FVU/L0 leave out the loaded model's BOS and end-of-text rows.
+   */
+  private heldOutHooks(onFigures: (f: HeldOutFigures) => void): HeldOutHooks {
+    const cfg = this.loaded?.cfg;
+    return {
+      onFigures,
+      excludeTokens: cfg ? [cfg.bosTokenId, cfg.eosTokenId] : undefined,
+      faithfulness: (runModelId) => {
+        const skipped = this.trainedEvalSkip(runModelId);
+        if (skipped) return skipped.replace('the faithfulness eval did not run: ', '').replace(/, then run the faithfulness eval$/, '');
+        const m = this.evalModel();
+        return (sae, windows) => this.evals.faithfulness(m, sae, windows);
+      },
+    };
   }
 
   /** A training's faithfulness on the first windows of its own run (the summary says so); trainedEvalSkip first. */

@@ -16,6 +16,7 @@ import type { LoadProgress } from '../model/sources';
 import type { DensityHistogram } from '../sae/train/density';
 import type { SaeLensTrainingExport } from '../sae/saelens-export';
 import type { HarvestProgress } from '../store/harvest';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
@@ -82,6 +83,10 @@ export interface RunOptions {
   rowsPerShard?: number;
   /** TransformerLens weight processing of the stored activations (default SAELens' defaults). */
   tl?: TlSettings;
+  /** Share of documents held out from training, in [0, 0.5] (src/corpus/held-out.ts); absent or 0: none. */
+  heldOutShare?: number;
+  /** Seeds which documents are held out (default 0). */
+  heldOutSeed?: number;
 }
 
 export interface StorageCheck {
@@ -342,6 +347,10 @@ export interface TrainSummary {
   evals: FaithfulnessSummary | null;
   /** Why the faithfulness eval did not run (no model, another model, it failed), saying what to do; null when it ran. */
   evalsSkipped: string | null;
+  /** Held-out figures of the final SAE (src/analysis/held-out-evals.ts); null when the run has none (see heldOutNote). */
+  heldOut: HeldOutFigures | null;
+  /** What the held-out figures are on, or why there are none (a run without a held-out share, no model for CE/KL). */
+  heldOutNote: string | null;
 }
 
 /** The toy model of superposition (src/analysis/toy/): on the WGSL kernels ('gpu', the CPU twin without WebGPU) or the twin. */
@@ -499,6 +508,8 @@ export type ProgressEvent =
   | { phase: 'shard'; detail: RunSummary }
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
+  /** Held-out figures of the SAE as trained so far (at checkpoints, and at the end). */
+  | { phase: 'heldout'; detail: HeldOutFigures }
   | { phase: 'features'; detail: FeatureStatsProgress }
   /** token: the new token shown alone; text: the whole continuation so far as display text (a character still incomplete held back). */
   | { phase: 'generate'; detail: { index: number; id: number; token: string; text: string } }

@@ -1,6 +1,8 @@
 // SAE training inside the engine: rows of a stored run (seeded-shuffled, looping over epochs) feed the
 // trainer on the GPU (WebGPU) or on its CPU twin; stats stream to the page; the state is checkpointed to
-// IndexedDB so a reload can resume the training; the result is offered as SAELens files.
+// IndexedDB so a reload can resume the training; the result is offered as SAELens files. A run with a held-out
+// share trains on its training windows only; the held-out ones give the figures measured at each checkpoint and
+// at the end (src/analysis/held-out-evals.ts).
 import { runTl } from '../store/runs';
 import { tlKwargs } from '../core/tl-settings';
 import { LabError, quotaMessage, withQuota } from '../core/errors';
@@ -14,7 +16,10 @@ import { type StandardTrainConfig, initStandardParams, standardCpuStepper, stand
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { DEFAULT_L1, labL1WarmupSteps, labLrSchedule } from '../sae/train/lab-recipe';
-import { RunReader } from '../store/reader';
+import { type HeldOutRows, RunReader } from '../store/reader';
+import { loadSaeLens } from '../sae/saelens';
+import type { SaeEvalResult, SaeForEval } from '../analysis/evals';
+import { HELD_OUT_EVAL, type HeldOutFigures, heldOutCadenceNote, heldOutFigures, keptTokens } from '../analysis/held-out-evals';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
 import { trainRate, trainTotals } from './train-report';
@@ -25,11 +30,12 @@ const INIT_SAMPLE_ROWS = 4096;
 const DEFAULT_CHECKPOINT_EVERY = 200;
 const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
-async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
+/** The batches a training steps on: training rows only, reshuffled each epoch, after the `skip` a resume has done. */
+export async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
   let seen = 0;
   for (let epoch = 0; ; epoch++) {
     let any = false;
-    for await (const b of reader.batches(hook, batchSize, { seed: seed + epoch, mixShards: 4 })) {
+    for await (const b of reader.batches(hook, batchSize, { seed: seed + epoch, mixShards: 4 }, 'training')) {
       any = true;
       if (seen++ >= skip) yield b.rows; // a resumed training skips the batches it already trained on
     }
@@ -95,7 +101,7 @@ export class PauseGate {
 }
 
 async function initSample(reader: RunReader, hook: string): Promise<Float32Array> {
-  for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 })) return b.rows;
+  for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 }, 'training')) return b.rows;
   throw new LabError(`run ${reader.run.name} has no committed rows to train on`);
 }
 
@@ -138,6 +144,36 @@ function stateBytes(v: unknown, depth = 0): number {
   return Object.values(v).reduce((a: number, x) => a + stateBytes(x, depth + 1), 0);
 }
 
+/** What a training needs from the engine for its held-out figures. */
+export interface HeldOutHooks {
+  onFigures?: (f: HeldOutFigures) => void;
+  /** CE and KL on held-out windows with the run's model, or why they cannot run now (no model, another model …). */
+  faithfulness?: (runModelId: string) => ((sae: SaeForEval, windows: number[][]) => Promise<SaeEvalResult>) | string;
+  /** Tokens whose rows FVU and L0 leave out, as the faithfulness eval does (default: the run's BOS). */
+  excludeTokens?: number[];
+}
+
+/** The held-out sample a training measures on, read once at its start. */
+interface HeldOutPlan {
+  rows: HeldOutRows;
+  kept: (r: number) => boolean;
+  ce: { windows: number[][]; faithfulness: (sae: SaeForEval, windows: number[][]) => Promise<SaeEvalResult> } | null;
+  note: string;
+}
+
+async function heldOutPlan(reader: RunReader, opts: TrainOptions, hooks: HeldOutHooks): Promise<HeldOutPlan | string> {
+  if (!reader.run.heldOut) return 'this run has no held-out share (it was made before held-out splits): no held-out figures. Make a new run to get them';
+  if (!reader.hasHeldOut) return 'no document of this run fell in its held-out share (too few documents for the share): no held-out figures';
+  const rows = await reader.heldOutRows(opts.hook, HELD_OUT_EVAL.maxRows, HELD_OUT_EVAL.windows);
+  if (rows.rowIndex.length === 0) return 'the held-out windows are not harvested yet: no held-out figures';
+  const f = hooks.faithfulness?.(reader.run.modelId) ?? 'no model forward is available for CE loss and KL';
+  const windows = (await reader.heldOutWindows(HELD_OUT_EVAL.ceWindows)).map((w) => w.ids).filter((ids) => ids.length >= 2);
+  const ce = typeof f === 'string' || windows.length === 0 ? null : { windows, faithfulness: f };
+  const cadence = heldOutCadenceNote(opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+  const note = ce ? cadence : `${cadence}; CE loss and KL skipped: ${typeof f === 'string' ? f : 'no held-out window of two tokens'}`;
+  return { rows, kept: keptTokens(rows.tokenIds, hooks.excludeTokens ?? [reader.run.bosTokenId]), ce, note };
+}
+
 export class SaeJobs {
   private control: AbortController | null = null;
   private gate: PauseGate | null = null;
@@ -145,7 +181,7 @@ export class SaeJobs {
   private running: Promise<void> | null = null;
   private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
-  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void): Promise<TrainSummary> {
+  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void, heldOutHooks: HeldOutHooks = {}): Promise<TrainSummary> {
     if (this.control) throw new TrainingBusyError('an SAE is already training: stop it first');
     const saved = request.resumeFrom ? await db.get('saeTrainings', request.resumeFrom) : undefined;
     if (request.resumeFrom && !saved) throw new LabError(`training ${request.resumeFrom} has no checkpoint in this browser`);
@@ -185,6 +221,18 @@ export class SaeJobs {
       const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
       onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
     };
+    const plan = await heldOutPlan(reader, opts, heldOutHooks);
+    let heldOut: HeldOutFigures | null = null;
+    let measured = 0;
+    /** Held-out figures of the SAE in `state` (exported as it would be saved, so they are the saved SAE's). */
+    const measureHeldOut = async (state: SaeTrainState, inputScale: number, withCe: boolean) => {
+      if (typeof plan === 'string') return;
+      const sae = this.saeOf(state, inputScale, record, reader);
+      const rows = { x: plan.rows.rows, n: plan.rows.rowIndex.length, windows: plan.rows.windows, kept: plan.kept };
+      heldOut = await heldOutFigures(state.step, sae, { rows, ce: withCe && plan.ce ? plan.ce : undefined });
+      measured++;
+      heldOutHooks.onFigures?.(heldOut);
+    };
     this.control = new AbortController();
     let ended = () => {};
     this.running = new Promise<void>((resolve) => (ended = resolve));
@@ -218,6 +266,8 @@ export class SaeJobs {
           );
           Object.assign(record, next);
           reportDensity(state, inputScale);
+          // The end of the training is measured after it (with CE and KL); checkpoints on the way every time.
+          if (state.step < opts.steps && !this.control?.signal.aborted) await measureHeldOut(state, inputScale, (measured + 1) % HELD_OUT_EVAL.ceEvery === 0);
         },
         onStats: (step, stats, lr) =>
           onProgress({
@@ -238,6 +288,7 @@ export class SaeJobs {
       const files = this.export(record, reader);
       this.last = { trainingId: record.id, files };
       const last = result.history.at(-1);
+      await measureHeldOut(result.state, result.inputScale, true);
       return {
         trainingId: record.id,
         runId: opts.runId,
@@ -256,6 +307,8 @@ export class SaeJobs {
         device: opts.device,
         evals: null, // filled by the engine when the run's model is loaded
         evalsSkipped: null,
+        heldOut,
+        heldOutNote: typeof plan === 'string' ? plan : plan.note,
       };
     } finally {
       this.control = null;
@@ -276,6 +329,16 @@ export class SaeJobs {
 
   /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
   private export(record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
+    return this.filesOf(record.state as SaeTrainState, record.inputScale, record, reader);
+  }
+
+  /** A training state as the SAE its files load as (activation scale folded in): what the evals run on. */
+  private saeOf(state: SaeTrainState, inputScale: number, record: SaeTrainingRecord, reader: RunReader): SaeForEval {
+    const files = this.filesOf(state, inputScale, record, reader);
+    return loadSaeLens({ cfgJson: JSON.parse(files['cfg.json'] as string), weights: files['sae_weights.safetensors'] as Uint8Array });
+  }
+
+  private filesOf(state: SaeTrainState, inputScale: number, record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
     const o = record.options as unknown as TrainOptions;
     const dIn = reader.dimOf(record.hook);
     const cfg = configOf(o, dIn);
@@ -289,7 +352,7 @@ export class SaeJobs {
       model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
     };
     const standard = standardOf(o, dIn);
-    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
+    return toSaeLens(state, cfg, meta, inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
   }
 
   /** A training's recipe as a SAELens training config and a script that trains it with SAELens (the last one, or a stored one). */

@@ -50,15 +50,7 @@ export class StoreJobs {
     const files = source.kind === 'files' ? source.files : [await fetchAsFile(source.url, source.name)];
     const run = await createRun(db, {
       name: options.name || files.map((f) => f.name).join(', ').slice(0, 80),
-      modelId: model.id,
-      hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
-      dtype: options.dtype,
-      // The panel says so when the value is outside 2…nPositions (src/ui/components/HarvestPanel.tsx).
-      contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
-      skipBos: options.skipBos,
-      bosTokenId: model.cfg.bosTokenId,
-      rowsPerShard: options.rowsPerShard,
-      tl: options.tl ?? SAELENS_DEFAULTS,
+      ...runFields(model, options),
     });
     for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
     // A column written as digits is an index ("0"); anything else names a header.
@@ -92,14 +84,8 @@ export class StoreJobs {
     const ds = await resolveDataset(spec, { hubUrl, token: source.token });
     const run = await createRun(db, {
       name: options.name || `${ds.ref.repo}${ds.ref.config ? `/${ds.ref.config}` : ''}:${ds.ref.split}`.slice(0, 80),
-      modelId: model.id,
-      hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
-      dtype: options.dtype,
-      contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
-      skipBos: options.skipBos,
-      bosTokenId: model.cfg.bosTokenId,
-      rowsPerShard: options.rowsPerShard,
-      tl: options.tl ?? SAELENS_DEFAULTS,
+      // With a held-out share, the training windows are SAELens' packing of the documents left (share 0: exactly SAELens').
+      ...runFields(model, options),
     });
     run.packing = 'saelens';
     run.dataset = datasetRecord(ds, spec, hubUrl);
@@ -205,4 +191,21 @@ async function fetchAsFile(url: string, name: string): Promise<File> {
   const res = await fetch(url);
   if (!res.ok) throw new LabError(`could not fetch the sample corpus ${url} (HTTP ${res.status})`);
   return new File([await res.blob()], name);
+}
+
+/** What a new run takes from the model and the run options, whatever its corpus. */
+function runFields(model: ModelAccess, options: RunOptions) {
+  return {
+    modelId: model.id,
+    hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
+    dtype: options.dtype,
+    // The panel says so when the value is outside 2…nPositions (src/ui/components/HarvestPanel.tsx).
+    contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
+    skipBos: options.skipBos,
+    bosTokenId: model.cfg.bosTokenId,
+    rowsPerShard: options.rowsPerShard,
+    tl: options.tl ?? SAELENS_DEFAULTS,
+    // A share out of range is refused by createRun, before anything is read (checkHeldOutSplit says which bound).
+    heldOut: options.heldOutShare ? { share: options.heldOutShare, seed: options.heldOutSeed ?? 0 } : undefined,
+  };
 }

@@ -76,6 +76,21 @@ export function HarvestPanel() {
           <input type="checkbox" checked={h.options.skipBos} onChange={(e) => setRunOptions({ skipBos: e.target.checked })} data-testid="skip-bos" /> skip BOS rows
         </label>
         <TlSettingsPicker />
+        <label title="whole documents set aside (by a seeded hash of their index): stored and harvested, never trained on; every training on the run reports its FVU, L0, dead latents, CE loss recovered and KL on them">
+          held-out documents{' '}
+          <input
+            type="number"
+            min={0}
+            max={50}
+            step={0.5}
+            value={+((h.options.heldOutShare ?? 0) * 100).toFixed(2)}
+            onChange={(e) => setRunOptions({ heldOutShare: Math.min(0.5, Math.max(0, Number(e.target.value) / 100 || 0)) })}
+            size={4}
+            aria-label="held-out share of documents (%)"
+            data-testid="run-held-out-share"
+          />
+          %
+        </label>
         <label title="rows per shard: the unit of commit and of resume">
           shard rows <input type="number" min={16} step={256} value={h.options.rowsPerShard ?? 4096} onChange={(e) => setRunOptions({ rowsPerShard: Number(e.target.value) })} size={6} data-testid="rows-per-shard" />
         </label>

@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
 import { neuronsHref } from '../route';
 import { useLab } from '../store';
+import type { RunManifest } from '../../store/schema';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
@@ -59,6 +60,9 @@ export function RunsPanel() {
                     <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
                       {describeTlSettings(recordedTl(run.tl))}
                     </div>
+                    <div className="muted" data-testid="run-held-out" data-windows={run.heldOutWindows ?? 0}>
+                      {heldOutText(run)}
+                    </div>
                   </td>
                   <td>
                     {run.hooks.map((h, i) => (
@@ -99,4 +103,12 @@ export function RunsPanel() {
       )}
     </section>
   );
+}
+
+/** "held out: 3 documents' 12 windows (2%)", or why a run has none: its trainings report held-out figures only then. */
+function heldOutText(run: RunManifest): string {
+  if (!run.heldOut) return 'no held-out share (made before held-out splits): trainings on it report no held-out figures';
+  const share = `${+(run.heldOut.share * 100).toFixed(2)}% of documents`;
+  if (!run.heldOutWindows) return `held out: ${share}, but no document fell in it (too few documents)`;
+  return `held out: ${share} · ${run.heldOutWindows.toLocaleString('en-US')} windows, ${(run.heldOutRows ?? 0).toLocaleString('en-US')} rows (never trained on)`;
 }

@@ -8,7 +8,8 @@ import { formatDuration } from '../../worker/train-report';
 import { defaultDevice, downloadSae, evaluateTrained, exportForSaeLens, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
 import { Faithfulness } from './Faithfulness';
-import { LineChart } from './LineChart';
+import { LineChart, type Series } from './LineChart';
+import { HeldOutSummary, heldOutPlanText, heldOutSeries } from './HeldOut';
 
 export function TrainPanel() {
   const runs = useHarvest((s) => s.runs).filter(({ run }) => run.committedRows > 0);
@@ -24,6 +25,8 @@ export function TrainPanel() {
   if (!run) return null;
   const h = t.history;
   const last = h.at(-1);
+  /** A training series with its held-out twin (measured at checkpoints) beside it, when there is one. */
+  const withHeldOut = (training: Series, pick: (f: (typeof t.heldOut)[number]) => number): Series[] => [training, ...heldOutSeries(t.heldOut, pick)];
   const unfinished = t.trainings.filter((x) => !x.done);
   const num = (key: 'expansion' | 'k' | 'l1Coefficient' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1, max?: number) => (
     <label>
@@ -127,12 +130,26 @@ export function TrainPanel() {
           )}
         </p>
       )}
+      <p className="muted" data-testid="train-held-out-note">
+        {heldOutPlanText(run, t.options.checkpointEvery ?? 200)}
+      </p>
       {h.length > 1 && (
         <div className="charts">
-          <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
+          <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#3b6fd8', values: h.map((p) => p.fvu) }, (f) => f.fvu)} log testId="chart-fvu" />
           <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
-          <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={[{ name: 'l0', color: '#2e7d32', values: h.map((p) => p.l0) }]} testId="chart-l0" />
-          <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
+          <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#2e7d32', values: h.map((p) => p.l0) }, (f) => f.l0)} testId="chart-l0" />
+          <LineChart
+            title="dead latents (fraction)"
+            x={h.map((p) => p.step)}
+            series={withHeldOut({ name: 'training', color: '#7a4d00', values: h.map((p) => p.deadFraction) }, (f) => f.deadFraction)}
+            testId="chart-dead"
+          />
+          {t.heldOut.some((f) => f.ce) && (
+            <>
+              <LineChart title="CE loss recovered (held-out windows)" x={h.map((p) => p.step)} series={heldOutSeries(t.heldOut, (f) => f.ce?.ceLossRecovered ?? null)} testId="chart-ce-recovered" />
+              <LineChart title="KL(clean ‖ with SAE) (held-out windows)" x={h.map((p) => p.step)} series={heldOutSeries(t.heldOut, (f) => f.ce?.klCleanSae ?? null)} testId="chart-kl" />
+            </>
+          )}
           {t.density && <DensityChart h={t.density} />}
         </div>
       )}
@@ -146,6 +163,7 @@ export function TrainPanel() {
             ` Resumed from the checkpoint at step ${t.summary.resumedAt}: ${t.summary.sessionSteps} steps in ${t.summary.sessionSeconds.toFixed(1)} s in this session.`}
         </p>
       )}
+      {t.summary && <HeldOutSummary f={t.summary.heldOut} note={t.summary.heldOutNote} />}
       {t.summary?.evals && <Faithfulness e={t.summary.evals} />}
       {t.summary && !t.summary.evals && (
         <div className="row" data-testid="train-evals-missing">
