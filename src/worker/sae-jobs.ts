@@ -11,6 +11,7 @@ import { type StepperFactory, gpuStepper, toSaeLens, trainSae } from '../sae/tra
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
+import { type JumpReluTrainConfig, initJumpReluParams, jumpreluCpuStepper, jumpreluTrainConfig } from '../sae/train/jumprelu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
@@ -111,8 +112,8 @@ export function shufflePoolRows(batchSize: number, dIn: number, runRows: number)
 /** The training loop's config for a request (older checkpoints carry no architecture: they are TopK). */
 function configOf(o: TrainOptions, dIn: number) {
   const architecture = o.architecture ?? 'topk';
-  // A standard SAE selects no latents: its loop config only carries the shapes (k is unused there).
-  if (architecture === 'standard') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
+  // A standard or JumpReLU SAE selects no latents: its loop config only carries the shapes (k is unused there).
+  if (architecture === 'standard' || architecture === 'jumprelu') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
   return trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k, architecture });
 }
 
@@ -120,6 +121,27 @@ function configOf(o: TrainOptions, dIn: number) {
 function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
   if (o.architecture !== 'standard') return null;
   return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)) });
+}
+
+/**
+ * The JumpReLU step's config: SAELens' defaults, λ warmed up over the first 5% of steps (as the standard recipe),
+ * and thresholds trained directly unless asked otherwise: a log threshold moves by ~θ · lr per Adam step, too
+ * slowly for runs of a few thousand steps (tests/node/sae-jumprelu-planted.test.ts measures both).
+ */
+function jumpreluOf(o: TrainOptions, dIn: number): JumpReluTrainConfig | null {
+  if (o.architecture !== 'jumprelu') return null;
+  return jumpreluTrainConfig({
+    dIn,
+    dSae: dIn * o.expansion,
+    l0WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)),
+    thresholdParam: o.jumpreluThresholdParam ?? 'direct',
+    ...(o.l0Coefficient !== undefined ? { l0Coefficient: o.l0Coefficient } : {}),
+    ...(o.jumpreluBandwidth !== undefined ? { bandwidth: o.jumpreluBandwidth } : {}),
+    ...(o.jumpreluInitThreshold !== undefined ? { initThreshold: o.jumpreluInitThreshold } : {}),
+    ...(o.jumpreluSparsityLossMode !== undefined ? { sparsityLossMode: o.jumpreluSparsityLossMode } : {}),
+    ...(o.jumpreluTanhScale !== undefined ? { tanhScale: o.jumpreluTanhScale } : {}),
+    ...(o.preActLossCoefficient !== undefined ? { preActLossCoefficient: o.preActLossCoefficient } : {}),
+  });
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
@@ -154,9 +176,15 @@ export class SaeJobs {
     const dIn = reader.dimOf(opts.hook);
     const cfg = configOf(opts, dIn);
     const standard = standardOf(opts, dIn);
+    const jumprelu = jumpreluOf(opts, dIn);
+    if (jumprelu && opts.device === 'gpu') {
+      throw new LabError('JumpReLU SAEs train on the CPU path for now (their WebGPU kernels are not written yet): choose the CPU device');
+    }
     const shuffle = { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed };
     const device = opts.device === 'gpu' ? await requestDevice({ label: 'sae-trainer' }) : null;
-    const stepper: StepperFactory = standard
+    const stepper: StepperFactory = jumprelu
+      ? jumpreluCpuStepper(jumprelu)
+      : standard
       ? device
         ? standardGpuStepper(device, opts.batchSize, standard, shuffle)
         : standardCpuStepper(standard)
@@ -182,7 +210,7 @@ export class SaeJobs {
     const reportDensity = (state: SaeTrainState, inputScale: number) => {
       if (!onDensity) return;
       const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
-      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
+      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard || !!jumprelu), densityRows));
     };
     this.control = new AbortController();
     let ended = () => {};
@@ -202,7 +230,7 @@ export class SaeJobs {
         seed: opts.seed,
         sampleForInit: sample,
         stepper,
-        initParams: standard ? (seed) => initStandardParams(standard, seed) : undefined,
+        initParams: jumprelu ? (seed) => initJumpReluParams(jumprelu, seed) : standard ? (seed) => initStandardParams(standard, seed) : undefined,
         signal: this.control.signal,
         resume,
         checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -246,6 +274,7 @@ export class SaeJobs {
         dSae: cfg.dSae,
         k: cfg.k,
         l1Coefficient: standard?.l1Coefficient ?? null,
+        l0Coefficient: jumprelu?.l0Coefficient ?? null,
         modelId: reader.run.modelId,
         batchSize: opts.batchSize,
         ...trainTotals(clock(result.state.step)),
@@ -270,7 +299,8 @@ export class SaeJobs {
     if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
     const o = record.options as unknown as TrainOptions;
     const files = this.export(record, await RunReader.open(db, record.runId));
-    return { ...files, name: `${record.hook} ×${o.expansion} k${o.k} · step ${record.step}` };
+    const sparsity = o.architecture === 'jumprelu' ? `jumprelu λ${jumpreluOf(o, 1)!.l0Coefficient}` : `k${o.k}`;
+    return { ...files, name: `${record.hook} ×${o.expansion} ${sparsity} · step ${record.step}` };
   }
 
   /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
@@ -288,7 +318,8 @@ export class SaeJobs {
       model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
     };
     const standard = standardOf(o, dIn);
-    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
+    const family = standard ? { l1Coefficient: standard.l1Coefficient } : o.architecture === 'jumprelu' ? ('jumprelu' as const) : undefined;
+    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, family).files;
   }
 
   /** Stops after the current step (a paused training is released so it can stop). */

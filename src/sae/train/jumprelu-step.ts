@@ -39,11 +39,13 @@ import { lossStats } from '../cpu/loss_stats';
 import { checkLength, matmulBias } from '../cpu/matmul_bias';
 import { reconGrad } from '../cpu/recon_grad';
 import { rowNorms } from '../cpu/row_norms';
+import { jumpreluThresholds } from './jumprelu-thresholds';
 import { initStandardParams } from './standard-step';
 import type { Stepper, StepperFactory } from './trainer';
 import { PARAM_NAMES, type SaeParams, type SaeTrainConfig, type SaeTrainState, type StepStats } from './types';
 
 export type { SparsityLossMode } from '../cpu/jumprelu_grad';
+export { jumpreluThresholds } from './jumprelu-thresholds';
 export type ThresholdParam = 'log' | 'direct';
 
 /** The recipe, field for field SAELens' JumpReLUTrainingSAEConfig (names in the comments). */
@@ -145,13 +147,6 @@ export function initJumpReluParams(cfg: Pick<JumpReluTrainConfig, 'dIn' | 'dSae'
   if (cfg.thresholdParam === 'log') p.log_threshold = new Float32Array(cfg.dSae).fill(Math.log(cfg.initThreshold));
   else p.threshold = new Float32Array(cfg.dSae).fill(cfg.initThreshold);
   return p;
-}
-
-/** θ [d_sae] from the trained parameter: exp(log_threshold) or relu(threshold). What SAELens saves as "threshold". */
-export function jumpreluThresholds(p: SaeParams): Float32Array {
-  if (p.log_threshold) return p.log_threshold.map(Math.exp);
-  if (p.threshold) return p.threshold.map((t) => Math.max(0, t));
-  throw new RangeError('JumpReLU SAE: the parameters hold neither log_threshold nor threshold');
 }
 
 /** The name of the trained threshold parameter, checked against the config. */
