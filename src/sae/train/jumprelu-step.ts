@@ -1,5 +1,5 @@
 // The JumpReLU SAE training step on the CPU (Rajamanoharan et al. 2024, "Jumping Ahead: Improving Reconstruction
-// Fidelity with JumpReLU Sparse Autoencoders"), as SAELens 6.18.0 trains it (jbloomAus/SAELens commit 91ca16cc,
+// Fidelity with JumpReLU Sparse Autoencoders"), as SAELens 6.18.0 trains it (jbloomAus/SAELens v6.18.0, commit 91ca16ccd0684e4dd6323cd4f23ded734339ec54,
 // sae_lens/saes/jumprelu_sae.py JumpReLUTrainingSAE and sae.py TrainingSAE). A trainer in its own right for small
 // SAEs, and the twin a WebGPU step will be checked against: each stage is the CPU twin (or twin-to-be) of one WGSL
 // kernel (src/sae/cpu/*), called in the order a GPU step would encode them.
@@ -17,16 +17,19 @@
 // Update: Adam (bias-corrected) on W_enc, b_enc, W_dec, b_dec and the threshold parameter; W_dec rows are free
 // (no renormalisation: SAELens' JumpReLU has none), starting at norm decoder_init_norm = 0.1 with W_enc = W_decᵀ.
 //
-// Where the paper and SAELens 6.18.0 differ (and where this follows SAELens):
-// - defaults: SAELens ε = 0.05, θ₀ = 0.01, λ = 1; the paper's experiments use ε = 0.001, θ₀ = 0.001 on inputs
-//   normalised to unit mean squared norm, and warm λ up.
-// - the 'tanh' loss and the pre-act loss are Anthropic's (Circuits Updates, Jan/Feb 2025), not the paper's.
-// - the paper trains with unit-norm decoder rows (renormalised each step); SAELens 6.18.0 leaves them free.
+// Where the paper and SAELens 6.18.0 differ (this step follows SAELens), as far as read here:
+// - the pseudo-derivatives, the rectangle kernel, the L0 'step' loss, log θ and W_enc = W_decᵀ are the paper's;
+// - defaults: SAELens 6.18.0 has ε = 0.05, θ₀ = 0.01, λ = 1; SAELens ≤ 5 had ε = θ₀ = 0.001, the values the paper
+//   reports (recalled from the paper, not rechecked against its text here);
+// - the 'tanh' loss and the pre-act loss are Anthropic's (Circuits Updates, Jan 2025; SAELens PR #541), not the
+//   paper's; so is the decoder-norm weighting inside 'tanh' (the 'step' L0 has none);
+// - decoder rows: SAELens 6.18.0 leaves them free after a 0.1-norm init; the paper's own setup may constrain them
+//   (not rechecked here);
 // - SAELens' trainer clips the global gradient norm to 1 for every architecture; the lab's trainers do not
-//   (TopK, BatchTopK and standard neither), so neither does this step.
+//   (TopK, BatchTopK and standard neither), so neither does this step;
 // - later SAELens (decoderesearch/SAELens commit 19f954ec) trains θ directly with relu() instead of exp(log θ):
 //   under Adam a log threshold moves by ~θ · lr per step, which freezes a small θ₀ in short runs (SAELens issue
-//   #494). thresholdParam 'direct' trains it so; 'log' (default) is 6.18.0's.
+//   #494). thresholdParam 'direct' trains it so; 'log' (this config's default) is 6.18.0's.
 // The dead counter is the lab's (tokens since a latent last fired ≥ deadTokens), where SAELens counts forward passes.
 import { adamScalars, adamStep } from '../cpu/adam';
 import { colStats } from '../cpu/col_stats';
