@@ -1,7 +1,7 @@
 // The JumpReLU SAE training step on the CPU (Rajamanoharan et al. 2024, "Jumping Ahead: Improving Reconstruction
-// Fidelity with JumpReLU Sparse Autoencoders"), as SAELens 6.18.0 trains it (jbloomAus/SAELens v6.18.0, commit 91ca16ccd0684e4dd6323cd4f23ded734339ec54,
-// sae_lens/saes/jumprelu_sae.py JumpReLUTrainingSAE and sae.py TrainingSAE). A trainer in its own right for small
-// SAEs, and the twin a WebGPU step will be checked against: each stage is the CPU twin (or twin-to-be) of one WGSL
+// Fidelity with JumpReLU Sparse Autoencoders"), as SAELens 6.18.0 trains it (jbloomAus/SAELens v6.18.0, commit
+// 91ca16ccd0684e4dd6323cd4f23ded734339ec54: sae_lens/saes/jumprelu_sae.py JumpReLUTrainingSAE, sae_lens/saes/sae.py
+// TrainingSAE, sae_lens/training/optim.py CoefficientScheduler). A trainer in its own right for small SAEs, and the twin a WebGPU step will be checked against: each stage is the CPU twin (or twin-to-be) of one WGSL
 // kernel (src/sae/cpu/*), called in the order a GPU step would encode them.
 //
 //   θ     = exp(log_threshold)  ('log', SAELens 6.18.0 and the paper)  or  relu(threshold)  ('direct', later SAELens)
