@@ -34,10 +34,18 @@ export const SAELENS_SCRIPT_FILE = 'train_sae.py';
 export interface SaeLensExportInput {
   hook: string; //                        a TransformerLens hook name, or a one-head key "blocks.L.attn.hook_z[h]"
   dIn: number;
-  architecture?: 'topk' | 'batchtopk' | 'standard';
+  architecture?: 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
   expansion: number;
   k: number;
   l1Coefficient?: number;
+  /** JumpReLU (the lab's defaults are SAELens 6.18.0's: src/sae/train/jumprelu-step.ts). */
+  l0Coefficient?: number;
+  jumpreluBandwidth?: number;
+  jumpreluInitThreshold?: number;
+  jumpreluSparsityLossMode?: 'step' | 'tanh';
+  jumpreluTanhScale?: number;
+  preActLossCoefficient?: number;
+  jumpreluThresholdParam?: 'log' | 'direct';
   steps: number;
   batchSize: number;
   lr: number;
@@ -115,7 +123,7 @@ export function saeLensLrFields(s: LrSchedule, steps: number, notes: string[] = 
   return { ...base, lr_scheduler_name: 'cosineannealing', lr_decay_steps: 0, lr_end: s.lr * floor };
 }
 
-/** The `sae` sub-config: TopKTrainingSAEConfig, BatchTopKTrainingSAEConfig or StandardTrainingSAEConfig as a dict. */
+/** The `sae` sub-config: TopK-, BatchTopK-, Standard- or JumpReLUTrainingSAEConfig as a dict. */
 function saeSubConfig(o: SaeLensExportInput, dIn: number, notes: string[]): Record<string, unknown> {
   const arch = o.architecture ?? 'topk';
   const common = {
@@ -133,6 +141,7 @@ function saeSubConfig(o: SaeLensExportInput, dIn: number, notes: string[]): Reco
     // Anthropic's April 2024 recipe in both: W_dec rows start at norm 0.1, the L1 term is weighted by ‖W_dec[j]‖.
     return { ...common, decoder_init_norm: 0.1, l1_coefficient: o.l1Coefficient ?? DEFAULT_L1, lp_norm: 1.0, l1_warm_up_steps: labL1WarmupSteps(o.steps) };
   }
+  if (arch === 'jumprelu') return { ...common, ...jumpreluFields(o, notes) };
   notes.push(
     "TopK auxiliary loss: the lab uses AuxK with coefficient 1/32 normalised by the residual's variance (OpenAI's); SAELens' has no variance normalisation and scales by min(dead / k_aux, 1). aux_loss_coefficient is left at SAELens' 1.0",
   );
@@ -144,6 +153,24 @@ function saeSubConfig(o: SaeLensExportInput, dIn: number, notes: string[]): Reco
   const topk = { ...common, decoder_init_norm: 1.0, aux_loss_coefficient: 1.0, rescale_acts_by_decoder_norm: true, use_sparse_activations: false };
   if (arch === 'batchtopk') return { ...topk, k: o.k, topk_threshold_lr: 0.01 };
   return { ...topk, k: o.k };
+}
+
+/** JumpReLUTrainingSAEConfig's own fields (sae_lens/saes/jumprelu_sae.py); λ warms up over 5% of steps, as the lab's. */
+function jumpreluFields(o: SaeLensExportInput, notes: string[]): Record<string, unknown> {
+  if ((o.jumpreluThresholdParam ?? 'direct') === 'direct') {
+    notes.push("threshold: the lab trained θ directly (as SAELens after 6.18.0 does); SAELens 6.18.0 trains log θ, which learns more slowly on short runs");
+  }
+  const preAct = o.preActLossCoefficient ?? 0;
+  return {
+    decoder_init_norm: 0.1,
+    jumprelu_init_threshold: o.jumpreluInitThreshold ?? 0.01,
+    jumprelu_bandwidth: o.jumpreluBandwidth ?? 0.05,
+    jumprelu_sparsity_loss_mode: o.jumpreluSparsityLossMode ?? 'step',
+    l0_coefficient: o.l0Coefficient ?? 1,
+    l0_warm_up_steps: labL1WarmupSteps(o.steps),
+    pre_act_loss_coefficient: preAct > 0 ? preAct : null, // SAELens: None turns it off; the lab's 0 means the same
+    jumprelu_tanh_scale: o.jumpreluTanhScale ?? 4,
+  };
 }
 
 function datasetOf(o: SaeLensExportInput, notes: string[]): string {

@@ -24,8 +24,19 @@ export interface TrainState {
   evaluating: { done: number; total: number } | null;
 }
 
+/** The JumpReLU fields' defaults: SAELens' (src/sae/train/jumprelu-step.ts), thresholds trained directly. */
+const JUMPRELU_DEFAULTS = {
+  l0Coefficient: 1,
+  jumpreluBandwidth: 0.05,
+  jumpreluInitThreshold: 0.01,
+  jumpreluSparsityLossMode: 'step',
+  jumpreluTanhScale: 4,
+  preActLossCoefficient: 0,
+  jumpreluThresholdParam: 'direct',
+} as const;
+
 export const useTrain = create<TrainState>(() => ({
-  options: { runId: null, hook: null, expansion: 8, architecture: 'topk', k: 32, l1Coefficient: 5, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
+  options: { runId: null, hook: null, expansion: 8, architecture: 'topk', k: 32, l1Coefficient: 5, ...JUMPRELU_DEFAULTS, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
   training: false,
   stopping: false,
   paused: false,
@@ -59,7 +70,9 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const { options, training } = get();
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
-  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
+  // JumpReLU has no WGSL path yet: the panel shows it on the CPU, and says so.
+  const device = options.architecture === 'jumprelu' ? 'cpu' : (options.device ?? defaultDevice());
+  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device, resumeFrom };
   set({ training: true, stopping: false, paused: false, heldAt: null, history: [], heldOut: [], summary: null, error: null, density: null, evaluating: null });
   void refreshTrainings();
   try {

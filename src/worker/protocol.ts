@@ -271,11 +271,21 @@ export interface TrainOptions {
   expansion: number; // d_sae = expansion · d_in
   /**
    * 'topk' (default): k per token · 'batchtopk': k per token on average over a batch (saved as jumprelu) ·
-   * 'standard': ReLU with a decoder-norm-weighted L1 penalty of `l1Coefficient` (k unused).
+   * 'standard': ReLU with a decoder-norm-weighted L1 penalty of `l1Coefficient` (k unused) ·
+   * 'jumprelu': per-latent thresholds and an L0 penalty (the jumprelu* fields; k unused; the CPU path only, for now).
    */
-  architecture?: 'topk' | 'batchtopk' | 'standard';
+  architecture?: 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
   k: number;
   l1Coefficient?: number;
+  /** jumprelu (SAELens' JumpReLUTrainingSAEConfig names): l0_coefficient λ (default 1), warmed up over 5% of steps. */
+  l0Coefficient?: number;
+  jumpreluBandwidth?: number; //                        jumprelu_bandwidth ε (default 0.05)
+  jumpreluInitThreshold?: number; //                    jumprelu_init_threshold θ₀ (default 0.01)
+  jumpreluSparsityLossMode?: 'step' | 'tanh'; //        jumprelu_sparsity_loss_mode (default 'step')
+  jumpreluTanhScale?: number; //                        jumprelu_tanh_scale (default 4)
+  preActLossCoefficient?: number; //                    pre_act_loss_coefficient (default 0: off)
+  /** 'direct' (default: θ trained as is, later SAELens) or 'log' (log θ, SAELens 6.18.0 and the paper). */
+  jumpreluThresholdParam?: 'log' | 'direct';
   steps: number;
   batchSize: number;
   lr: number;
@@ -322,11 +332,12 @@ export interface TrainSummary {
   trainingId: string;
   runId: string;
   hook: string;
-  architecture: 'topk' | 'batchtopk' | 'standard';
+  architecture: 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
   dIn: number;
   dSae: number;
   k: number;
   l1Coefficient: number | null; // standard only
+  l0Coefficient?: number | null; // jumprelu only
   /** The model whose activations the run holds. */
   modelId: string;
   batchSize: number;

@@ -14,6 +14,7 @@ import { type StepperFactory, gpuStepper, toSaeLens, trainSae } from '../sae/tra
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
+import { type JumpReluTrainConfig, initJumpReluParams, jumpreluCpuStepper, jumpreluTrainConfig } from '../sae/train/jumprelu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
 import { DEFAULT_L1, labL1WarmupSteps, labLrSchedule } from '../sae/train/lab-recipe';
 import { type HeldOutRows, RunReader } from '../store/reader';
@@ -118,8 +119,8 @@ export function shufflePoolRows(batchSize: number, dIn: number, runRows: number)
 /** The training loop's config for a request (older checkpoints carry no architecture: they are TopK). */
 function configOf(o: TrainOptions, dIn: number) {
   const architecture = o.architecture ?? 'topk';
-  // A standard SAE selects no latents: its loop config only carries the shapes (k is unused there).
-  if (architecture === 'standard') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
+  // A standard or JumpReLU SAE selects no latents: its loop config only carries the shapes (k is unused there).
+  if (architecture === 'standard' || architecture === 'jumprelu') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
   return trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k, architecture });
 }
 
@@ -127,6 +128,27 @@ function configOf(o: TrainOptions, dIn: number) {
 function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
   if (o.architecture !== 'standard') return null;
   return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: labL1WarmupSteps(o.steps) });
+}
+
+/**
+ * The JumpReLU step's config: SAELens' defaults, λ warmed up over the first 5% of steps (as the standard recipe),
+ * and thresholds trained directly unless asked otherwise: a log threshold moves by ~θ · lr per Adam step, too
+ * slowly for runs of a few thousand steps (tests/node/sae-jumprelu-planted.test.ts measures both).
+ */
+function jumpreluOf(o: TrainOptions, dIn: number): JumpReluTrainConfig | null {
+  if (o.architecture !== 'jumprelu') return null;
+  return jumpreluTrainConfig({
+    dIn,
+    dSae: dIn * o.expansion,
+    l0WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)),
+    thresholdParam: o.jumpreluThresholdParam ?? 'direct',
+    ...(o.l0Coefficient !== undefined ? { l0Coefficient: o.l0Coefficient } : {}),
+    ...(o.jumpreluBandwidth !== undefined ? { bandwidth: o.jumpreluBandwidth } : {}),
+    ...(o.jumpreluInitThreshold !== undefined ? { initThreshold: o.jumpreluInitThreshold } : {}),
+    ...(o.jumpreluSparsityLossMode !== undefined ? { sparsityLossMode: o.jumpreluSparsityLossMode } : {}),
+    ...(o.jumpreluTanhScale !== undefined ? { tanhScale: o.jumpreluTanhScale } : {}),
+    ...(o.preActLossCoefficient !== undefined ? { preActLossCoefficient: o.preActLossCoefficient } : {}),
+  });
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
@@ -191,9 +213,15 @@ export class SaeJobs {
     const dIn = reader.dimOf(opts.hook);
     const cfg = configOf(opts, dIn);
     const standard = standardOf(opts, dIn);
+    const jumprelu = jumpreluOf(opts, dIn);
+    if (jumprelu && opts.device === 'gpu') {
+      throw new LabError('JumpReLU SAEs train on the CPU path for now (their WebGPU kernels are not written yet): choose the CPU device');
+    }
     const shuffle = { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed };
     const device = opts.device === 'gpu' ? await requestDevice({ label: 'sae-trainer' }) : null;
-    const stepper: StepperFactory = standard
+    const stepper: StepperFactory = jumprelu
+      ? jumpreluCpuStepper(jumprelu)
+      : standard
       ? device
         ? standardGpuStepper(device, opts.batchSize, standard, shuffle)
         : standardCpuStepper(standard)
@@ -219,7 +247,7 @@ export class SaeJobs {
     const reportDensity = (state: SaeTrainState, inputScale: number) => {
       if (!onDensity) return;
       const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
-      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
+      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard || !!jumprelu), densityRows));
     };
     const plan = await heldOutPlan(reader, opts, heldOutHooks);
     let heldOut: HeldOutFigures | null = null;
@@ -251,7 +279,7 @@ export class SaeJobs {
         seed: opts.seed,
         sampleForInit: sample,
         stepper,
-        initParams: standard ? (seed) => initStandardParams(standard, seed) : undefined,
+        initParams: jumprelu ? (seed) => initJumpReluParams(jumprelu, seed) : standard ? (seed) => initStandardParams(standard, seed) : undefined,
         signal: this.control.signal,
         resume,
         checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -298,6 +326,7 @@ export class SaeJobs {
         dSae: cfg.dSae,
         k: cfg.k,
         l1Coefficient: standard?.l1Coefficient ?? null,
+        l0Coefficient: jumprelu?.l0Coefficient ?? null,
         modelId: reader.run.modelId,
         batchSize: opts.batchSize,
         ...trainTotals(clock(result.state.step)),
@@ -324,7 +353,8 @@ export class SaeJobs {
     if (!record?.state) throw new LabError(`training ${trainingId} has no checkpoint in this browser`);
     const o = record.options as unknown as TrainOptions;
     const files = this.export(record, await RunReader.open(db, record.runId));
-    return { ...files, name: `${record.hook} ×${o.expansion} k${o.k} · step ${record.step}` };
+    const sparsity = o.architecture === 'jumprelu' ? `jumprelu λ${jumpreluOf(o, 1)!.l0Coefficient}` : `k${o.k}`;
+    return { ...files, name: `${record.hook} ×${o.expansion} ${sparsity} · step ${record.step}` };
   }
 
   /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
@@ -352,7 +382,8 @@ export class SaeJobs {
       model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
     };
     const standard = standardOf(o, dIn);
-    return toSaeLens(state, cfg, meta, inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
+    const family = standard ? { l1Coefficient: standard.l1Coefficient } : o.architecture === 'jumprelu' ? ('jumprelu' as const) : undefined;
+    return toSaeLens(state, cfg, meta, inputScale, family).files;
   }
 
   /** A training's recipe as a SAELens training config and a script that trains it with SAELens (the last one, or a stored one). */

@@ -127,6 +127,16 @@ const SAE_SCHEMAS: Record<string, Record<string, Field>> = {
   topk: TOPK,
   batchtopk: { ...TOPK, k: { type: ['float', 'int'] }, topk_threshold_lr: { type: ['float', 'int'] } },
   standard: { ...SAE_BASE, l1_coefficient: { type: ['float', 'int'] }, lp_norm: { type: ['float', 'int'] }, l1_warm_up_steps: { type: ['int'] } },
+  jumprelu: {
+    ...SAE_BASE,
+    jumprelu_init_threshold: { type: ['float', 'int'] },
+    jumprelu_bandwidth: { type: ['float', 'int'] },
+    jumprelu_sparsity_loss_mode: { type: ['str'], values: ['step', 'tanh'] },
+    l0_coefficient: { type: ['float', 'int'] },
+    l0_warm_up_steps: { type: ['int'] },
+    pre_act_loss_coefficient: { type: ['float', 'int', 'null'] },
+    jumprelu_tanh_scale: { type: ['float', 'int'] },
+  },
 };
 
 // HookedTransformer.from_pretrained's weight-processing keywords as SAELens passes them (model_from_pretrained_kwargs).
@@ -176,7 +186,7 @@ function validateRunner(cfg: Record<string, unknown>): string[] {
   const arch = String(sae?.architecture);
   return [
     ...validate(cfg, RUNNER, 'config'),
-    ...(SAE_SCHEMAS[arch] ? validate(sae, SAE_SCHEMAS[arch], 'config.sae') : [`config.sae.architecture ${arch}: not topk, batchtopk or standard`]),
+    ...(SAE_SCHEMAS[arch] ? validate(sae, SAE_SCHEMAS[arch], 'config.sae') : [`config.sae.architecture ${arch}: not topk, batchtopk, standard or jumprelu`]),
     ...validate(cfg.logger as Record<string, unknown>, LOGGER, 'config.logger'),
   ];
 }
@@ -196,7 +206,7 @@ function input(over: Partial<SaeLensExportInput> = {}): SaeLensExportInput {
   return { hook: 'blocks.6.hook_resid_pre', dIn: 768, architecture: 'topk', expansion: 8, k: 32, steps: 1000, batchSize: 4096, lr: 3e-4, seed: 7, run: RUN, ...over };
 }
 
-const ARCHS = ['topk', 'batchtopk', 'standard'] as const;
+const ARCHS = ['topk', 'batchtopk', 'standard', 'jumprelu'] as const;
 
 describe('the schema itself', () => {
   it('catches an unknown key, a missing required field, a wrong type and a value SAELens does not accept', () => {
@@ -245,6 +255,18 @@ describe('exportForSaeLens', () => {
     // A training whose token budget is not steps × batch (stream training): the steps follow the tokens.
     const stream = exportForSaeLens(input({ trainingTokens: 100_000_000, schedule: { lr: 3e-4, decay: 'constant' } })).config;
     expect(stream.training_tokens).toBe(100_000_000);
+  });
+
+  it('jumprelu: its own fields, λ warmed up over 5%, pre-act 0 as None, and a note when θ trained directly', () => {
+    const e = exportForSaeLens(input({ architecture: 'jumprelu', l0Coefficient: 0.5, jumpreluBandwidth: 0.02, jumpreluSparsityLossMode: 'tanh', steps: 2000 }));
+    expect(e.config.sae).toMatchObject({
+      architecture: 'jumprelu', l0_coefficient: 0.5, jumprelu_bandwidth: 0.02, jumprelu_init_threshold: 0.01,
+      jumprelu_sparsity_loss_mode: 'tanh', jumprelu_tanh_scale: 4, l0_warm_up_steps: 100, pre_act_loss_coefficient: null, decoder_init_norm: 0.1,
+    });
+    expect(e.notes.some((n) => n.includes('log θ'))).toBe(true);
+    const logTheta = exportForSaeLens(input({ architecture: 'jumprelu', jumpreluThresholdParam: 'log', preActLossCoefficient: 3e-6 }));
+    expect((logTheta.config.sae as Record<string, unknown>).pre_act_loss_coefficient).toBe(3e-6);
+    expect(logTheta.notes.some((n) => n.includes('log θ'))).toBe(false);
   });
 
   it('standard: l1_coefficient, the L1 warm-up over the first 5% and the 0.1 decoder init', () => {

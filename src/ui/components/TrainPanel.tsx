@@ -7,6 +7,7 @@ import { useLab } from '../store';
 import { formatDuration } from '../../worker/train-report';
 import { defaultDevice, downloadSae, evaluateTrained, exportForSaeLens, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
+import { JumpReluFields } from './JumpReluFields';
 import { Faithfulness } from './Faithfulness';
 import { LineChart, type Series } from './LineChart';
 import { HeldOutSummary, heldOutPlanText, heldOutSeries } from './HeldOut';
@@ -35,6 +36,7 @@ export function TrainPanel() {
   );
   // A batch is rows of the run: it cannot hold more than the run has.
   const batchTooBig = t.options.batchSize > run.committedRows;
+  const jumprelu = t.options.architecture === 'jumprelu';
   return (
     <section className="panel wide" data-testid="train-panel">
       <h2>Train a sparse autoencoder</h2>
@@ -59,14 +61,15 @@ export function TrainPanel() {
         </label>
         <label>
           architecture{' '}
-          <select value={t.options.architecture ?? 'topk'} onChange={(e) => setTrainOptions({ architecture: e.target.value as 'topk' | 'batchtopk' | 'standard' })} data-testid="train-architecture">
+          <select value={t.options.architecture ?? 'topk'} onChange={(e) => setTrainOptions({ architecture: e.target.value as 'topk' | 'batchtopk' | 'standard' | 'jumprelu' })} data-testid="train-architecture">
             <option value="topk">TopK</option>
             <option value="batchtopk">BatchTopK</option>
             <option value="standard">ReLU + L1</option>
+            <option value="jumprelu">JumpReLU</option>
           </select>
         </label>
         {num('expansion', 'expansion ×')}
-        {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : num('k', 'k')}
+        {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : jumprelu ? <JumpReluFields /> : num('k', 'k')}
         {num('steps', 'steps')}
         {num('batchSize', 'batch', 1, run.committedRows)}
         {num('lr', 'lr', 1e-4)}
@@ -74,12 +77,17 @@ export function TrainPanel() {
         {num('checkpointEvery', 'checkpoint every')}
         <label>
           on{' '}
-          <select value={t.options.device ?? defaultDevice()} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
+          <select value={jumprelu ? 'cpu' : (t.options.device ?? defaultDevice())} disabled={jumprelu} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
             <option value="gpu">GPU (WGSL)</option>
             <option value="cpu">CPU twin</option>
           </select>
         </label>
       </div>
+      {jumprelu && (
+        <p className="notice" role="status" data-testid="train-jumprelu-cpu-note">
+          JumpReLU SAEs train on the CPU path for now: their WebGPU kernels are not written yet.
+        </p>
+      )}
       {batchTooBig && (
         <p className="notice" role="status" data-testid="train-batch-note">
           A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “<Name text={run.name} />” holds: each step would see its{' '}
@@ -136,7 +144,7 @@ export function TrainPanel() {
       {h.length > 1 && (
         <div className="charts">
           <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#3b6fd8', values: h.map((p) => p.fvu) }, (f) => f.fvu)} log testId="chart-fvu" />
-          <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
+          <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : jumprelu ? 'loss (MSE + λ·L0)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
           <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#2e7d32', values: h.map((p) => p.l0) }, (f) => f.l0)} testId="chart-l0" />
           <LineChart
             title="dead latents (fraction)"
@@ -155,7 +163,7 @@ export function TrainPanel() {
       )}
       {t.summary && (
         <p data-testid="train-summary" data-steps={t.summary.steps} data-tokens={t.summary.tokens}>
-          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps,{' '}
+          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : t.summary.architecture === 'jumprelu' ? `L0 λ ${t.summary.l0Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps,{' '}
           {t.summary.tokens.toLocaleString('en-US')} tokens{t.summary.seconds === null ? '' : ` in ${t.summary.seconds.toFixed(1)} s`} on {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final
           training FVU {t.summary.finalFvu?.toFixed(3)}
           {t.summary.aborted ? ' (stopped early)' : ''}.
