@@ -2,7 +2,7 @@
 // the open SAE's feature table, search results, the open feature page and text inspection.
 import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
-import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeMapData, SaeSource } from '../worker/protocol';
 import { type ViewError, errorGuard, viewError } from './error-guard';
 import { searchNote } from './search-note';
 import { useLab } from './store';
@@ -23,6 +23,10 @@ export interface FeaturesState {
   pageLoading: boolean;
   inspect: InspectResult | null;
   error: ViewError | null;
+  /** The open SAE's UMAP map; mapLoading: the SAE whose map is being computed. */
+  map: SaeMapData | null;
+  mapLoading: string | null;
+  mapError: string | null;
 }
 
 export const useFeatures = create<FeaturesState>(() => ({
@@ -38,6 +42,9 @@ export const useFeatures = create<FeaturesState>(() => ({
   pageLoading: false,
   inspect: null,
   error: null,
+  map: null,
+  mapLoading: null,
+  mapError: null,
 }));
 
 const set = useFeatures.setState;
@@ -132,4 +139,17 @@ export async function inspectText(saeId: string, text: string): Promise<void> {
   const e = engine();
   if (!e) return;
   set({ inspect: await guarded(() => e.call('inspectText', { saeId, text })) });
+}
+
+/** The SAE's map of decoder directions (computed in the worker the first time, then read from the store). */
+export async function loadMap(saeId: string): Promise<void> {
+  const e = engine();
+  if (!e || get().map?.saeId === saeId || get().mapLoading === saeId) return;
+  set({ mapLoading: saeId, mapError: null });
+  try {
+    const map = await e.call('saeMap', { saeId });
+    set({ map, mapLoading: null });
+  } catch (err) {
+    set({ mapLoading: null, mapError: err instanceof Error ? err.message : String(err) });
+  }
 }
