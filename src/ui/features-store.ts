@@ -90,7 +90,8 @@ export async function computeStats(saeId: string, runId: string, device: 'gpu' |
   if (!e || get().stats) return;
   set({ stats: { saeId, progress: null } });
   await guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && set({ stats: { saeId, progress: p.detail } })));
-  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table });
+  // A new pass replaces the saved map too (it is computed again on the next view).
+  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table, map: get().map?.saeId === saeId ? null : get().map });
   await refreshSaes();
 }
 
