@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       if (!c) throw new Error(`--configs: unknown "${name}" (have: ${Object.keys(CONFIGS).join(', ')})`);
       const rows = Number(values.rows ?? c.rows);
       const cpuRows = Number(values['cpu-rows'] ?? c.cpuRows);
+      const first = lines.length;
       const r = await callInPage<FeaturesBenchResult>(page.page, '/bench/pages/features-bench.ts', 'benchFeatures', { dIn: c.dIn, dSae: c.dSae, k: c.k, rows, cpuRows, batch: Math.min(256, rows) });
       adapter = r.adapter;
       lines.push(`${name.padEnd(5)} d_in ${c.dIn} d_sae ${c.dSae} k ${c.k}   (GPU ${rows} rows, CPU ${cpuRows} rows; pipelines ${r.warmupMs.toFixed(0)} ms)`);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         const best = Math.min(r.gpuMsPerRow, r.onnxMsPerRow);
         lines.push(`  harvest (wasm, ${h.tokens} tokens) ${perMillion(harvestMsPerRow)} per 1M rows   stats/harvest time: webgpu ${(r.gpuMsPerRow / harvestMsPerRow).toFixed(2)}, cpu ${(r.onnxMsPerRow / harvestMsPerRow).toFixed(2)}, best ${(best / harvestMsPerRow).toFixed(2)} (target ≤ 1)`);
       }
-      console.log(lines.slice(-5).join('\n'));
+      console.log(lines.slice(first).join('\n'));
     }
   } finally {
     await page.close();
