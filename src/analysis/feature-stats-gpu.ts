@@ -154,6 +154,23 @@ export class GpuEncoder {
   }
 }
 
+/** Dense activations [n, d_sae] read back from the GPU encoder (the correlation pass needs them on the CPU). */
+export function gpuActs(encoder: GpuEncoder): (x: Float32Array, n: number) => Promise<Float32Array> {
+  const { d_in: dIn, d_sae: d } = encoder.sae.cfg;
+  return async (x, n) => {
+    const out = new Float32Array(n * d);
+    for (let at = 0; at < n; at += encoder.maxBatch) {
+      const m = Math.min(encoder.maxBatch, n - at);
+      const enc = encoder.device.createCommandEncoder({ label: 'sae-encoder.acts' });
+      encoder.encode(x.subarray(at * dIn, (at + m) * dIn), enc);
+      encoder.device.queue.submit([enc.finish()]);
+      out.set(await readBuffer(encoder.device, encoder.acts, m * d * F), at * d);
+      await encoder.checkSelection();
+    }
+    return out;
+  };
+}
+
 export async function featureStatsGpu(
   device: GPUDevice,
   sae: EncoderSae,

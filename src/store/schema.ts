@@ -176,6 +176,10 @@ export interface FeatureStatsRecord {
   seconds: number;
   device: 'gpu' | 'cpu';
   createdAt: number;
+  /** An SAE's feature tables (src/analysis/feature-tables.ts FeatureTables): nearest by cosine, correlations. Absent in older records and for neurons. */
+  tables?: unknown;
+  /** The SAE's 2-D map of decoder directions (src/analysis/feature-map.ts FeatureMap), once computed. */
+  map?: unknown;
 }
 
 export interface StoreSchema extends DBSchema {

@@ -2,7 +2,7 @@
 // the open SAE's feature table, search results, the open feature page and text inspection.
 import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
-import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeMapData, SaeSource } from '../worker/protocol';
 import { type ViewError, errorGuard, viewError } from './error-guard';
 import { searchNote } from './search-note';
 import { type StatsPassMark, fateOf, holdingPassLock, readMark, writeMark } from './stats-pass-mark';
@@ -29,6 +29,10 @@ export interface FeaturesState {
   pageLoading: boolean;
   inspect: InspectResult | null;
   error: ViewError | null;
+  /** The open SAE's UMAP map; mapLoading: the SAE whose map is being computed. */
+  map: SaeMapData | null;
+  mapLoading: string | null;
+  mapError: string | null;
 }
 
 export const useFeatures = create<FeaturesState>(() => ({
@@ -45,6 +49,9 @@ export const useFeatures = create<FeaturesState>(() => ({
   pageLoading: false,
   inspect: null,
   error: null,
+  map: null,
+  mapLoading: null,
+  mapError: null,
 }));
 
 const set = useFeatures.setState;
@@ -116,7 +123,8 @@ export async function computeStats(saeId: string, runId: string, device: 'gpu' |
   // The pass ended here (saved, failed or cancelled): the page says which itself, so the mark goes.
   await holdingPassLock(() => guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && onProgress(p.detail))));
   writeMark(null);
-  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table });
+  // A new pass replaces the saved map too (it is computed again on the next view).
+  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table, map: get().map?.saeId === saeId ? null : get().map });
   await refreshSaes();
 }
 
@@ -165,4 +173,17 @@ export async function inspectText(saeId: string, text: string): Promise<void> {
   const e = engine();
   if (!e) return;
   set({ inspect: await guarded(() => e.call('inspectText', { saeId, text })) });
+}
+
+/** The SAE's map of decoder directions (computed in the worker the first time, then read from the store). */
+export async function loadMap(saeId: string): Promise<void> {
+  const e = engine();
+  if (!e || get().map?.saeId === saeId || get().mapLoading === saeId) return;
+  set({ mapLoading: saeId, mapError: null });
+  try {
+    const map = await e.call('saeMap', { saeId });
+    set({ map, mapLoading: null });
+  } catch (err) {
+    set({ mapLoading: null, mapError: err instanceof Error ? err.message : String(err) });
+  }
 }

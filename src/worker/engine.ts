@@ -157,6 +157,7 @@ export class LabEngine implements Engine {
       featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
       searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.textModel()),
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
+      saeMap: async (a) => this.features.map(await this.store.db(), a.saeId),
       evaluateSae: async (a) => {
         const db = await this.store.db();
         const sae = await openSaeForLive(db, a.saeId, this.evalModel());

@@ -155,6 +155,38 @@ export interface FeaturePageData {
   logitsNote: string | null;
   /** The units of the SAE's hook its decoder row loads most on (largest |W_dec[f, i]|): the neurons it is made of. */
   neurons: UnitLoading[];
+  /** SAEDashboard's feature tables, from the statistics pass; null for statistics computed before them (tablesNote says). */
+  tables: FeatureTablesView | null;
+  tablesNote: string | null;
+}
+
+/** One row of a feature table: a unit or feature index and its Pearson r or cosine. */
+export interface TableEntry {
+  index: number;
+  value: number;
+}
+
+export interface FeatureTablesView {
+  /** Largest Pearson r between the feature's activation and a unit of its hook, over the stored rows. */
+  correlatedNeurons: TableEntry[];
+  /** Largest Pearson r with another feature, among the candidates (nearest by cosine, shared top examples). */
+  correlatedFeatures: TableEntry[];
+  /** Largest cosine of decoder rows / of encoder columns with another feature (exact over all features). */
+  nearestDecoder: TableEntry[];
+  nearestEncoder: TableEntry[];
+  rows: number;
+  candidates: number;
+}
+
+/** The SAE's 2-D map of decoder directions (UMAP) and what colours it: each feature's firing count over the rows. */
+export interface SaeMapData {
+  saeId: string;
+  dSae: number;
+  x: Float32Array; // [d_sae]
+  y: Float32Array; // [d_sae]
+  count: Uint32Array; // [d_sae]
+  rows: number;
+  seconds: number;
 }
 
 /** A stored hook's raw units (MLP neurons, residual dimensions) as the neuron browser lists them. */
@@ -164,7 +196,7 @@ export interface NeuronTable extends Omit<FeatureTable, 'saeId'> {
 }
 
 /** A neuron's page: the feature page's figures for one raw unit, and the features that load most on it. */
-export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'neuronpediaUrl' | 'feature' | 'dSae' | 'neurons'> {
+export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'neuronpediaUrl' | 'feature' | 'dSae' | 'neurons' | 'tables' | 'tablesNote'> {
   neuron: number;
   dim: number;
   /** What the logit table reads the unit through (its output weight row, or a basis vector). */
@@ -477,6 +509,8 @@ export interface EngineApi {
   featureTable: [{ saeId: string }, FeatureTable];
   searchFeatures: [{ saeId: string; query: string }, UnitSearch];
   featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
+  /** The SAE's UMAP map of decoder directions: computed once (in the worker) after its statistics pass, then saved. */
+  saeMap: [{ saeId: string }, SaeMapData];
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
   /** The statistics pass over a run's raw units of `hook` (cancelled by cancelFeatureStats); progress as 'features'. */
   neuronStats: [{ runId: string; hook: string; topN?: number }, NeuronTable];

@@ -7,6 +7,7 @@ import { useHarvest } from '../harvest-store';
 import { attributeHref, featureHref, inspectHref, useViewError } from '../route';
 import { densityHistogram } from '../../sae/train/density';
 import { DensityChart } from './DensityChart';
+import { DensityScatter, SaeMap } from './SaeMaps';
 import { NeuronPanel } from './NeuronBrowser';
 import { UnitBrowser } from './UnitBrowser';
 
@@ -44,6 +45,10 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
                 {t.count.length.toLocaleString('en-US')} features over {t.rows.toLocaleString('en-US')} tokens · {dead} dead
               </p>
               {density && <DensityChart h={density} testId="chart-feature-density" />}
+              <div className="charts">
+                <DensityScatter t={t} />
+                <SaeMap saeId={saeId} />
+              </div>
               <UnitBrowser key={saeId} kind="feature" t={t} href={(f) => featureHref(saeId, f)} search={search} onSearch={(q) => void searchFeatures(saeId, q)} />
             </>
           )}

@@ -7,6 +7,7 @@ import { loadPage, useFeatures } from '../features-store';
 import { browserHref, featureHref, neuronHref, steerHref, useViewError } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
 import { useSteer } from '../steer-store';
+import { FeatureTables } from './FeatureTables';
 import { HeadWrites } from './HeadWrites';
 import { LoadingTable, UnitDashboard } from './UnitDashboard';
 
@@ -65,6 +66,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
           }
         />
       )}
+      {p && <FeatureTables saeId={saeId} p={p} />}
       {p && <HeadWrites saeId={saeId} feature={feature} p={p} />}
     </section>
   );
