@@ -5,11 +5,16 @@
 // stats pass no slower than the harvest that produced the rows.
 // Options: --configs small,tiny  --rows N (GPU rows; default small 32, tiny 512 — SwiftShader is slow)
 //          --cpu-rows N (default small 16, tiny 256)  --no-harvest
+//          --table-rows N (correlation pass rows; default 256)  --cosine-blocks N (blocks of 256 timed; default 4)
+//          --exact-knn (time every block, and UMAP on the exact table)  --no-tables
+// The feature tables (src/analysis/feature-tables.ts) at each width: one nearest-by-cosine table on the wasm matmul
+// (timed on a few blocks of 256 rows and scaled: every block is the same work), the correlation pass per 1M rows,
+// and the UMAP map of all d_sae decoder directions.
 import { parseArgs } from 'node:util';
 import { callInPage, launchChromium, openPage } from '../tests/browser/chromium';
 import { TINY_DIR, gpt2SmallCheckpoint } from '../tests/helpers/checkpoints';
 import { startHubServer } from '../tests/helpers/hub-server';
-import type { FeaturesBenchResult } from './pages/features-bench';
+import type { FeaturesBenchResult, TablesBenchResult } from './pages/features-bench';
 import type { HarvestBenchResult } from './pages/harvest-bench';
 import { startDevServer } from './util';
 
@@ -21,7 +26,7 @@ const CONFIGS: Record<string, { dIn: number; dSae: number; k: number; rows: numb
 const perMillion = (msPerRow: number) => `${((msPerRow * 1e6) / 1000 / 60).toFixed(1).padStart(8)} min`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { configs: { type: 'string', default: 'small,tiny' }, rows: { type: 'string' }, 'cpu-rows': { type: 'string' }, 'no-harvest': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { configs: { type: 'string', default: 'small,tiny' }, rows: { type: 'string' }, 'cpu-rows': { type: 'string' }, 'no-harvest': { type: 'boolean', default: false }, 'table-rows': { type: 'string', default: '256' }, 'cosine-blocks': { type: 'string', default: '4' }, 'exact-knn': { type: 'boolean', default: false }, 'no-tables': { type: 'boolean', default: false } } });
   const names = values.configs.split(',');
   const repos: Record<string, string> = { 'sse/tiny-gpt2': TINY_DIR };
   if (names.includes('small') && !values['no-harvest']) repos['sse/gpt2-small-random'] = gpt2SmallCheckpoint();
@@ -37,10 +42,19 @@ async function main(): Promise<void> {
       if (!c) throw new Error(`--configs: unknown "${name}" (have: ${Object.keys(CONFIGS).join(', ')})`);
       const rows = Number(values.rows ?? c.rows);
       const cpuRows = Number(values['cpu-rows'] ?? c.cpuRows);
+      const first = lines.length;
       const r = await callInPage<FeaturesBenchResult>(page.page, '/bench/pages/features-bench.ts', 'benchFeatures', { dIn: c.dIn, dSae: c.dSae, k: c.k, rows, cpuRows, batch: Math.min(256, rows) });
       adapter = r.adapter;
       lines.push(`${name.padEnd(5)} d_in ${c.dIn} d_sae ${c.dSae} k ${c.k}   (GPU ${rows} rows, CPU ${cpuRows} rows; pipelines ${r.warmupMs.toFixed(0)} ms)`);
       lines.push(`  stats pass  webgpu ${perMillion(r.gpuMsPerRow)}   cpu (wasm matmul) ${perMillion(r.onnxMsPerRow)}   cpu (plain JS) ${perMillion(r.cpuMsPerRow)}   per 1M rows   webgpu/cpu speed ${(r.onnxMsPerRow / r.gpuMsPerRow).toFixed(2)}×`);
+      if (!values['no-tables']) {
+        const tr = await callInPage<TablesBenchResult>(page.page, '/bench/pages/features-bench.ts', 'benchTables', {
+          dIn: c.dIn, dSae: c.dSae, k: c.k, rows: Number(values['table-rows']), batch: 256, cosineBlocks: Number(values['cosine-blocks']), exactKnn: values['exact-knn'],
+        });
+        const timed = tr.cosineBlocksTimed === tr.cosineBlocksAll ? 'all' : `${tr.cosineBlocksTimed} of ${tr.cosineBlocksAll}`;
+        lines.push(`  tables      cosine table (wasm, ${timed} blocks) ${(tr.cosineTableMs / 1000).toFixed(1)} s each ×2 (decoder, encoder)   correlation pass ${perMillion(tr.correlationMsPerRow)} per 1M rows (sums alone ${perMillion(tr.correlationSumsMsPerRow)})`);
+        lines.push(`  map         UMAP of ${c.dSae} points, ${tr.umapEpochs} epochs (${tr.knn} 15-NN graph) ${(tr.umapMs / 1000).toFixed(1)} s`);
+      }
       if (!values['no-harvest']) {
         const h = await callInPage<HarvestBenchResult>(page.page, '/bench/pages/harvest-bench.ts', 'benchHarvest', {
           hubUrl: hub.url, repo: c.repo, backend: 'wasm', corpusUrl: `${vite.url}/samples/moby-dick.txt`, chars: c.chars, hook: c.hook, contextLength: 128, batchSize: 8,
@@ -49,7 +63,7 @@ async function main(): Promise<void> {
         const best = Math.min(r.gpuMsPerRow, r.onnxMsPerRow);
         lines.push(`  harvest (wasm, ${h.tokens} tokens) ${perMillion(harvestMsPerRow)} per 1M rows   stats/harvest time: webgpu ${(r.gpuMsPerRow / harvestMsPerRow).toFixed(2)}, cpu ${(r.onnxMsPerRow / harvestMsPerRow).toFixed(2)}, best ${(best / harvestMsPerRow).toFixed(2)} (target ≤ 1)`);
       }
-      console.log(lines.slice(-3).join('\n'));
+      console.log(lines.slice(first).join('\n'));
     }
   } finally {
     await page.close();

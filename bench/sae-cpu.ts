@@ -7,7 +7,8 @@
 // AuxK's k_aux = d_in / 2 slots are as busy as in a run with that many dead latents.
 // Options: --configs tiny,small  --batch B (4096)  --steps N (timed steps of fast and PyTorch, after a warm-up;
 //          default 3)  --twin-batch B (1024: the twin's one timed step; tokens/s is per row)  --dead-every N (4; 0: no
-//          AuxK)  --no-twin  --no-torch
+//          AuxK)  --no-twin  --no-torch  --families standard,jumprelu (the dense families' CPU steps, one step of
+//          B --twin-batch each, plain-loop twins; "none" to skip)
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,8 @@ import { ort } from '../src/model/runtime';
 import { type FastStepTimes, createFastCpuTrainer } from '../src/sae/train/cpu-fast-step';
 import { cpuTrainStep, initSaeParams } from '../src/sae/train/cpu-step';
 import { gaussian, mulberry32 } from '../src/sae/train/rng';
+import { initJumpReluParams, jumpreluTrainConfig, jumpreluTrainStep } from '../src/sae/train/jumprelu-step';
+import { initStandardParams, standardTrainConfig, standardTrainStep } from '../src/sae/train/standard-step';
 import { type SaeTrainConfig, type SaeTrainState, initTrainState, trainConfig } from '../src/sae/train/types';
 
 const CONFIGS: Record<string, { dIn: number; dSae: number; k: number }> = {
@@ -75,6 +78,29 @@ function benchTwin(cfg: SaeTrainConfig, B: number, every: number) {
   return { ms, tokensPerSecond: B / (ms / 1e3) };
 }
 
+/** One step of a dense family's CPU step (every latent computed, no top-k) at batch B, after a small JIT step. */
+function benchFamily(family: string, dIn: number, dSae: number, B: number) {
+  let step: (x: Float32Array, n: number) => void;
+  if (family === 'standard') {
+    const cfg = standardTrainConfig({ dIn, dSae });
+    const state = initTrainState(initStandardParams(cfg, 1));
+    step = (x, n) => standardTrainStep(state, x, n, cfg, 1e-4);
+  } else if (family === 'jumprelu') {
+    const cfg = jumpreluTrainConfig({ dIn, dSae, thresholdParam: 'direct' });
+    const state = initTrainState(initJumpReluParams(cfg, 1));
+    step = (x, n) => jumpreluTrainStep(state, x, n, cfg, 1e-4);
+  } else {
+    throw new Error(`--families: unknown "${family}" (have: standard, jumprelu)`);
+  }
+  const warm = Math.min(B, 8);
+  step(randomRows(warm * dIn, 4), warm);
+  const x = randomRows(B * dIn, 2);
+  const t0 = performance.now();
+  step(x, B);
+  const ms = performance.now() - t0;
+  return { ms, tokensPerSecond: B / (ms / 1e3) };
+}
+
 interface TorchRun {
   msPerStep: number[];
   tokensPerSecond: number;
@@ -108,6 +134,7 @@ async function main(): Promise<void> {
       'dead-every': { type: 'string', default: '4' },
       'no-twin': { type: 'boolean', default: false },
       'no-torch': { type: 'boolean', default: false },
+      families: { type: 'string', default: 'standard,jumprelu' },
     },
   });
   const B = Number(values.batch);
@@ -148,6 +175,10 @@ async function main(): Promise<void> {
       twin ? `fast/twin ${(fast.tokensPerSecond / twin.tokensPerSecond).toFixed(1)}×` : 'fast/twin n/a',
     ];
     log(`  ${ratios.join('   ')}`);
+    for (const family of values.families === 'none' ? [] : values.families.split(',')) {
+      const r = benchFamily(family, c.dIn, c.dSae, twinB);
+      log(`  ${family.padEnd(8)}${f0(r.tokensPerSecond)} tok/s   B ${twinB}, 1 step ${r.ms.toFixed(0)} ms (CPU step, plain-loop twins; no WGSL path compared here)`);
+    }
   }
   console.log(`\nbench:sae-cpu — one TopK SAE training step (AuxK as src/sae/train/cpu-step.ts defines it), tokens/s per path; ort wasm threads ${ort.env.wasm.numThreads}`);
   for (const l of lines) console.log(l);

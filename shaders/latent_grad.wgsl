@@ -1,8 +1,9 @@
 // latent_grad: sparse weight gradients gathered per latent, without float atomics. For latent l, over the rows
-// m whose bitmap bit is set (ascending m), with j the slot where idx[m, j] = l:
-//   out[l, c]  (+)= Σ_m coef[m, j] · (a[m, c] − sub[c])     (out[c, l] when TRANSPOSED)
+// m whose bitmap bit is set (ascending m), with j the slot where idx[m, j] = l (found by binary search in byLatent):
+//   out[l, c]  (+)= Σ_m coef[m, j] · (a[m, c] − sub[c])
 //   sums[l]    (+)= Σ_m coef[m, j]                          (WRITE_SUMS)
-// dW_dec: coef = vals, a = dL/dx̂.   dW_encᵀ: coef = dpre, a = x, sub = b_dec, TRANSPOSED, sums = db_enc.
+// dW_dec: coef = vals, a = dL/dx̂. The transposed gather (dW_encᵀ into W_enc's [d, dSae], + db_enc) is
+// shaders/enc_grad.wgsl, which tiles latents so that its writes are coalesced; the launcher picks it.
 // One workgroup per (column tile, latent): grid x = ⌈d / (WG_X · COLS)⌉, latents over y·z. Every thread walks
 // the latent's bitmap words in order (all threads the same rows: no barriers), finds the row's slot, and
 // accumulates COLS columns strided by WG_X with fma; each sum starts at 0 and adds rows in order (the CPU
@@ -19,18 +20,17 @@ struct Params {
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 1u;
 override WG_Z: u32 = 1u;
-override TRANSPOSED: bool = false;
 override ACCUMULATE: bool = false;
 override HAS_SUB: bool = false;
 override WRITE_SUMS: bool = false;
 const COLS = 4u;
 
 @group(0) @binding(0) var<storage, read> bits: array<u32>;           // [dSae, words]
-@group(0) @binding(1) var<storage, read> idx: array<u32>;            // [M, k]
+@group(0) @binding(1) var<storage, read> byLatent: array<u32>;       // [M, k] (latent << 10) | slot, ascending per row
 @group(0) @binding(2) var<storage, read> coef: array<f32>;           // [M, k]
 @group(0) @binding(3) var<storage, read> a: array<f32>;              // [M, d]
 @group(0) @binding(4) var<storage, read> sub: array<f32>;            // [d] (any buffer when !HAS_SUB)
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;      // [dSae, d] or [d, dSae]
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;      // [dSae, d]
 @group(0) @binding(6) var<storage, read_write> sums: array<f32>;     // [dSae] (any buffer when !WRITE_SUMS)
 @group(0) @binding(7) var<uniform> p: Params;
 
@@ -54,13 +54,8 @@ fn main(
       let b = countTrailingZeros(word);
       word &= word - 1u;
       let m = w * 32u + b;
-      var cf = 0.0;
-      for (var j = 0u; j < p.k; j++) {
-        if (idx[m * p.k + j] == l) {
-          cf = coef[m * p.k + j];
-          break;
-        }
-      }
+      let j = slotOf(m, l);  // shaders/lib/slot_lookup.wgsl
+      let cf = select(0.0, coef[m * p.k + j], j < p.k);
       if (ownsSum) {
         sumCoef += cf;
       }
@@ -79,7 +74,7 @@ fn main(
   for (var c = 0u; c < COLS; c++) {
     let col = col0 + lid + c * WG_X;
     if (col < p.d) {
-      let o = select(l * p.d + col, col * p.dSae + l, TRANSPOSED);
+      let o = l * p.d + col;  // consecutive threads, consecutive columns: coalesced
       out[o] = select(acc[c], out[o] + acc[c], ACCUMULATE);
     }
   }

@@ -54,6 +54,8 @@ export interface SaeEvalResult {
   fvu: number; //              NaN when the rows have no variance
   explainedVariance: number; // 1 − fvu
   l0: number;
+  /** Fraction of latents that fired on none of the reconstruction rows (of this sample: a small one overstates it). */
+  deadFraction: number;
   /** max |exposed hook − x̂| / max |x| in the spliced pass: rounding of x + (x̂ − x); ~1e-7 when the splice works. */
   spliceError: number;
 }
@@ -198,6 +200,8 @@ class Accumulator {
   private readonly sumSq: Float64Array; // [d_in] Σ x²
   private spliceDiff = 0;
   private xMax = 0;
+  /** [d_sae] whether each latent fired on a counted row (allocated on the first addRows). */
+  fired: Uint8Array | null = null;
 
   constructor(private readonly d: number) {
     this.sum = new Float64Array(d);
@@ -206,6 +210,7 @@ class Accumulator {
 
   addRows(x: Float32Array, xhat: Float32Array, acts: Float32Array, dSae: number, kept: (r: number) => boolean): void {
     const n = x.length / this.d;
+    const fired = (this.fired ??= new Uint8Array(dSae));
     for (let r = 0; r < n; r++) {
       if (!kept(r)) continue;
       this.rows++;
@@ -216,7 +221,12 @@ class Accumulator {
         this.sum[c] += v;
         this.sumSq[c] += v * v;
       }
-      for (let j = 0; j < dSae; j++) if (acts[r * dSae + j] !== 0) this.active++;
+      for (let j = 0; j < dSae; j++) {
+        if (acts[r * dSae + j] !== 0) {
+          this.active++;
+          fired[j] = 1;
+        }
+      }
     }
   }
 
@@ -233,14 +243,25 @@ class Accumulator {
     if (pass === 'clean') this.predictions++;
   }
 
+  /** FVU and L0 over the rows added so far (NaN without rows), and the fraction of latents that fired on none. */
+  reconstruction(): ReconstructionFigures {
+    let total = 0; // Σ ‖x − mean(x)‖² = Σ_c (Σx² − (Σx)²/n)
+    for (let c = 0; c < this.d; c++) total += this.sumSq[c] - (this.sum[c] * this.sum[c]) / this.rows;
+    const f = this.fired;
+    return {
+      rows: this.rows,
+      fvu: this.rows > 0 && total > 0 ? this.resid / total : NaN,
+      l0: this.rows > 0 ? this.active / this.rows : NaN,
+      deadFraction: f && this.rows > 0 ? f.reduce((a, v) => a + (v ? 0 : 1), 0) / f.length : NaN,
+    };
+  }
+
   result(hook: string, windows: number): SaeEvalResult {
     const P = this.predictions;
     const mean = (s: number) => (P > 0 ? s / P : NaN);
     const [ceClean, ceSae, ceZero] = [mean(this.ce.clean), mean(this.ce.sae), mean(this.ce.zero)];
     const [klCleanSae, klCleanZero] = [mean(this.klSum.sae), mean(this.klSum.zero)];
-    let total = 0; // Σ ‖x − mean(x)‖² = Σ_c (Σx² − (Σx)²/n)
-    for (let c = 0; c < this.d; c++) total += this.sumSq[c] - (this.sum[c] * this.sum[c]) / this.rows;
-    const fvu = this.rows > 0 && total > 0 ? this.resid / total : NaN;
+    const { fvu, l0, deadFraction } = this.reconstruction();
     return {
       hook,
       windows,
@@ -256,10 +277,44 @@ class Accumulator {
       klDivScore: ratio(klCleanZero - klCleanSae, klCleanZero),
       fvu,
       explainedVariance: 1 - fvu,
-      l0: this.rows > 0 ? this.active / this.rows : NaN,
+      l0,
+      deadFraction,
       spliceError: this.xMax > 0 ? this.spliceDiff / this.xMax : this.spliceDiff,
     };
   }
+}
+
+export interface ReconstructionFigures {
+  rows: number; //        rows counted
+  fvu: number; //         Σ‖x − x̂‖² / Σ‖x − mean(x)‖², NaN when the rows have no variance
+  l0: number; //          mean non-zero latents per row
+  deadFraction: number; // latents that fired on none of the rows
+}
+
+const RECONSTRUCT_ROWS = 256; // rows encoded at once: bounds the dense [rows, d_sae] latents (256 × 24,576 floats = 25 MB)
+
+/**
+ * FVU, L0 and dead fraction of an SAE on activation rows x [n, d_in] in the hook's units, with the same sums as
+ * saeFaithfulness' (so figures from stored rows and from a forward agree), rows where `kept` is false left out.
+ * No model is needed: this is what a held-out evaluation runs at every checkpoint. Rows are encoded 256 at a time,
+ * so a batchtopk SAE selects its latents over each such chunk.
+ */
+export function saeReconstruction(sae: SaeForEval, x: Float32Array, n: number, kept: (r: number) => boolean = () => true): ReconstructionFigures {
+  validateSaeConfig(sae.cfg);
+  checkSaeWeights(sae.cfg, sae.weights);
+  const d = sae.cfg.d_in;
+  if (x.length !== n * d) throw new SaeEvalError(`saeReconstruction: x holds ${x.length} values, not ${n} rows of d_in ${d}`);
+  if (sae.cfg.normalize_activations === 'expected_average_only_in') {
+    throw new SaeEvalError('this SAE expects rescaled inputs: fold its activation scale in first (foldActivationScale)');
+  }
+  const acc = new Accumulator(d);
+  for (let at = 0; at < n; at += RECONSTRUCT_ROWS) {
+    const m = Math.min(RECONSTRUCT_ROWS, n - at);
+    const xs = x.subarray(at * d, (at + m) * d);
+    const { acts, xhat } = reconstruct(sae.weights, sae.cfg, xs, m); // [m, d_sae], [m, d_in]
+    acc.addRows(xs, xhat, acts, sae.cfg.d_sae, (r) => kept(at + r));
+  }
+  return acc.reconstruction();
 }
 
 const ratio = (num: number, den: number) => (den !== 0 ? num / den : NaN);

@@ -29,7 +29,9 @@ const F = 4;
  * ⌊k·M⌋ winners are exactly those of the whole [M, d_sae] batch unless some row wins all of its candidates:
  * GpuEncoder counts such rows and refuses the batch (BatchTopkCapError) rather than give a cut-short selection.
  */
-export const BATCH_TOPK_CANDIDATES = TOPK_MAX_K;
+// Kept at 256 when topk_rows' limit rose to 1024 for training: the feature pass's memory ([M, candidates] twice)
+// and its tests are sized for it; raising it (up to TOPK_MAX_K) would only make BatchTopkCapError rarer.
+export const BATCH_TOPK_CANDIDATES = Math.min(256, TOPK_MAX_K);
 
 /** A BatchTopK batch in which some row kept all its GPU candidates: its selection may be cut short. */
 export class BatchTopkCapError extends LabError {}
@@ -150,6 +152,23 @@ export class GpuEncoder {
   destroy(): void {
     for (const b of this.owned) b.destroy();
   }
+}
+
+/** Dense activations [n, d_sae] read back from the GPU encoder (the correlation pass needs them on the CPU). */
+export function gpuActs(encoder: GpuEncoder): (x: Float32Array, n: number) => Promise<Float32Array> {
+  const { d_in: dIn, d_sae: d } = encoder.sae.cfg;
+  return async (x, n) => {
+    const out = new Float32Array(n * d);
+    for (let at = 0; at < n; at += encoder.maxBatch) {
+      const m = Math.min(encoder.maxBatch, n - at);
+      const enc = encoder.device.createCommandEncoder({ label: 'sae-encoder.acts' });
+      encoder.encode(x.subarray(at * dIn, (at + m) * dIn), enc);
+      encoder.device.queue.submit([enc.finish()]);
+      out.set(await readBuffer(encoder.device, encoder.acts, m * d * F), at * d);
+      await encoder.checkSelection();
+    }
+    return out;
+  };
 }
 
 export async function featureStatsGpu(

@@ -31,9 +31,11 @@ export interface SaeInfo {
   tl: TlSettings;
   contextSize: number;
   prependBos: boolean;
+  /** The Hugging Face dataset it was trained on (cfg.json dataset_path), when that is a Hub id; null otherwise. */
+  dataset: string | null;
   createdAt: number;
   /** The feature statistics pass, once run. */
-  stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu' } | null;
+  stats: { runId: string; rows: number; seconds: number; device: 'gpu' | 'cpu'; createdAt: number } | null;
   /** The last faithfulness evaluation (CE loss recovered, KL, FVU, L0), once run. */
   evals: FaithfulnessSummary | null;
 }
@@ -183,8 +185,9 @@ export async function listSaes(db: StoreDb): Promise<SaeInfo[]> {
         tl: saeTl(cfg),
         contextSize: cfg.context_size,
         prependBos: cfg.prepend_bos,
+        dataset: typeof cfg.dataset === 'string' && /^[\w.-]+\/[\w.-]+$/.test(cfg.dataset) ? cfg.dataset : null,
         createdAt: r.createdAt,
-        stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device } : null,
+        stats: s ? { runId: s.runId, rows: (s.stats as { rows: number }).rows, seconds: s.seconds, device: s.device, createdAt: s.createdAt } : null,
         evals: (r.evals as FaithfulnessSummary | undefined) ?? null,
       };
     })

@@ -5,7 +5,7 @@
 //
 // Held-out documents are packed into windows of their own (SplitWindowBuilder): a window is either wholly
 // training text or wholly held-out text. With share 0 the training windows are exactly WindowBuilder's.
-import { type Window, WindowBuilder, type WindowOptions } from '../store/windows';
+import { type Packer, type Window, WindowBuilder, type WindowOptions } from '../store/windows';
 
 export interface HeldOutSplit {
   /** Fraction of documents held out, in [0, 0.5]. */
@@ -44,21 +44,25 @@ export interface SplitWindow {
   heldOut: boolean;
 }
 
-/** WindowBuilder for both shares: each document's tokens go to the training or the held-out packing. */
+/**
+ * A packer for both shares: each document's tokens go to the training or the held-out packing. Given window options
+ * it packs with WindowBuilder; given a factory, with that packer (SAELens' for dataset runs), one per share.
+ */
 export class SplitWindowBuilder {
-  private readonly train: WindowBuilder;
-  private readonly held: WindowBuilder;
+  private readonly train: Packer;
+  private readonly held: Packer;
 
   constructor(
-    opts: WindowOptions,
+    opts: WindowOptions | (() => Packer),
     private readonly split: HeldOutSplit,
   ) {
     checkHeldOutSplit(split);
-    this.train = new WindowBuilder(opts);
-    this.held = new WindowBuilder(opts);
+    const make = typeof opts === 'function' ? opts : () => new WindowBuilder(opts);
+    this.train = make();
+    this.held = make();
   }
 
-  private route(doc: number, make: (b: WindowBuilder) => Window[]): SplitWindow[] {
+  private route(doc: number, make: (b: Packer) => Window[]): SplitWindow[] {
     const heldOut = isHeldOutDocument(doc, this.split);
     return make(heldOut ? this.held : this.train).map((window) => ({ window, heldOut }));
   }
@@ -74,5 +78,15 @@ export class SplitWindowBuilder {
   /** The last partial window of each share (training first). */
   flush(): SplitWindow[] {
     return [...this.train.flush().map((window) => ({ window, heldOut: false })), ...this.held.flush().map((window) => ({ window, heldOut: true }))];
+  }
+
+  /** Both packers' partial windows, for a paused run to resume from. */
+  state(): { train: unknown; held: unknown } {
+    return { train: this.train.state(), held: this.held.state() };
+  }
+
+  restore(s: { train: unknown; held: unknown }): void {
+    this.train.restore(s.train as never);
+    this.held.restore(s.held as never);
   }
 }

@@ -16,3 +16,17 @@ export { hashFile, HASH_SLICE_BYTES } from './hash';
 export { readCorpus, readDocuments, type CorpusSource } from './read';
 export { SAMPLE_CORPUS_URL } from './sample';
 export { lines, MAX_RECORD_CHARS, type Line } from './text';
+export {
+  openDataset,
+  shardOrder,
+  streamDataset,
+  SAELENS_COLUMNS,
+  type DatasetCursor,
+  type DatasetItem,
+  type DatasetProgress,
+  type DatasetStreamOptions,
+  type DatasetTextPiece,
+  type DatasetTokenPiece,
+} from './dataset-stream';
+export { DEFAULT_HUB_URL, PARQUET_REVISION, formatOf, resolveDataset, type DatasetFile, type DatasetFormat, type DatasetRef, type ResolvedDataset } from './hub-dataset';
+export { DatasetError, DatasetPausedError, type HttpOptions } from './hub-http';

@@ -410,5 +410,15 @@ export async function loadCatalogueSae(release: string, saeId: string, opts: Cat
   return { ...loaded, release, entry, neuronpediaId: entry.neuronpedia, runtimeNormalization };
 }
 
+/**
+ * The Hub dataset a release's SAEs were trained on, where known before loading: the release's config_overrides
+ * dataset_path, or openwebtext for Kissane's files (SAELens' loader hard-codes it). Otherwise cfg.json says, once loaded.
+ */
+export function catalogueDataset(release: CatalogueRelease): string | null {
+  const path = release.config_overrides.dataset_path;
+  if (typeof path === 'string') return path;
+  return release.format === 'kk-pt' ? OWT : null;
+}
+
 /** Re-exported for callers that only import the catalogue. */
 export { SAE_CFG_FILE, SAE_WEIGHTS_FILE };

@@ -78,9 +78,11 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
   run.error = null;
   await saveManifest(db, run);
 
-  // Every window but the last is full length, so the first uncommitted row's window is arithmetic.
+  // Every window but the last two is full length (a run with a held-out share ends on a partial window of each
+  // share), so the first uncommitted row's window is arithmetic: start no later than the second-to-last window,
+  // whose first row is still a multiple of a full window's rows, and skip what is committed.
   const perWindow = rowsOfWindow(run, run.contextLength);
-  const firstWindow = Math.floor(run.committedRows / perWindow);
+  const firstWindow = Math.min(Math.floor(run.committedRows / perWindow), Math.max(0, run.windows - 2));
   let rowCursor = firstWindow * perWindow; // global row number of the next row produced
   const buffer = new ShardBuffer(run);
   const started = performance.now();
@@ -108,7 +110,7 @@ export async function harvestRun(db: StoreDb, run: RunManifest, forward: Forward
   };
 
   for await (const w of readWindows(db, run, firstWindow)) {
-    // A batch holds windows of one length: only the corpus' final window can be shorter.
+    // A batch holds windows of one length: only the corpus' final windows (one per share) can be shorter.
     if (batch.length > 0 && (batch.length === batchSize || batch[0].ids.length !== w.ids.length)) {
       if (opts.signal?.aborted) return pause(db, run);
       await runBatch(batch);

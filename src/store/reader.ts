@@ -1,8 +1,10 @@
 // Reading a run for the next stages (SAE training, dashboards): rows of one hook in shard order or
-// shuffled (seeded), in batches, holding only a few shards in memory; and the context of any row.
+// shuffled (seeded), in batches, holding only a few shards in memory; and the context of any row. A run with a
+// held-out share (src/corpus/held-out.ts) keeps its held-out windows' rows in the same shards: training reads
+// `batches(…, 'training')`, which never yields one of them, and the held-out evaluations read only them.
 import { halfToFloat } from '../core/f16';
 import { mulberry32 } from '../core/random';
-import { getRun } from './runs';
+import { getRun, rowsOfWindow } from './runs';
 import type { RunManifest, ShardData, ShardRows, StoreDb, WindowChunk } from './schema';
 
 export interface RowBatch {
@@ -37,6 +39,24 @@ export interface StoredWindow {
   ids: number[];
 }
 
+/** Which rows a read yields: all, those of training windows, or those of held-out windows. */
+export type RowPart = 'all' | 'training' | 'heldOut';
+
+/** A held-out window and where its rows are (a window's rows are stored consecutively). */
+export interface HeldOutWindow extends StoredWindow {
+  firstRow: number;
+  rows: number;
+}
+
+/** Rows of held-out windows: [n, dim], their global row numbers and token ids. */
+export interface HeldOutRows {
+  rows: Float32Array; //    [n, dim]
+  rowIndex: Uint32Array; // [n]
+  tokenIds: Int32Array; //  [n]
+  windows: number; //       held-out windows they come from
+  dim: number;
+}
+
 /** The run's windows in order from `firstWindow`, one chunk in memory at a time. */
 export async function* readWindows(db: StoreDb, run: RunManifest, firstWindow = 0): AsyncGenerator<StoredWindow> {
   for (let c = Math.floor(firstWindow / run.windowsPerChunk); c < run.windowChunks; c++) {
@@ -52,10 +72,46 @@ export async function* readWindows(db: StoreDb, run: RunManifest, firstWindow = 
 }
 
 export class RunReader {
+  /** Per window chunk: its held-out flags (null: none held out). Small (a byte a window), so kept. */
+  private readonly flags = new Map<number, Uint8Array | null>();
+
   private constructor(
     private readonly db: StoreDb,
     readonly run: RunManifest,
   ) {}
+
+  /** Whether the run has held-out windows at all (runs from before the split have none). */
+  get hasHeldOut(): boolean {
+    return !!this.run.heldOut && (this.run.heldOutWindows ?? 0) > 0;
+  }
+
+  private async chunkFlags(chunk: number): Promise<Uint8Array | null> {
+    if (!this.flags.has(chunk)) {
+      const c = (await this.db.get('windows', [this.run.id, chunk])) as WindowChunk | undefined;
+      this.flags.set(chunk, c?.heldOut ?? null);
+    }
+    return this.flags.get(chunk)!;
+  }
+
+  /** Whether global window `w` holds held-out documents. */
+  async isHeldOutWindow(w: number): Promise<boolean> {
+    if (!this.hasHeldOut) return false;
+    const per = this.run.windowsPerChunk;
+    return (await this.chunkFlags(Math.floor(w / per)))?.[w % per] === 1;
+  }
+
+  /** Per row of shard `index`: 1 when the row is in `part` — or null when every row is (nothing to filter). */
+  private async shardMask(index: number, part: RowPart): Promise<Uint8Array | null> {
+    if (part === 'all' || (part === 'training' && !this.hasHeldOut)) return null;
+    const rows = (await this.db.get('shardRows', [this.run.id, index])) as ShardRows;
+    const mask = new Uint8Array(rows.window.length);
+    const want = part === 'heldOut';
+    for (let r = 0; r < mask.length; r++) {
+      if (r > 0 && rows.window[r] === rows.window[r - 1]) mask[r] = mask[r - 1];
+      else mask[r] = (await this.isHeldOutWindow(rows.window[r])) === want ? 1 : 0;
+    }
+    return mask;
+  }
 
   static async open(db: StoreDb, runId: string): Promise<RunReader> {
     return new RunReader(db, await getRun(db, runId));
@@ -76,9 +132,11 @@ export class RunReader {
 
   /**
    * Rows of `hook` in batches of `batchSize`. With `shuffle`, shard order is permuted and rows are
-   * mixed across a window of `mixShards` shards (SAELens' mixing buffer), reproducibly from the seed.
+   * mixed across a window of `mixShards` shards (SAELens' mixing buffer), reproducibly from the seed. `part`
+   * keeps only the rows of training windows (what an SAE trains on: never a held-out row) or of held-out ones;
+   * on a run without held-out windows 'training' reads exactly what 'all' does.
    */
-  async *batches(hook: string, batchSize: number, shuffle?: { seed: number; mixShards?: number }): AsyncGenerator<RowBatch> {
+  async *batches(hook: string, batchSize: number, shuffle?: { seed: number; mixShards?: number }, part: RowPart = 'all'): AsyncGenerator<RowBatch> {
     const dim = this.dimOf(hook);
     const order = Array.from({ length: this.run.committedShards }, (_, i) => i);
     const rand = shuffle ? mulberry32(shuffle.seed) : null;
@@ -87,7 +145,7 @@ export class RunReader {
     let carry: { rows: Float32Array; index: Uint32Array } = { rows: new Float32Array(0), index: new Uint32Array(0) };
     for (let g = 0; g < order.length; g += mix) {
       const group = order.slice(g, g + mix);
-      const pool = await this.loadGroup(hook, group, dim, carry);
+      const pool = await this.loadGroup(hook, group, dim, carry, part);
       if (rand) permuteRows(pool, dim, rand);
       const n = pool.index.length;
       const last = g + mix >= order.length;
@@ -100,21 +158,81 @@ export class RunReader {
     }
   }
 
-  private async loadGroup(hook: string, group: number[], dim: number, carry: { rows: Float32Array; index: Uint32Array }) {
-    const parts = await Promise.all(group.map(async (i) => ({ rows: await this.shard(hook, i), first: i * this.run.rowsPerShard })));
-    const n = carry.index.length + parts.reduce((a, p) => a + p.rows.length / dim, 0);
+  private async loadGroup(hook: string, group: number[], dim: number, carry: { rows: Float32Array; index: Uint32Array }, part: RowPart) {
+    const parts = await Promise.all(
+      group.map(async (i) => ({ rows: await this.shard(hook, i), first: i * this.run.rowsPerShard, mask: await this.shardMask(i, part) })),
+    );
+    const kept = (p: (typeof parts)[number]) => (p.mask ? p.mask.reduce((a, m) => a + m, 0) : p.rows.length / dim);
+    const n = carry.index.length + parts.reduce((a, p) => a + kept(p), 0);
     const rows = new Float32Array(n * dim);
     const index = new Uint32Array(n);
     rows.set(carry.rows);
     index.set(carry.index);
     let at = carry.index.length;
     for (const p of parts) {
-      rows.set(p.rows, at * dim);
       const count = p.rows.length / dim;
-      for (let r = 0; r < count; r++) index[at + r] = p.first + r;
-      at += count;
+      if (!p.mask) {
+        rows.set(p.rows, at * dim);
+        for (let r = 0; r < count; r++) index[at + r] = p.first + r;
+        at += count;
+        continue;
+      }
+      for (let r = 0; r < count; r++) {
+        if (!p.mask[r]) continue;
+        rows.set(p.rows.subarray(r * dim, (r + 1) * dim), at * dim);
+        index[at++] = p.first + r;
+      }
     }
     return { rows, index };
+  }
+
+  /**
+   * The first `max` held-out windows in run order, with where their rows are. Held-out windows are spread through
+   * the run (their documents are), so this reads about max / share windows' chunks.
+   */
+  async heldOutWindows(max: number): Promise<HeldOutWindow[]> {
+    const out: HeldOutWindow[] = [];
+    if (!this.hasHeldOut || max <= 0) return out;
+    let firstRow = 0;
+    for (let c = 0; c < this.run.windowChunks && out.length < max; c++) {
+      const chunk = (await this.db.get('windows', [this.run.id, c])) as WindowChunk;
+      this.flags.set(c, chunk.heldOut ?? null);
+      let at = 0;
+      for (let w = 0; w < chunk.lengths.length && out.length < max; w++) {
+        const len = chunk.lengths[w];
+        const rows = rowsOfWindow(this.run, len);
+        if (chunk.heldOut?.[w] === 1) out.push({ global: c * this.run.windowsPerChunk + w, ids: Array.from(chunk.ids.subarray(at, at + len)), firstRow, rows });
+        firstRow += rows;
+        at += len;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Rows of `hook` from the first held-out windows whose rows are committed, at most `maxRows` rows (whole windows,
+   * bar the last, which is cut) from at most `maxWindows` windows: a fixed, bounded sample for held-out figures.
+   */
+  async heldOutRows(hook: string, maxRows: number, maxWindows = Infinity): Promise<HeldOutRows> {
+    const dim = this.dimOf(hook);
+    const windows = (await this.heldOutWindows(maxWindows)).filter((w) => w.firstRow + w.rows <= this.run.committedRows);
+    const parts: Float32Array[] = [];
+    const index: number[] = [];
+    let used = 0;
+    for (const w of windows) {
+      if (index.length >= maxRows) break;
+      const count = Math.min(w.rows, maxRows - index.length);
+      parts.push(await this.rowRange(hook, w.firstRow, count));
+      for (let r = 0; r < count; r++) index.push(w.firstRow + r);
+      used++;
+    }
+    const rows = new Float32Array(index.length * dim);
+    let at = 0;
+    for (const p of parts) {
+      rows.set(p, at);
+      at += p.length;
+    }
+    return { rows, rowIndex: Uint32Array.from(index), tokenIds: await this.tokenIds(index), windows: used, dim };
   }
 
   /** Rows first … first + count − 1 of `hook` as float32 [count, dim] (they may span shards). */

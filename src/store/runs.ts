@@ -2,13 +2,14 @@
 // list and delete. A shard and the manifest line that counts it are written in one IndexedDB
 // transaction, so a crash leaves either both or neither; shards past committedShards are never trusted.
 import { type TlSettings, recordedTl } from '../core/tl-settings';
+import { checkHeldOutSplit } from '../corpus/held-out';
 import { LabError, StoreQuotaError, quotaMessage, withQuota } from '../core/errors';
 import { type ActDtype, APP_VERSION, type RunManifest, type ShardData, type ShardRows, type StoreDb, type WindowChunk, runRange } from './schema';
 
 export { StoreQuotaError };
 export class RunNotFoundError extends LabError {}
 
-export type NewRun = Pick<RunManifest, 'name' | 'modelId' | 'hooks' | 'dtype' | 'contextLength' | 'skipBos' | 'bosTokenId' | 'tl'> & {
+export type NewRun = Pick<RunManifest, 'name' | 'modelId' | 'hooks' | 'dtype' | 'contextLength' | 'skipBos' | 'bosTokenId' | 'tl' | 'heldOut'> & {
   rowsPerShard?: number;
   windowsPerChunk?: number;
 };
@@ -39,6 +40,7 @@ export async function createRun(db: StoreDb, spec: NewRun): Promise<RunManifest>
     committedRows: 0,
     status: 'tokenizing',
     error: null,
+    ...(spec.heldOut ? { heldOut: checkHeldOutSplit(spec.heldOut), heldOutWindows: 0, heldOutRows: 0 } : {}),
   };
   await db.put('runs', run);
   return run;

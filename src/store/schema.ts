@@ -2,6 +2,7 @@
 // carries the app version, so later releases can migrate what older ones left behind.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { TlSettings } from '../core/tl-settings';
+import type { HeldOutSplit } from '../corpus/held-out';
 
 export const APP_VERSION = '0.1.0';
 export const DB_NAME = 'sse-store';
@@ -52,6 +53,41 @@ export interface RunManifest {
   error: string | null;
   /** The TransformerLens weight processing its activations follow (src/core/tl-settings.ts); absent: HF_RAW (runs before it was recorded). */
   tl?: TlSettings;
+  /**
+   * The held-out share of its documents (src/corpus/held-out.ts): their windows are stored and harvested like the
+   * rest (they count in windows, tokens and totalRows) but never trained on. Absent: a run from before the split,
+   * which has no held-out windows.
+   */
+  heldOut?: HeldOutSplit;
+  heldOutWindows?: number; // windows of held-out documents (a part of `windows`)
+  heldOutRows?: number; //    rows those windows hold (a part of `totalRows`)
+  /** How documents became windows: the lab's (BOS-led, separator after each document) or SAELens'; absent: 'lab'. */
+  packing?: 'lab' | 'saelens';
+  /** The Hugging Face dataset the run was streamed from; absent for runs made from dropped files. */
+  dataset?: RunDataset;
+}
+
+/** A run's dataset, as SAELens names it (dataset_path) plus where in it the run's documents came from. */
+export interface RunDataset {
+  repo: string; //                 dataset_path
+  revision: string; //             as asked ("main")
+  listedRevision: string; //       where the files were read: the revision, or refs/convert/parquet
+  sha: string | null; //           the commit it resolved to
+  config: string; //               '' when none was named
+  split: string;
+  column: string | null; //        null: chosen as SAELens does (tokens, input_ids, text, problem)
+  pretokenized: boolean; //        rows were token ids, used as they are
+  hubUrl: string;
+  start: number; //                rows skipped before the first document
+  maxDocuments: number | null;
+  maxTokens: number | null;
+  shuffleSeed: number | null; //   shard order shuffled with this seed
+  files: string[]; //              the shard order read (paths in the repo)
+  bytes: number; //                fetched over HTTP
+  /** The stream's position after the last document in the run (continue from here for more). */
+  cursor: { shard: number; row: number } | null;
+  /** Set while a network failure has paused tokenizing: what resume needs to go on exactly where it stopped. */
+  resume?: { packer: unknown; windows: unknown } | null;
 }
 
 /** A chunk of windows (tokens and where each came from), written once when the corpus is tokenized. */
@@ -62,6 +98,8 @@ export interface WindowChunk {
   ids: Int32Array; //        concatenated windows
   doc: Int32Array; //        document of each token (−1 for BOS)
   offset: Int32Array; //     token offset in its document (−1 for BOS/separators)
+  /** Per window: 1 when it holds held-out documents (a window is wholly one or the other). Absent: none is. */
+  heldOut?: Uint8Array;
 }
 
 export interface DocumentRecord {
@@ -143,6 +181,10 @@ export interface FeatureStatsRecord {
   seconds: number;
   device: 'gpu' | 'cpu';
   createdAt: number;
+  /** An SAE's feature tables (src/analysis/feature-tables.ts FeatureTables): nearest by cosine, correlations. Absent in older records and for neurons. */
+  tables?: unknown;
+  /** The SAE's 2-D map of decoder directions (src/analysis/feature-map.ts FeatureMap), once computed. */
+  map?: unknown;
 }
 
 export interface StoreSchema extends DBSchema {

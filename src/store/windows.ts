@@ -14,6 +14,15 @@ export interface WindowOptions {
   separatorTokenId: number;
 }
 
+/** What tokenizeIntoRun packs with: this builder, or SAELens' (src/store/saelens-pack.ts). */
+export interface Packer {
+  addTokens(doc: number, tokens: ArrayLike<number>, start: number): Window[];
+  endDocument(doc: number): Window[];
+  flush(): Window[];
+  state(): unknown;
+  restore(s: never): void;
+}
+
 /** Feed documents' tokens in order; take windows as they fill. */
 export class WindowBuilder {
   private cur: Window;
@@ -49,6 +58,15 @@ export class WindowBuilder {
     const out: Window[] = [];
     this.push(this.opts.separatorTokenId, doc, -1, out);
     return out;
+  }
+
+  /** The partial window, to save with a paused run (and give back on resume). */
+  state(): { window: Window } {
+    return { window: structuredClone(this.cur) };
+  }
+
+  restore(s: { window: Window }): void {
+    this.cur = structuredClone(s.window);
   }
 
   /** The last, partial window (if it holds more than the BOS). */

@@ -2,9 +2,10 @@
 // the open SAE's feature table, search results, the open feature page and text inspection.
 import type { LoadProgress } from '../model/sources';
 import { create } from 'zustand';
-import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeSource } from '../worker/protocol';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, SaeInfo, SaeMapData, SaeSource } from '../worker/protocol';
 import { type ViewError, errorGuard, viewError } from './error-guard';
 import { searchNote } from './search-note';
+import { type StatsPassMark, fateOf, holdingPassLock, readMark, writeMark } from './stats-pass-mark';
 import { useLab } from './store';
 
 export interface FeaturesState {
@@ -16,6 +17,11 @@ export interface FeaturesState {
   download: LoadProgress | null;
   evaluating: string | null;
   stats: { saeId: string; progress: FeatureStatsProgress | null } | null;
+  /**
+   * A pass this browser started that never ended: the page was closed or reloaded mid-pass (src/ui/stats-pass-mark.ts).
+   * Nothing of it was saved; `running` when another tab is still running it.
+   */
+  interrupted: (StatsPassMark & { running: boolean }) | null;
   table: FeatureTable | null;
   /** note: how the hits matched, "N matching …" (src/ui/search-note.ts). */
   search: { query: string; hits: number[] | null; busy: boolean; note: string };
@@ -23,6 +29,10 @@ export interface FeaturesState {
   pageLoading: boolean;
   inspect: InspectResult | null;
   error: ViewError | null;
+  /** The open SAE's UMAP map; mapLoading: the SAE whose map is being computed. */
+  map: SaeMapData | null;
+  mapLoading: string | null;
+  mapError: string | null;
 }
 
 export const useFeatures = create<FeaturesState>(() => ({
@@ -32,12 +42,16 @@ export const useFeatures = create<FeaturesState>(() => ({
   download: null,
   evaluating: null,
   stats: null,
+  interrupted: null,
   table: null,
   search: { query: '', hits: null, busy: false, note: '' },
   page: null,
   pageLoading: false,
   inspect: null,
   error: null,
+  map: null,
+  mapLoading: null,
+  mapError: null,
 }));
 
 const set = useFeatures.setState;
@@ -48,7 +62,21 @@ const guarded = errorGuard(set);
 
 export async function refreshSaes(): Promise<void> {
   const e = engine();
-  if (e) set({ saes: await e.call('listSaes', {}).catch(() => get().saes), saesLoaded: true });
+  if (!e) return;
+  set({ saes: await e.call('listSaes', {}).catch(() => get().saes), saesLoaded: true });
+  await judgeRememberedPass();
+}
+
+/** Says what became of a pass remembered from before a reload (none runs in this page). */
+async function judgeRememberedPass(): Promise<void> {
+  const mark = readMark();
+  if (!mark || get().stats) return;
+  const sae = get().saes.find((s) => s.id === mark.saeId);
+  const fate = sae ? await fateOf(mark, sae.stats?.createdAt ?? null) : 'done'; // a deleted SAE: nothing to say
+  if (fate === 'done') {
+    writeMark(null);
+    set({ interrupted: null });
+  } else set({ interrupted: { ...mark, running: fate === 'running' } });
 }
 
 export async function addSae(source: SaeSource): Promise<SaeInfo | null> {
@@ -81,9 +109,22 @@ export async function deleteSae(saeId: string): Promise<void> {
 export async function computeStats(saeId: string, runId: string, device: 'gpu' | 'cpu'): Promise<void> {
   const e = engine();
   if (!e || get().stats) return;
-  set({ stats: { saeId, progress: null } });
-  await guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && set({ stats: { saeId, progress: p.detail } })));
-  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table });
+  set({ stats: { saeId, progress: null }, interrupted: null });
+  const mark: StatsPassMark = { saeId, runId, device, startedAt: Date.now(), progress: null };
+  writeMark(mark);
+  let marked = 0; // the rows last written to the mark: a write per few percent, not per batch
+  const onProgress = (p: FeatureStatsProgress) => {
+    set({ stats: { saeId, progress: p } });
+    if (Math.abs(p.rows - marked) * 50 >= p.totalRows || p.rows === 0) {
+      marked = p.rows;
+      writeMark({ ...mark, progress: p });
+    }
+  };
+  // The pass ended here (saved, failed or cancelled): the page says which itself, so the mark goes.
+  await holdingPassLock(() => guarded(() => e.call('featureStats', { saeId, runId, device }, (p) => p.phase === 'features' && onProgress(p.detail))));
+  writeMark(null);
+  // A new pass replaces the saved map too (it is computed again on the next view).
+  set({ stats: null, table: get().table?.saeId === saeId ? null : get().table, map: get().map?.saeId === saeId ? null : get().map });
   await refreshSaes();
 }
 
@@ -132,4 +173,17 @@ export async function inspectText(saeId: string, text: string): Promise<void> {
   const e = engine();
   if (!e) return;
   set({ inspect: await guarded(() => e.call('inspectText', { saeId, text })) });
+}
+
+/** The SAE's map of decoder directions (computed in the worker the first time, then read from the store). */
+export async function loadMap(saeId: string): Promise<void> {
+  const e = engine();
+  if (!e || get().map?.saeId === saeId || get().mapLoading === saeId) return;
+  set({ mapLoading: saeId, mapError: null });
+  try {
+    const map = await e.call('saeMap', { saeId });
+    set({ map, mapLoading: null });
+  } catch (err) {
+    set({ mapLoading: null, mapError: err instanceof Error ? err.message : String(err) });
+  }
 }

@@ -1,5 +1,6 @@
 // Corpus → activation store, as the page sees it: options, the job in progress, the runs on disk.
 // Actions are named functions over the engine; components only render this state.
+import { DEFAULT_HELD_OUT } from '../corpus/held-out';
 import type { TlSettings } from '../core/tl-settings';
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
@@ -19,7 +20,33 @@ export interface Job {
   pausing: boolean;
 }
 
+/** The "Hugging Face dataset" source form; numbers as typed (empty: not set). */
+export interface DatasetForm {
+  hubUrl: string;
+  repo: string;
+  config: string;
+  split: string;
+  column: string;
+  start: string;
+  maxTokens: string;
+  shuffleSeed: string;
+  /** A gated/private dataset's access token: in memory for this page only, unless `rememberToken` keeps it on this device. */
+  token: string;
+  rememberToken: boolean;
+}
+
+const TOKEN_KEY = 'sse-hf-token';
+
+function rememberedToken(): string {
+  try {
+    return globalThis.localStorage?.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export interface HarvestState {
+  dataset: DatasetForm;
   source: CorpusSource | null;
   options: RunOptions;
   job: Job | null;
@@ -33,8 +60,20 @@ export interface HarvestState {
 }
 
 export const useHarvest = create<HarvestState>(() => ({
+  dataset: {
+    hubUrl: 'https://huggingface.co',
+    repo: '',
+    config: '',
+    split: 'train',
+    column: '',
+    start: '0',
+    maxTokens: '100000',
+    shuffleSeed: '',
+    token: rememberedToken(),
+    rememberToken: rememberedToken() !== '',
+  },
   source: null,
-  options: { hooks: [], dtype: 'f32', contextLength: 128, skipBos: true, jsonlField: 'text', csvColumn: 'text' },
+  options: { hooks: [], dtype: 'f32', contextLength: 128, skipBos: true, jsonlField: 'text', csvColumn: 'text', heldOutShare: DEFAULT_HELD_OUT.share },
   job: null,
   lastRun: null,
   refused: [],
@@ -55,6 +94,54 @@ function engine() {
 export const setCorpusFiles = (files: File[]) => set({ source: files.length ? { kind: 'files', files } : null, error: null });
 export const useSampleCorpus = () => set({ source: { kind: 'url', url: new URL(SAMPLE_CORPUS.url, document.baseURI).href, name: SAMPLE_CORPUS.name }, error: null });
 export const setRunOptions = (patch: Partial<RunOptions>) => set({ options: { ...get().options, ...patch } });
+
+const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+
+export function setDatasetForm(patch: Partial<DatasetForm>): void {
+  const dataset = { ...get().dataset, ...patch };
+  set({ dataset });
+  // The token stays on this device only when asked (localStorage); otherwise it lives in this page's memory.
+  try {
+    if (dataset.rememberToken && dataset.token) globalThis.localStorage?.setItem(TOKEN_KEY, dataset.token);
+    else globalThis.localStorage?.removeItem(TOKEN_KEY);
+  } catch {
+    // storage blocked: the token just is not remembered
+  }
+}
+
+/** Makes the form's dataset the corpus source (checked: an id, whole numbers). */
+export function useDatasetSource(): void {
+  const f = get().dataset;
+  const bad = [['start', f.start], ['max tokens', f.maxTokens], ['shuffle seed', f.shuffleSeed]].find(([, v]) => v.trim() !== '' && !/^\d+$/.test(v.trim()));
+  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(f.repo.trim())) return set({ error: `"${f.repo}" is not a Hub dataset id (owner/name, e.g. NeelNanda/pile-10k)` });
+  if (bad) return set({ error: `dataset ${bad[0]}: "${bad[1]}" is not a whole number` });
+  set({
+    error: null,
+    source: {
+      kind: 'dataset',
+      dataset: {
+        repo: f.repo.trim(),
+        hubUrl: f.hubUrl.trim() || undefined,
+        config: f.config.trim() || undefined,
+        split: f.split.trim() || 'train',
+        column: f.column.trim() || undefined,
+        start: num(f.start),
+        maxTokens: num(f.maxTokens),
+        shuffleSeed: num(f.shuffleSeed),
+      },
+      token: f.token || undefined,
+    },
+  });
+}
+
+/** One click from an SAE trained on a Hub dataset: its hook, settings and context, that dataset, tokenize and harvest. */
+export async function harvestFromDataset(sae: { hook: string; tl: TlSettings; contextSize: number; dataset: string | null }): Promise<void> {
+  if (!sae.dataset) return;
+  harvestFor(sae);
+  setDatasetForm({ repo: sae.dataset, config: '', split: 'train', column: '' });
+  useDatasetSource();
+  if (get().source?.kind === 'dataset') await startRun();
+}
 
 /**
  * Sets the harvest up for an SAE: its hook, the model settings it reads under and its context size, so the run
@@ -119,8 +206,10 @@ function storedRun(summary: RunSummary): void {
 export async function harvest(runId: string): Promise<void> {
   set({ error: null, job: { runId, phase: 'harvest', tokenize: get().job?.tokenize ?? null, harvest: null, pausing: false } });
   try {
-    const run = await engine().call('harvest', { runId }, (p) => {
-      if (p.phase === 'harvest') set({ job: { ...get().job!, harvest: p.detail } });
+    const token = get().dataset.token || undefined; // a paused dataset run streams its rest first
+    const run = await engine().call('harvest', { runId, token }, (p) => {
+      if (p.phase === 'tokenize') set({ job: { ...get().job!, phase: 'tokenize', tokenize: p.detail } });
+      else if (p.phase === 'harvest') set({ job: { ...get().job!, phase: 'harvest', harvest: p.detail } });
       else if (p.phase === 'shard') storedRun(p.detail);
     });
     set({ lastRun: run });

@@ -165,6 +165,19 @@ async function run(saved: Saved, resumed: boolean): Promise<void> {
 const mark = (id: StepId, state: StepState) => set({ states: { ...get().states, [id]: state } });
 const detail = (d: string | null) => set({ detail: d });
 
+/** Runs a step's job while `line` of each change of `store` is the step's detail (undefined: no change). */
+async function showing<S>(store: { subscribe(f: (s: S) => void): () => void }, line: (s: S) => string | undefined, job: () => Promise<unknown>): Promise<void> {
+  const stop = store.subscribe((state) => {
+    const l = line(state);
+    if (l !== undefined) detail(l);
+  });
+  try {
+    await job();
+  } finally {
+    stop();
+  }
+}
+
 const STEP_RUNNERS: Record<StepId, (s: Saved) => Promise<Saved>> = {
   async model(s) {
     if (!useLab.getState().model) throw new Error('no model is loaded: load one in the model panel');
@@ -181,28 +194,29 @@ async function harvestStep(s: Saved): Promise<Saved> {
   const runs = useHarvest.getState().runs;
   const existing = s.runId ? runs.find((r) => r.run.id === s.runId)?.run : undefined;
   if (existing?.status === 'done') return s;
-  const stop = useHarvest.subscribe((h) => {
+  const harvestLine = (h: ReturnType<typeof useHarvest.getState>) => {
     const p = h.job?.harvest;
-    if (p) detail(`${p.rowsDone.toLocaleString('en-US')} of ${p.totalRows.toLocaleString('en-US')} tokens${p.etaSeconds !== null ? ` · about ${Math.ceil(p.etaSeconds)} s left` : ''}`);
-    else if (h.job?.tokenize) detail(`tokenizing: ${h.job.tokenize.tokens.toLocaleString('en-US')} tokens`);
-  });
-  try {
+    if (p) return `${p.rowsDone.toLocaleString('en-US')} of ${p.totalRows.toLocaleString('en-US')} tokens${p.etaSeconds !== null ? ` · about ${Math.ceil(p.etaSeconds)} s left` : ''}`;
+    if (h.job?.tokenize) return `tokenizing: ${h.job.tokenize.tokens.toLocaleString('en-US')} tokens`;
+    return undefined;
+  };
+  await showing(useHarvest, harvestLine, async () => {
     if (existing && existing.status !== 'tokenizing') {
       await harvest(existing.id); // committed shards are kept: it goes on from the last one
-    } else {
-      useSampleCorpus();
-      setRunOptions({ name: `quick start: ${SAMPLE_CORPUS.name}`, hooks: [s.plan.hook], contextLength: 128, dtype: 'f32' });
-      const job = startRun();
-      // The run's id exists once tokenizing is done; keep it so a reload during the harvest resumes that run.
-      const idStop = useHarvest.subscribe((h) => {
-        if (h.job?.runId && !s.runId) save({ ...s, runId: h.job.runId });
-      });
-      await job;
+      return;
+    }
+    useSampleCorpus();
+    setRunOptions({ name: `quick start: ${SAMPLE_CORPUS.name}`, hooks: [s.plan.hook], contextLength: 128, dtype: 'f32' });
+    // The run's id exists once tokenizing is done; keep it so a reload during the harvest resumes that run.
+    const idStop = useHarvest.subscribe((h) => {
+      if (h.job?.runId && !s.runId) save({ ...s, runId: h.job.runId });
+    });
+    try {
+      await startRun();
+    } finally {
       idStop();
     }
-  } finally {
-    stop();
-  }
+  });
   const h = useHarvest.getState();
   if (cancelled) throw new Cancelled('cancelled');
   if (!h.lastRun || h.lastRun.status !== 'done') throw new Error(h.error ?? `the harvest ended ${h.lastRun?.status ?? 'without a run'}`);
@@ -216,15 +230,11 @@ async function trainStep(s: Saved): Promise<Saved> {
   if (prior?.done) return { ...s, trainingId: prior.id };
   const { plan } = s;
   setTrainOptions({ runId, hook: plan.hook, architecture: 'topk', expansion: plan.dSae / plan.dIn, k: plan.k, steps: plan.steps, batchSize: plan.batchSize, lr: 2e-3, seed: 0, device: plan.device, checkpointEvery: 50 });
-  const stop = useTrain.subscribe((t) => {
+  const trainLine = (t: ReturnType<typeof useTrain.getState>) => {
     const last = t.history.at(-1);
-    if (last) detail(`step ${last.step} of ${last.steps} · FVU ${last.fvu.toFixed(3)}`);
-  });
-  try {
-    await startTraining(prior ? prior.id : undefined);
-  } finally {
-    stop();
-  }
+    return last ? `step ${last.step} of ${last.steps} · FVU ${last.fvu.toFixed(3)}` : undefined;
+  };
+  await showing(useTrain, trainLine, () => startTraining(prior ? prior.id : undefined));
   const t = useTrain.getState();
   if (cancelled || t.summary?.aborted) throw new Cancelled('cancelled');
   if (!t.summary) throw new Error(t.error ?? 'the training ended without a result');
@@ -242,15 +252,11 @@ async function statsStep(s: Saved): Promise<Saved> {
   }
   await refreshSaes();
   if (useFeatures.getState().saes.find((x) => x.id === saeId)?.stats) return { ...s, saeId };
-  const stop = useFeatures.subscribe((f) => {
+  const statsLine = (f: ReturnType<typeof useFeatures.getState>) => {
     const p = f.stats?.progress;
-    if (p) detail(`pass ${p.pass} of ${p.passes}: ${p.rows.toLocaleString('en-US')} of ${p.totalRows.toLocaleString('en-US')} tokens`);
-  });
-  try {
-    await computeStats(saeId, s.runId!, s.plan.device);
-  } finally {
-    stop();
-  }
+    return p ? `pass ${p.pass} of ${p.passes}: ${p.rows.toLocaleString('en-US')} of ${p.totalRows.toLocaleString('en-US')} tokens` : undefined;
+  };
+  await showing(useFeatures, statsLine, () => computeStats(saeId, s.runId!, s.plan.device));
   await refreshSaes();
   if (cancelled) throw new Cancelled('cancelled');
   if (!useFeatures.getState().saes.find((x) => x.id === saeId)?.stats) throw new Error(useFeatures.getState().error?.message ?? 'the statistics pass did not finish');

@@ -12,7 +12,8 @@
 //   #/neurons/<run>/<hook>/neuron/<n>[?sae=<id>]  one neuron's page (sae: whose features to relate it to)
 //   #/toy                      the toy model of superposition (no GPT-2 needed)
 //   #/attention?prompt=…       every layer × head attention pattern of a prompt (query: src/ui/attention-url.ts)
-import { useSyncExternalStore } from 'react';
+import { shownText } from './user-text';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /** The lab's panels, each reachable by URL. */
 export const LAB_STAGES = ['model', 'runs', 'train', 'saes'] as const;
@@ -124,8 +125,19 @@ export function useRoute(): Route {
   return parseRoute(hash);
 }
 
+/**
+ * Calls `onChange` with the new route when the address changes from outside the page: back/forward, an edited hash,
+ * a link. A page's own history.replaceState (keeping the URL in step with its controls) fires no hashchange, so a
+ * page that mirrors its state into the URL hears only the changes it did not make itself.
+ */
+export function useRouteChange(onChange: (route: Route) => void): void {
+  const latest = useRef(onChange);
+  latest.current = onChange;
+  useEffect(() => subscribe(() => latest.current(parseRoute(window.location.hash))), []);
+}
+
 /** A store's error when it was raised on the view the page shows now, else null. */
 export function useViewError(error: { view: string; message: string } | null): string | null {
   const view = viewKey(useRoute());
-  return error?.view === view ? error.message : null;
+  return error?.view === view ? shownText(error.message) : null;
 }

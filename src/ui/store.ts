@@ -114,7 +114,7 @@ export function bootLab(): Promise<void> {
 async function boot(): Promise<void> {
   await checkWebGpu();
   const last = readPrefs().last;
-  if (last?.kind === 'hub') set({ sourceKind: 'hub', hubRepo: last.repo, hubUrl: last.hubUrl });
+  if (last) applySource(last);
   await loadModel();
   if (!get().model && last?.kind === 'hub') {
     const error = get().loadError;
@@ -135,6 +135,11 @@ export function setBackend(backend: Backend): void {
 }
 export const setPrompt = (prompt: string) => set({ prompt });
 export const setPrependBos = (prependBos: boolean) => set({ prependBos });
+
+/** Points the model panel at a source this browser loaded before. */
+function applySource(src: RememberedSource): void {
+  set(src.kind === 'hub' ? { sourceKind: 'hub', hubRepo: src.repo, hubUrl: src.hubUrl } : { sourceKind: 'embedded' });
+}
 
 function rememberable(s: LabState): RememberedSource | null {
   if (s.sourceKind === 'hub') return { kind: 'hub', repo: s.hubRepo.trim(), hubUrl: s.hubUrl.trim() || DEFAULT_HUB_URL };
@@ -208,8 +213,7 @@ export async function ensureModel(modelName: string): Promise<string | null> {
   if (get().model && sameModel(get().model!.id, modelName)) return null;
   const known = Object.entries(readPrefs().known).find(([id]) => sameModel(id, modelName))?.[1];
   if (!known) return `this page needs the model ${modelName}, which this browser has not loaded before: load it in the model panel`;
-  if (known.kind === 'hub') set({ sourceKind: 'hub', hubRepo: known.repo, hubUrl: known.hubUrl });
-  else set({ sourceKind: 'embedded' });
+  applySource(known);
   await loadModel();
   const m = get().model;
   return m && sameModel(m.id, modelName) ? null : `could not load ${modelName}: ${get().loadError ?? 'unknown error'}`;

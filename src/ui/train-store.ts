@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import { describeError } from '../core/errors';
 import type { DensityHistogram } from '../sae/train/density';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from '../worker/protocol';
 import { useLab } from './store';
 
@@ -13,6 +14,8 @@ export interface TrainState {
   /** The step the worker holds the training at, once it says it does (the step in flight done). */
   heldAt: number | null;
   history: TrainProgress[];
+  /** Held-out figures at each checkpoint and at the end (none on a run without a held-out share). */
+  heldOut: HeldOutFigures[];
   summary: TrainSummary | null;
   error: string | null;
   trainings: TrainingInfo[]; // checkpointed in IndexedDB
@@ -21,13 +24,25 @@ export interface TrainState {
   evaluating: { done: number; total: number } | null;
 }
 
+/** The JumpReLU fields' defaults: SAELens' (src/sae/train/jumprelu-step.ts), thresholds trained directly. */
+const JUMPRELU_DEFAULTS = {
+  l0Coefficient: 1,
+  jumpreluBandwidth: 0.05,
+  jumpreluInitThreshold: 0.01,
+  jumpreluSparsityLossMode: 'step',
+  jumpreluTanhScale: 4,
+  preActLossCoefficient: 0,
+  jumpreluThresholdParam: 'direct',
+} as const;
+
 export const useTrain = create<TrainState>(() => ({
-  options: { runId: null, hook: null, expansion: 8, architecture: 'topk', k: 32, l1Coefficient: 5, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
+  options: { runId: null, hook: null, expansion: 8, architecture: 'topk', k: 32, l1Coefficient: 5, ...JUMPRELU_DEFAULTS, steps: 1000, batchSize: 256, lr: 2e-3, seed: 0, device: null, checkpointEvery: 200 },
   training: false,
   stopping: false,
   paused: false,
   heldAt: null,
   history: [],
+  heldOut: [],
   summary: null,
   error: null,
   trainings: [],
@@ -55,13 +70,16 @@ export async function startTraining(resumeFrom?: string): Promise<void> {
   const { options, training } = get();
   const engine = useLab.getState().engine;
   if (training || !engine || !options.runId || !options.hook) return;
-  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device: options.device ?? defaultDevice(), resumeFrom };
-  set({ training: true, stopping: false, paused: false, heldAt: null, history: [], summary: null, error: null, density: null, evaluating: null });
+  // JumpReLU has no WGSL path yet: the panel shows it on the CPU, and says so.
+  const device = options.architecture === 'jumprelu' ? 'cpu' : (options.device ?? defaultDevice());
+  const args: TrainOptions = { ...options, runId: options.runId, hook: options.hook, device, resumeFrom };
+  set({ training: true, stopping: false, paused: false, heldAt: null, history: [], heldOut: [], summary: null, error: null, density: null, evaluating: null });
   void refreshTrainings();
   try {
     const summary = await engine.call('trainSae', args, (p) => {
       if (p.phase === 'train') set({ history: [...get().history, p.detail] });
       else if (p.phase === 'density') set({ density: p.detail });
+      else if (p.phase === 'heldout') set({ heldOut: [...get().heldOut, p.detail] });
     });
     set({ summary });
   } catch (err) {
@@ -119,17 +137,35 @@ export async function pauseTraining(paused: boolean): Promise<void> {
   if (paused && get().paused) set({ heldAt: get().history.at(-1)?.step ?? null });
 }
 
-/** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
-export async function downloadSae(): Promise<void> {
-  const engine = useLab.getState().engine;
-  if (!engine) return;
-  const files = await engine.call('saeFiles', { trainingId: get().summary?.trainingId });
+/** Saves `files` (name → contents) as downloads, one link click each. */
+function saveFiles(files: Record<string, string | Uint8Array>): void {
   for (const [name, data] of Object.entries(files)) {
-    const url = URL.createObjectURL(new Blob([data as BlobPart], { type: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' }));
+    const type = name.endsWith('.json') ? 'application/json' : name.endsWith('.py') ? 'text/x-python' : 'application/octet-stream';
+    const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+}
+
+/** "Export for SAELens": the training's recipe as saelens_config.json and train_sae.py (src/sae/saelens-export.ts). */
+export async function exportForSaeLens(trainingId?: string): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine) return;
+  const id = trainingId ?? get().summary?.trainingId;
+  try {
+    saveFiles((await engine.call('saeLensExport', { trainingId: id })).files);
+  } catch (err) {
+    set({ error: describeError(err) });
+  }
+}
+
+/** Downloads the trained SAE as SAELens files (cfg.json, sae_weights.safetensors). */
+export async function downloadSae(): Promise<void> {
+  const engine = useLab.getState().engine;
+  if (!engine) return;
+  const files = await engine.call('saeFiles', { trainingId: get().summary?.trainingId });
+  saveFiles(files);
 }

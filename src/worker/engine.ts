@@ -24,8 +24,9 @@ import type { StoreDb } from '../store/schema';
 import { EvalJobs, type EvalModel, type SaeEvalSummary } from './eval-jobs';
 import { AttributionJobs, type AttributionModel } from './attribution-jobs';
 import { GenerateJobs } from './generate-jobs';
-import { SaeJobs } from './sae-jobs';
+import { type HeldOutHooks, SaeJobs } from './sae-jobs';
 import { StreamJobs } from './stream-jobs';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import { evalSkipReason } from './train-report';
 import { type ModelAccess, StoreJobs } from './store-jobs';
 import { ToyJobs } from './toy-jobs';
@@ -79,6 +80,8 @@ export class LabEngine implements Engine {
           a.batchSize ?? 8,
           (detail) => onProgress?.({ phase: 'harvest', detail }),
           (detail) => onProgress?.({ phase: 'shard', detail }),
+          a.token,
+          (detail) => onProgress?.({ phase: 'tokenize', detail }),
         ),
       pauseHarvest: async (a) => {
         this.store.pause(a.runId);
@@ -99,6 +102,7 @@ export class LabEngine implements Engine {
           a,
           (detail) => onProgress?.({ phase: 'train', detail }),
           (detail) => onProgress?.({ phase: 'density', detail }),
+          this.heldOutHooks((detail) => onProgress?.({ phase: 'heldout', detail })),
         );
         // The summary says why the faithfulness eval did not run, rather than leaving it out.
         const skipped = this.trainedEvalSkip(summary.modelId);
@@ -128,6 +132,7 @@ export class LabEngine implements Engine {
         return null;
       },
       saeFiles: async (a) => this.saes.files(await this.store.db(), a.trainingId),
+      saeLensExport: async (a) => this.saes.saeLensExport(await this.store.db(), a.trainingId),
       listTrainings: async () => this.saes.list(await this.store.db()),
       deleteTraining: async (a) => {
         await this.saes.delete(await this.store.db(), a.trainingId);
@@ -168,6 +173,7 @@ export class LabEngine implements Engine {
       featureTable: async (a) => this.features.table(await this.store.db(), a.saeId, this.textModel()),
       searchFeatures: async (a) => this.features.search(await this.store.db(), a.saeId, a.query, this.textModel()),
       featurePage: async (a) => this.features.page(await this.store.db(), a.saeId, a.feature, a.radius ?? 8, this.textModel()),
+      saeMap: async (a) => this.features.map(await this.store.db(), a.saeId),
       evaluateSae: async (a) => {
         const db = await this.store.db();
         const sae = await openSaeForLive(db, a.saeId, this.evalModel());
@@ -238,6 +244,24 @@ export class LabEngine implements Engine {
   private trainedEvalSkip(runModelId: string): string | null {
     const loaded = this.loaded && this.model ? this.loaded : null;
     return evalSkipReason(loaded && { id: loaded.id, hasWeights: !!loaded.weights, sameModel: sameModel(runModelId, loaded.id) }, runModelId);
+  }
+
+  /**
+   * What a training's held-out figures need from the engine: CE and KL run on the eval model when the loaded model
+   * is the run's (with its weights), and FVU/L0 leave out the loaded model's BOS and end-of-text rows.
+   */
+  private heldOutHooks(onFigures: (f: HeldOutFigures) => void): HeldOutHooks {
+    const cfg = this.loaded?.cfg;
+    return {
+      onFigures,
+      excludeTokens: cfg ? [cfg.bosTokenId, cfg.eosTokenId] : undefined,
+      faithfulness: (runModelId) => {
+        const skipped = this.trainedEvalSkip(runModelId);
+        if (skipped) return skipped.replace('the faithfulness eval did not run: ', '').replace(/, then run the faithfulness eval$/, '');
+        const m = this.evalModel();
+        return (sae, windows) => this.evals.faithfulness(m, sae, windows);
+      },
+    };
   }
 
   /** A training's faithfulness on the first windows of its own run (the summary says so); trainedEvalSkip first. */

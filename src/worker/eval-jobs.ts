@@ -8,7 +8,7 @@ import type { Gpt2Weights } from '../core/weights';
 import { type SaeEvalResult, type SaeForEval, saeFaithfulness } from '../analysis/evals';
 import { type Gpt2Model, createGpt2Model } from '../model/gpt2';
 import type { Backend } from '../model/runtime';
-import { readWindows } from '../store/reader';
+import { RunReader, readWindows } from '../store/reader';
 import { getRun } from '../store/runs';
 import type { StoreDb } from '../store/schema';
 
@@ -36,13 +36,22 @@ export class EvalJobs {
     const run = await getRun(db, runId);
     if (run.modelId !== m.id || !sameModel(sae.cfg.model_name, m.id)) throw new LabError(`evaluating needs the SAE's model (${sae.cfg.model_name}) loaded and a run of it; loaded: ${m.id}, run: ${run.modelId}`);
     const windows: number[][] = [];
+    // On the SAE's own training run, its training windows only (the result says "its training data"); the held-out
+    // ones are measured during and after training (src/analysis/held-out-evals.ts).
+    const reader = runId === trainedOn ? await RunReader.open(db, runId) : null;
     for await (const w of readWindows(db, run)) {
+      if (reader && (await reader.isHeldOutWindow(w.global))) continue;
       if (w.ids.length >= 2) windows.push(w.ids);
       if (windows.length >= nWindows) break;
     }
     if (!windows.length) throw new LabError(`run ${run.name} has no windows to evaluate on`);
-    const result = await saeFaithfulness(await this.model(m, sae.cfg.hook_name), sae, windows, { onProgress });
+    const result = await this.faithfulness(m, sae, windows, onProgress);
     return { ...result, runId, runName: run.name, trainingRun: runId === trainedOn, at: Date.now() };
+  }
+
+  /** saeFaithfulness on given windows with this engine's eval model (held-out windows during a training). */
+  async faithfulness(m: EvalModel, sae: SaeForEval, windows: number[][], onProgress?: (done: number, total: number) => void): Promise<SaeEvalResult> {
+    return saeFaithfulness(await this.model(m, sae.cfg.hook_name), sae, windows, { onProgress });
   }
 
   private async model(m: EvalModel, hook: string): Promise<Gpt2Model> {

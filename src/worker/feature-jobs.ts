@@ -10,10 +10,14 @@ import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { fitPrompt } from '../core/context-window';
 import type { Gpt2Weights } from '../core/weights';
 import { type UnitActivations, exampleStrips } from '../analysis/contexts';
-import { type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
+import { type ActsOf, type Batches, type EncoderSae, type FeatureStats, type FeatureStatsOptions, featureStatsCpu, slotList, unitStatsCpu } from '../analysis/feature-pass';
+import { DEFAULT_TABLES, type FeatureTables, featureTables, nearestOf } from '../analysis/feature-tables';
+import { type FeatureMap, featureMap } from '../analysis/feature-map';
+import { decoderDirections, topRow } from '../analysis/cosines';
+import { createOnnxDots } from '../analysis/onnx-matmul';
 import { decoderNormsSq, featuresOnUnit, identityActs, isNeuronSetKey, neuronSetKey, outputDirection, residualDirection, unitColumn, unitsOfFeature } from '../analysis/neurons';
 import { createOnnxEncoder } from '../analysis/onnx-encoder';
-import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuStatsSupported } from '../analysis/feature-stats-gpu';
+import { BatchTopkCapError, GpuEncoder, featureStatsGpu, gpuActs, gpuStatsSupported } from '../analysis/feature-stats-gpu';
 import { logitEffect, topEffects } from '../analysis/logit-effects';
 import { adapterName, requestDevice } from '../gpu/device';
 import { type OpenedSae, type SaeInfo, addSae, addSaeLensFiles, deleteSae, listSaes, openSae, openSaeFor, openSaeForLive, runContext } from '../analysis/sae-registry';
@@ -24,7 +28,7 @@ import { encode } from '../sae/sae';
 import { loadSaeLensFromHub } from '../sae/saelens';
 import { RunReader } from '../store/reader';
 import { APP_VERSION, type FeatureStatsRecord, type StoreDb } from '../store/schema';
-import type { FeaturePageData, FeatureStatsProgress, FeatureTable, InspectResult, NeuronPageData, NeuronTable, SaeSource } from './protocol';
+import type { FeaturePageData, FeatureStatsProgress, FeatureTable, FeatureTablesView, InspectResult, NeuronPageData, NeuronTable, SaeMapData, SaeSource } from './protocol';
 
 export class NoFeatureStatsError extends LabError {}
 
@@ -111,18 +115,26 @@ export class FeatureJobs {
     if (dim !== sae.cfg.d_in) throw new LabError(`run ${reader.run.name} stores ${hook} with ${dim} dimensions but the SAE expects d_in = ${sae.cfg.d_in}`);
     const opts: Partial<FeatureStatsOptions> = a.topN ? { topN: a.topN } : {};
     const encoder = { cfg: sae.cfg, weights: sae.weights };
-    await this.runPass(db, { key: a.saeId, hook }, reader, model, onProgress, async (batches, progress, signal) => {
-      // The GPU pass encodes TopK (k ≤ 256), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
+    await this.runPass(db, { key: a.saeId, hook, passes: 3 }, reader, model, onProgress, async (batches, progress, signal) => {
+      // Pass 3, the feature tables, encodes the rows once more with the same encoder as passes 1–2.
+      const tables = (stats: FeatureStats, acts: ActsOf) => featureTables(encoder, stats, batches, acts, createOnnxDots, {}, (rows) => progress(3, rows), signal);
+      // The GPU pass encodes TopK (k ≤ TOPK_MAX_K = 1024), ReLU and JumpReLU SAEs; BatchTopK's batch-wide selection runs on the CPU.
       if (a.device === 'gpu' && gpuStatsSupported(encoder)) {
         try {
           const device = await requestDevice({ label: 'feature-stats' });
-          return { stats: await featureStatsGpu(device, encoder, batches, opts, progress, signal, STATS_BATCH), device: 'gpu' };
+          const stats = await featureStatsGpu(device, encoder, batches, opts, progress, signal, STATS_BATCH);
+          const gpu = new GpuEncoder(device, encoder, STATS_BATCH);
+          try {
+            return { stats, device: 'gpu', tables: await tables(stats, gpuActs(gpu)) };
+          } finally {
+            gpu.destroy();
+          }
         } catch (err) {
           // A BatchTopK batch too concentrated for the GPU's per-row candidates: the CPU pass selects exactly.
           if (!(err instanceof BatchTopkCapError)) throw err;
         }
       }
-      return { stats: await statsOnCpu(encoder, batches, opts, progress, signal), device: 'cpu' };
+      return { ...(await statsOnCpu(encoder, batches, opts, progress, signal, tables)), device: 'cpu' };
     });
     return (await listSaes(db)).find((s) => s.id === a.saeId)!;
   }
@@ -143,11 +155,11 @@ export class FeatureJobs {
   /** Runs one statistics pass (one at a time, cancellable) and saves it under `at.key` with its top tokens. */
   private async runPass(
     db: StoreDb,
-    at: { key: string; hook: string },
+    at: { key: string; hook: string; passes?: number },
     reader: RunReader,
     model: TextModel | null,
     onProgress: (p: FeatureStatsProgress) => void,
-    pass: (batches: Batches, progress: (pass: number, rows: number) => void, signal: AbortSignal) => Promise<{ stats: FeatureStats; device: 'gpu' | 'cpu' }>,
+    pass: (batches: Batches, progress: (pass: number, rows: number) => void, signal: AbortSignal) => Promise<{ stats: FeatureStats; device: 'gpu' | 'cpu'; tables?: FeatureTables }>,
   ): Promise<void> {
     if (this.control) throw new LabError('a feature statistics pass is already running: cancel it first');
     const rows = reader.run.committedRows;
@@ -157,8 +169,8 @@ export class FeatureJobs {
     this.control = new AbortController();
     const t0 = performance.now();
     try {
-      const progress = (pass: number, done: number) => onProgress({ pass, passes: 2, rows: done, totalRows: rows });
-      const { stats, device } = await pass(batches, progress, this.control.signal);
+      const progress = (pass: number, done: number) => onProgress({ pass, passes: at.passes ?? 2, rows: done, totalRows: rows });
+      const { stats, device, tables } = await pass(batches, progress, this.control.signal);
       const record: FeatureStatsRecord = {
         saeId: at.key,
         appVersion: APP_VERSION,
@@ -171,6 +183,7 @@ export class FeatureJobs {
         seconds: (performance.now() - t0) / 1000,
         device,
         createdAt: Date.now(),
+        ...(tables ? { tables } : {}),
       };
       await withQuota(
         () => db.put('featureStats', record),
@@ -287,7 +300,30 @@ export class FeatureJobs {
       logits: out?.dir ? logitTable(out.dir, model!.weights!, text) : null,
       logitsNote: out ? (out.dir ? null : out.note) : model ? `the loaded model (${model.id}) is not this SAE's (${sae.cfg.model_name})` : 'load the model to see its logit effects',
       neurons: unitsOfFeature(sae.weights.W_dec, dIn, feature, LOADINGS_SHOWN),
+      tables: rec.tables ? tablesView(rec.tables as FeatureTables, feature) : null,
+      tablesNote: rec.tables ? null : 'these statistics predate the feature tables: run the statistics pass again to see correlations and nearest features',
     };
+  }
+
+  /** The SAE's map: UMAP of its decoder directions over the exact nearest-by-cosine graph, computed once and saved. */
+  async map(db: StoreDb, saeId: string): Promise<SaeMapData> {
+    let rec = await this.stats(db, saeId);
+    if (!rec.map) {
+      const sae = await openSae(db, saeId);
+      const { d_sae: d, d_in: dIn } = sae.cfg;
+      const nearest = (rec.tables as FeatureTables | undefined)?.nearestDecoder ?? (await nearestOf(decoderDirections(sae.weights.W_dec, d, dIn), d, dIn, DEFAULT_TABLES.n, createOnnxDots));
+      const map = await featureMap(nearest, d);
+      rec = { ...rec, map };
+      const saved = rec;
+      await withQuota(
+        () => db.put('featureStats', saved),
+        () => quotaMessage(`the feature map of ${sae.record.name}`, 'The statistics are kept; the map was not saved', 'open the map again'),
+      );
+      this.statsCache.set(saeId, rec);
+    }
+    const m = rec.map as FeatureMap;
+    const s = rec.stats as FeatureStats;
+    return { saeId, dSae: s.dSae, x: m.x, y: m.y, count: s.count, rows: s.rows, seconds: m.seconds };
   }
 
   /** A raw unit's page: the feature page's figures, its output direction's logit effects, and the SAE features on it. */
@@ -343,10 +379,19 @@ export class FeatureJobs {
 }
 
 /** The CPU pass with the encoder matmul on onnxruntime's wasm backend (SIMD, threads), the activation in JS. */
-async function statsOnCpu(sae: EncoderSae, batches: Batches, opts: Partial<FeatureStatsOptions>, progress: (pass: number, rows: number) => void, signal: AbortSignal): Promise<FeatureStats> {
+async function statsOnCpu(
+  sae: EncoderSae,
+  batches: Batches,
+  opts: Partial<FeatureStatsOptions>,
+  progress: (pass: number, rows: number) => void,
+  signal: AbortSignal,
+  withTables: (stats: FeatureStats, acts: ActsOf) => Promise<FeatureTables>,
+): Promise<{ stats: FeatureStats; tables: FeatureTables }> {
   const enc = await createOnnxEncoder(sae);
   try {
-    return await featureStatsCpu(sae, batches, opts, progress, signal, (x, n) => enc.acts(x, n));
+    const acts: ActsOf = (x, n) => enc.acts(x, n);
+    const stats = await featureStatsCpu(sae, batches, opts, progress, signal, acts);
+    return { stats, tables: await withTables(stats, acts) };
   } finally {
     await enc.dispose();
   }
@@ -422,6 +467,18 @@ async function unitPage(reader: RunReader, rec: FeatureStatsRecord, i: number, r
     hist: Array.from(s.hist.subarray(i * s.nBins, (i + 1) * s.nBins)),
     top: await exampleStrips(reader, rec.hook, top, radius, unit, text),
     bands,
+  };
+}
+
+/** Feature f's rows of the saved tables. */
+function tablesView(t: FeatureTables, f: number): FeatureTablesView {
+  return {
+    correlatedNeurons: topRow(t.correlations.neurons, f),
+    correlatedFeatures: topRow(t.correlations.features, f),
+    nearestDecoder: topRow(t.nearestDecoder, f),
+    nearestEncoder: topRow(t.nearestEncoder, f),
+    rows: t.correlations.rows,
+    candidates: t.correlations.candidates,
   };
 }
 

@@ -1,6 +1,7 @@
 // The typed message protocol between the page and the model worker (web-llm style):
 // every request carries an id; the worker answers with `progress` messages, then one `return` or `throw`.
 import type { TlSettings } from '../core/tl-settings';
+import type { DatasetRunSpec } from '../store/dataset-run';
 import type { Example } from '../analysis/contexts';
 import type { FaithfulnessSummary, SaeInfo } from '../analysis/sae-registry';
 import type { AttributionTerm } from '../analysis/attribution/attribute';
@@ -13,7 +14,9 @@ import type { ForwardResult, ModelTimings, SteerSpec } from '../model/gpt2';
 import type { Backend, BackendStatus } from '../model/runtime';
 import type { LoadProgress } from '../model/sources';
 import type { DensityHistogram } from '../sae/train/density';
+import type { SaeLensTrainingExport } from '../sae/saelens-export';
 import type { HarvestProgress } from '../store/harvest';
+import type { HeldOutFigures } from '../analysis/held-out-evals';
 import type { RowContext } from '../store/reader';
 import type { ActDtype, RunManifest } from '../store/schema';
 import type { TokenizeProgress } from '../store/tokenize';
@@ -60,7 +63,14 @@ export interface Prediction {
   top: TokenPrediction[]; // next-token predictions after the last position, most likely first
 }
 
-export type CorpusSource = { kind: 'files'; files: File[] } | { kind: 'url'; url: string; name: string };
+/**
+ * Where a run's documents come from: dropped files, a URL (the sample), or a Hugging Face dataset streamed by id
+ * (src/store/dataset-run.ts). `token` opens a gated/private dataset for this call only; the engine never stores it.
+ */
+export type CorpusSource =
+  | { kind: 'files'; files: File[] }
+  | { kind: 'url'; url: string; name: string }
+  | { kind: 'dataset'; dataset: DatasetRunSpec; token?: string };
 
 export interface RunOptions {
   name?: string;
@@ -73,6 +83,10 @@ export interface RunOptions {
   rowsPerShard?: number;
   /** TransformerLens weight processing of the stored activations (default SAELens' defaults). */
   tl?: TlSettings;
+  /** Share of documents held out from training, in [0, 0.5] (src/corpus/held-out.ts); absent or 0: none. */
+  heldOutShare?: number;
+  /** Seeds which documents are held out (default 0). */
+  heldOutSeed?: number;
 }
 
 export interface StorageCheck {
@@ -141,6 +155,38 @@ export interface FeaturePageData {
   logitsNote: string | null;
   /** The units of the SAE's hook its decoder row loads most on (largest |W_dec[f, i]|): the neurons it is made of. */
   neurons: UnitLoading[];
+  /** SAEDashboard's feature tables, from the statistics pass; null for statistics computed before them (tablesNote says). */
+  tables: FeatureTablesView | null;
+  tablesNote: string | null;
+}
+
+/** One row of a feature table: a unit or feature index and its Pearson r or cosine. */
+export interface TableEntry {
+  index: number;
+  value: number;
+}
+
+export interface FeatureTablesView {
+  /** Largest Pearson r between the feature's activation and a unit of its hook, over the stored rows. */
+  correlatedNeurons: TableEntry[];
+  /** Largest Pearson r with another feature, among the candidates (nearest by cosine, shared top examples). */
+  correlatedFeatures: TableEntry[];
+  /** Largest cosine of decoder rows / of encoder columns with another feature (exact over all features). */
+  nearestDecoder: TableEntry[];
+  nearestEncoder: TableEntry[];
+  rows: number;
+  candidates: number;
+}
+
+/** The SAE's 2-D map of decoder directions (UMAP) and what colours it: each feature's firing count over the rows. */
+export interface SaeMapData {
+  saeId: string;
+  dSae: number;
+  x: Float32Array; // [d_sae]
+  y: Float32Array; // [d_sae]
+  count: Uint32Array; // [d_sae]
+  rows: number;
+  seconds: number;
 }
 
 /** A stored hook's raw units (MLP neurons, residual dimensions) as the neuron browser lists them. */
@@ -150,7 +196,7 @@ export interface NeuronTable extends Omit<FeatureTable, 'saeId'> {
 }
 
 /** A neuron's page: the feature page's figures for one raw unit, and the features that load most on it. */
-export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'neuronpediaUrl' | 'feature' | 'dSae' | 'neurons'> {
+export interface NeuronPageData extends Omit<FeaturePageData, 'saeId' | 'saeName' | 'neuronpediaUrl' | 'feature' | 'dSae' | 'neurons' | 'tables' | 'tablesNote'> {
   neuron: number;
   dim: number;
   /** What the logit table reads the unit through (its output weight row, or a basis vector). */
@@ -257,11 +303,21 @@ export interface TrainOptions {
   expansion: number; // d_sae = expansion · d_in
   /**
    * 'topk' (default): k per token · 'batchtopk': k per token on average over a batch (saved as jumprelu) ·
-   * 'standard': ReLU with a decoder-norm-weighted L1 penalty of `l1Coefficient` (k unused).
+   * 'standard': ReLU with a decoder-norm-weighted L1 penalty of `l1Coefficient` (k unused) ·
+   * 'jumprelu': per-latent thresholds and an L0 penalty (the jumprelu* fields; k unused; the CPU path only, for now).
    */
-  architecture?: 'topk' | 'batchtopk' | 'standard';
+  architecture?: 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
   k: number;
   l1Coefficient?: number;
+  /** jumprelu (SAELens' JumpReLUTrainingSAEConfig names): l0_coefficient λ (default 1), warmed up over 5% of steps. */
+  l0Coefficient?: number;
+  jumpreluBandwidth?: number; //                        jumprelu_bandwidth ε (default 0.05)
+  jumpreluInitThreshold?: number; //                    jumprelu_init_threshold θ₀ (default 0.01)
+  jumpreluSparsityLossMode?: 'step' | 'tanh'; //        jumprelu_sparsity_loss_mode (default 'step')
+  jumpreluTanhScale?: number; //                        jumprelu_tanh_scale (default 4)
+  preActLossCoefficient?: number; //                    pre_act_loss_coefficient (default 0: off)
+  /** 'direct' (default: θ trained as is, later SAELens) or 'log' (log θ, SAELens 6.18.0 and the paper). */
+  jumpreluThresholdParam?: 'log' | 'direct';
   steps: number;
   batchSize: number;
   lr: number;
@@ -308,11 +364,12 @@ export interface TrainSummary {
   trainingId: string;
   runId: string;
   hook: string;
-  architecture: 'topk' | 'batchtopk' | 'standard';
+  architecture: 'topk' | 'batchtopk' | 'standard' | 'jumprelu';
   dIn: number;
   dSae: number;
   k: number;
   l1Coefficient: number | null; // standard only
+  l0Coefficient?: number | null; // jumprelu only
   /** The model whose activations the run holds. */
   modelId: string;
   batchSize: number;
@@ -333,6 +390,10 @@ export interface TrainSummary {
   evals: FaithfulnessSummary | null;
   /** Why the faithfulness eval did not run (no model, another model, it failed), saying what to do; null when it ran. */
   evalsSkipped: string | null;
+  /** Held-out figures of the final SAE (src/analysis/held-out-evals.ts); null when the run has none (see heldOutNote). */
+  heldOut: HeldOutFigures | null;
+  /** What the held-out figures are on, or why there are none (a run without a held-out share, no model for CE/KL). */
+  heldOutNote: string | null;
 }
 
 /** A corpus file as a stream training names it (src/stream/stream-train.ts): resumed only from the same bytes. */
@@ -523,7 +584,8 @@ export interface EngineApi {
   tokenize: [{ text: string }, { ids: number[]; tokens: string[] }]; // tokens: display texts
   unload: [Record<string, never>, null];
   createRun: [{ source: CorpusSource; options: RunOptions }, { run: RunManifest; storage: StorageCheck }];
-  harvest: [{ runId: string; batchSize?: number }, RunManifest];
+  /** Harvests (or resumes) a run; a dataset run paused while tokenizing first streams the rest (token: a gated dataset's). */
+  harvest: [{ runId: string; batchSize?: number; token?: string }, RunManifest];
   pauseHarvest: [{ runId: string }, null];
   cancelHarvest: [{ runId: string }, RunManifest];
   listRuns: [Record<string, never>, RunSummary[]];
@@ -534,6 +596,8 @@ export interface EngineApi {
   /** Holds the training between steps (true) or lets it go on (false); the GPU state stays where it is. */
   pauseTraining: [{ paused: boolean }, null];
   saeFiles: [{ trainingId?: string }, { 'cfg.json': string; 'sae_weights.safetensors': Uint8Array }];
+  /** A training's recipe as a SAELens training config (saelens_config.json) and train_sae.py (src/sae/saelens-export.ts). */
+  saeLensExport: [{ trainingId?: string }, SaeLensTrainingExport];
   listTrainings: [Record<string, never>, TrainingInfo[]];
   /** A training's faithfulness eval on the first windows of its run (the one its summary could not run); progress as 'evaluate'. */
   evaluateTraining: [{ trainingId: string }, FaithfulnessSummary];
@@ -552,6 +616,8 @@ export interface EngineApi {
   featureTable: [{ saeId: string }, FeatureTable];
   searchFeatures: [{ saeId: string; query: string }, UnitSearch];
   featurePage: [{ saeId: string; feature: number; radius?: number }, FeaturePageData];
+  /** The SAE's UMAP map of decoder directions: computed once (in the worker) after its statistics pass, then saved. */
+  saeMap: [{ saeId: string }, SaeMapData];
   inspectText: [{ saeId: string; text: string; topK?: number }, InspectResult];
   /** The statistics pass over a run's raw units of `hook` (cancelled by cancelFeatureStats); progress as 'features'. */
   neuronStats: [{ runId: string; hook: string; topN?: number }, NeuronTable];
@@ -595,6 +661,8 @@ export type ProgressEvent =
   | { phase: 'train'; detail: TrainProgress }
   | { phase: 'stream'; detail: StreamTrainProgress }
   | { phase: 'density'; detail: DensityHistogram }
+  /** Held-out figures of the SAE as trained so far (at checkpoints, and at the end). */
+  | { phase: 'heldout'; detail: HeldOutFigures }
   | { phase: 'features'; detail: FeatureStatsProgress }
   /** token: the new token shown alone; text: the whole continuation so far as display text (a character still incomplete held back). */
   | { phase: 'generate'; detail: { index: number; id: number; token: string; text: string } }

@@ -1,18 +1,26 @@
 // SAE training inside the engine: rows of a stored run (seeded-shuffled, looping over epochs) feed the
 // trainer on the GPU (WebGPU) or on its CPU twin; stats stream to the page; the state is checkpointed to
-// IndexedDB so a reload can resume the training; the result is offered as SAELens files.
+// IndexedDB so a reload can resume the training; the result is offered as SAELens files. A run with a held-out
+// share trains on its training windows only; the held-out ones give the figures measured at each checkpoint and
+// at the end (src/analysis/held-out-evals.ts).
 import { runTl } from '../store/runs';
 import { tlKwargs } from '../core/tl-settings';
 import { LabError, quotaMessage, withQuota } from '../core/errors';
 import { requestDevice } from '../gpu/device';
 import type { SaeLensFiles } from '../sae/saelens';
+import { type SaeLensTrainingExport, exportForSaeLens } from '../sae/saelens-export';
 import { fastCpuStepper } from '../sae/train/cpu-fast-step';
 import { type StepperFactory, gpuStepper, toSaeLens, trainSae } from '../sae/train/trainer';
 import { type DensityHistogram, densityHistogram, featureDensity } from '../sae/train/density';
 import { type StandardTrainConfig, initStandardParams, standardCpuStepper, standardTrainConfig } from '../sae/train/standard-step';
 import { standardGpuStepper } from '../sae/train/standard-gpu-step';
+import { type JumpReluTrainConfig, initJumpReluParams, jumpreluCpuStepper, jumpreluTrainConfig } from '../sae/train/jumprelu-step';
 import { type SaeTrainState, trainConfig } from '../sae/train/types';
-import { RunReader } from '../store/reader';
+import { DEFAULT_L1, labL1WarmupSteps, labLrSchedule } from '../sae/train/lab-recipe';
+import { type HeldOutRows, RunReader } from '../store/reader';
+import { loadSaeLens } from '../sae/saelens';
+import type { SaeEvalResult, SaeForEval } from '../analysis/evals';
+import { HELD_OUT_EVAL, type HeldOutFigures, heldOutCadenceNote, heldOutFigures, keptTokens } from '../analysis/held-out-evals';
 import { APP_VERSION, type SaeTrainingRecord, type StoreDb } from '../store/schema';
 import type { TrainOptions, TrainProgress, TrainSummary, TrainingInfo } from './protocol';
 import { trainRate, trainTotals } from './train-report';
@@ -21,15 +29,15 @@ import { streamExport } from './stream-record';
 export class TrainingBusyError extends LabError {}
 
 const INIT_SAMPLE_ROWS = 4096;
-const DEFAULT_L1 = 5; // Anthropic's λ for inputs scaled to E‖x‖ ≈ √d_in
 const DEFAULT_CHECKPOINT_EVERY = 200;
 const DENSITY_ROWS = 2048; // rows of the init sample encoded at each checkpoint for the density histogram
 
-async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
+/** The batches a training steps on: training rows only, reshuffled each epoch, after the `skip` a resume has done. */
+export async function* epochs(reader: RunReader, hook: string, batchSize: number, seed: number, skip: number): AsyncGenerator<Float32Array> {
   let seen = 0;
   for (let epoch = 0; ; epoch++) {
     let any = false;
-    for await (const b of reader.batches(hook, batchSize, { seed: seed + epoch, mixShards: 4 })) {
+    for await (const b of reader.batches(hook, batchSize, { seed: seed + epoch, mixShards: 4 }, 'training')) {
       any = true;
       if (seen++ >= skip) yield b.rows; // a resumed training skips the batches it already trained on
     }
@@ -95,7 +103,7 @@ export class PauseGate {
 }
 
 async function initSample(reader: RunReader, hook: string): Promise<Float32Array> {
-  for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 })) return b.rows;
+  for await (const b of reader.batches(hook, Math.min(INIT_SAMPLE_ROWS, reader.run.committedRows), { seed: 0, mixShards: 8 }, 'training')) return b.rows;
   throw new LabError(`run ${reader.run.name} has no committed rows to train on`);
 }
 
@@ -112,15 +120,36 @@ export function shufflePoolRows(batchSize: number, dIn: number, runRows: number)
 /** The training loop's config for a request (older checkpoints carry no architecture: they are TopK). */
 function configOf(o: TrainOptions, dIn: number) {
   const architecture = o.architecture ?? 'topk';
-  // A standard SAE selects no latents: its loop config only carries the shapes (k is unused there).
-  if (architecture === 'standard') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
+  // A standard or JumpReLU SAE selects no latents: its loop config only carries the shapes (k is unused there).
+  if (architecture === 'standard' || architecture === 'jumprelu') return trainConfig({ dIn, dSae: dIn * o.expansion, k: 1 });
   return trainConfig({ dIn, dSae: dIn * o.expansion, k: o.k, architecture });
 }
 
 /** The standard (ReLU + L1) step's config, with L1 warm-up over the first 5% of steps (Anthropic's recipe). */
 function standardOf(o: TrainOptions, dIn: number): StandardTrainConfig | null {
   if (o.architecture !== 'standard') return null;
-  return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)) });
+  return standardTrainConfig({ dIn, dSae: dIn * o.expansion, l1Coefficient: o.l1Coefficient ?? DEFAULT_L1, l1WarmupSteps: labL1WarmupSteps(o.steps) });
+}
+
+/**
+ * The JumpReLU step's config: SAELens' defaults, λ warmed up over the first 5% of steps (as the standard recipe),
+ * and thresholds trained directly unless asked otherwise: a log threshold moves by ~θ · lr per Adam step, too
+ * slowly for runs of a few thousand steps (tests/node/sae-jumprelu-planted.test.ts measures both).
+ */
+function jumpreluOf(o: TrainOptions, dIn: number): JumpReluTrainConfig | null {
+  if (o.architecture !== 'jumprelu') return null;
+  return jumpreluTrainConfig({
+    dIn,
+    dSae: dIn * o.expansion,
+    l0WarmupSteps: Math.max(1, Math.floor(o.steps * 0.05)),
+    thresholdParam: o.jumpreluThresholdParam ?? 'direct',
+    ...(o.l0Coefficient !== undefined ? { l0Coefficient: o.l0Coefficient } : {}),
+    ...(o.jumpreluBandwidth !== undefined ? { bandwidth: o.jumpreluBandwidth } : {}),
+    ...(o.jumpreluInitThreshold !== undefined ? { initThreshold: o.jumpreluInitThreshold } : {}),
+    ...(o.jumpreluSparsityLossMode !== undefined ? { sparsityLossMode: o.jumpreluSparsityLossMode } : {}),
+    ...(o.jumpreluTanhScale !== undefined ? { tanhScale: o.jumpreluTanhScale } : {}),
+    ...(o.preActLossCoefficient !== undefined ? { preActLossCoefficient: o.preActLossCoefficient } : {}),
+  });
 }
 
 function info(r: SaeTrainingRecord): TrainingInfo {
@@ -138,6 +167,36 @@ function stateBytes(v: unknown, depth = 0): number {
   return Object.values(v).reduce((a: number, x) => a + stateBytes(x, depth + 1), 0);
 }
 
+/** What a training needs from the engine for its held-out figures. */
+export interface HeldOutHooks {
+  onFigures?: (f: HeldOutFigures) => void;
+  /** CE and KL on held-out windows with the run's model, or why they cannot run now (no model, another model …). */
+  faithfulness?: (runModelId: string) => ((sae: SaeForEval, windows: number[][]) => Promise<SaeEvalResult>) | string;
+  /** Tokens whose rows FVU and L0 leave out, as the faithfulness eval does (default: the run's BOS). */
+  excludeTokens?: number[];
+}
+
+/** The held-out sample a training measures on, read once at its start. */
+interface HeldOutPlan {
+  rows: HeldOutRows;
+  kept: (r: number) => boolean;
+  ce: { windows: number[][]; faithfulness: (sae: SaeForEval, windows: number[][]) => Promise<SaeEvalResult> } | null;
+  note: string;
+}
+
+async function heldOutPlan(reader: RunReader, opts: TrainOptions, hooks: HeldOutHooks): Promise<HeldOutPlan | string> {
+  if (!reader.run.heldOut) return 'this run has no held-out share (it was made before held-out splits): no held-out figures. Make a new run to get them';
+  if (!reader.hasHeldOut) return 'no document of this run fell in its held-out share (too few documents for the share): no held-out figures';
+  const rows = await reader.heldOutRows(opts.hook, HELD_OUT_EVAL.maxRows, HELD_OUT_EVAL.windows);
+  if (rows.rowIndex.length === 0) return 'the held-out windows are not harvested yet: no held-out figures';
+  const f = hooks.faithfulness?.(reader.run.modelId) ?? 'no model forward is available for CE loss and KL';
+  const windows = (await reader.heldOutWindows(HELD_OUT_EVAL.ceWindows)).map((w) => w.ids).filter((ids) => ids.length >= 2);
+  const ce = typeof f === 'string' || windows.length === 0 ? null : { windows, faithfulness: f };
+  const cadence = heldOutCadenceNote(opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+  const note = ce ? cadence : `${cadence}; CE loss and KL skipped: ${typeof f === 'string' ? f : 'no held-out window of two tokens'}`;
+  return { rows, kept: keptTokens(rows.tokenIds, hooks.excludeTokens ?? [reader.run.bosTokenId]), ce, note };
+}
+
 export class SaeJobs {
   private control: AbortController | null = null;
   private gate: PauseGate | null = null;
@@ -145,7 +204,7 @@ export class SaeJobs {
   private running: Promise<void> | null = null;
   private last: { trainingId: string; files: SaeLensFiles } | null = null;
 
-  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void): Promise<TrainSummary> {
+  async train(db: StoreDb, request: TrainOptions, onProgress: (p: TrainProgress) => void, onDensity?: (h: DensityHistogram) => void, heldOutHooks: HeldOutHooks = {}): Promise<TrainSummary> {
     if (this.control) throw new TrainingBusyError('an SAE is already training: stop it first');
     const saved = request.resumeFrom ? await db.get('saeTrainings', request.resumeFrom) : undefined;
     if (request.resumeFrom && !saved) throw new LabError(`training ${request.resumeFrom} has no checkpoint in this browser`);
@@ -155,9 +214,15 @@ export class SaeJobs {
     const dIn = reader.dimOf(opts.hook);
     const cfg = configOf(opts, dIn);
     const standard = standardOf(opts, dIn);
+    const jumprelu = jumpreluOf(opts, dIn);
+    if (jumprelu && opts.device === 'gpu') {
+      throw new LabError('JumpReLU SAEs train on the CPU path for now (their WebGPU kernels are not written yet): choose the CPU device');
+    }
     const shuffle = { rows: shufflePoolRows(opts.batchSize, dIn, reader.run.committedRows), seed: opts.seed };
     const device = opts.device === 'gpu' ? await requestDevice({ label: 'sae-trainer' }) : null;
-    const stepper: StepperFactory = standard
+    const stepper: StepperFactory = jumprelu
+      ? jumpreluCpuStepper(jumprelu)
+      : standard
       ? device
         ? standardGpuStepper(device, opts.batchSize, standard, shuffle)
         : standardCpuStepper(standard)
@@ -183,7 +248,19 @@ export class SaeJobs {
     const reportDensity = (state: SaeTrainState, inputScale: number) => {
       if (!onDensity) return;
       const x = sample.subarray(0, densityRows * dIn).map((v) => v * inputScale);
-      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard), densityRows));
+      onDensity(densityHistogram(featureDensity(state.params, x, densityRows, cfg, !!standard || !!jumprelu), densityRows));
+    };
+    const plan = await heldOutPlan(reader, opts, heldOutHooks);
+    let heldOut: HeldOutFigures | null = null;
+    let measured = 0;
+    /** Held-out figures of the SAE in `state` (exported as it would be saved, so they are the saved SAE's). */
+    const measureHeldOut = async (state: SaeTrainState, inputScale: number, withCe: boolean) => {
+      if (typeof plan === 'string') return;
+      const sae = this.saeOf(state, inputScale, record, reader);
+      const rows = { x: plan.rows.rows, n: plan.rows.rowIndex.length, windows: plan.rows.windows, kept: plan.kept };
+      heldOut = await heldOutFigures(state.step, sae, { rows, ce: withCe && plan.ce ? plan.ce : undefined });
+      measured++;
+      heldOutHooks.onFigures?.(heldOut);
     };
     this.control = new AbortController();
     let ended = () => {};
@@ -199,11 +276,11 @@ export class SaeJobs {
         batches: gate.gate(prefetch(epochs(reader, opts.hook, opts.batchSize, opts.seed, resume?.state.step ?? 0))),
         cfg,
         steps: opts.steps,
-        schedule: { lr: opts.lr, warmupSteps: Math.min(100, Math.floor(opts.steps / 10)), decay: 'linear', decayStart: Math.floor(opts.steps * 0.8) },
+        schedule: labLrSchedule(opts.lr, opts.steps),
         seed: opts.seed,
         sampleForInit: sample,
         stepper,
-        initParams: standard ? (seed) => initStandardParams(standard, seed) : undefined,
+        initParams: jumprelu ? (seed) => initJumpReluParams(jumprelu, seed) : standard ? (seed) => initStandardParams(standard, seed) : undefined,
         signal: this.control.signal,
         resume,
         checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
@@ -218,6 +295,8 @@ export class SaeJobs {
           );
           Object.assign(record, next);
           reportDensity(state, inputScale);
+          // The end of the training is measured after it (with CE and KL); checkpoints on the way every time.
+          if (state.step < opts.steps && !this.control?.signal.aborted) await measureHeldOut(state, inputScale, (measured + 1) % HELD_OUT_EVAL.ceEvery === 0);
         },
         onStats: (step, stats, lr) =>
           onProgress({
@@ -238,6 +317,7 @@ export class SaeJobs {
       const files = this.export(record, reader);
       this.last = { trainingId: record.id, files };
       const last = result.history.at(-1);
+      await measureHeldOut(result.state, result.inputScale, true);
       return {
         trainingId: record.id,
         runId: opts.runId,
@@ -247,6 +327,7 @@ export class SaeJobs {
         dSae: cfg.dSae,
         k: cfg.k,
         l1Coefficient: standard?.l1Coefficient ?? null,
+        l0Coefficient: jumprelu?.l0Coefficient ?? null,
         modelId: reader.run.modelId,
         batchSize: opts.batchSize,
         ...trainTotals(clock(result.state.step)),
@@ -256,6 +337,8 @@ export class SaeJobs {
         device: opts.device,
         evals: null, // filled by the engine when the run's model is loaded
         evalsSkipped: null,
+        heldOut,
+        heldOutNote: typeof plan === 'string' ? plan : plan.note,
       };
     } finally {
       this.control = null;
@@ -272,11 +355,22 @@ export class SaeJobs {
     if (record.stream) return streamExport(record);
     const o = record.options as unknown as TrainOptions;
     const files = this.export(record, await RunReader.open(db, record.runId));
-    return { ...files, name: `${record.hook} ×${o.expansion} k${o.k} · step ${record.step}` };
+    const sparsity = o.architecture === 'jumprelu' ? `jumprelu λ${jumpreluOf(o, 1)!.l0Coefficient}` : `k${o.k}`;
+    return { ...files, name: `${record.hook} ×${o.expansion} ${sparsity} · step ${record.step}` };
   }
 
   /** SAELens files from a checkpoint; the run supplies what cfg.json says about the model and data. */
   private export(record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
+    return this.filesOf(record.state as SaeTrainState, record.inputScale, record, reader);
+  }
+
+  /** A training state as the SAE its files load as (activation scale folded in): what the evals run on. */
+  private saeOf(state: SaeTrainState, inputScale: number, record: SaeTrainingRecord, reader: RunReader): SaeForEval {
+    const files = this.filesOf(state, inputScale, record, reader);
+    return loadSaeLens({ cfgJson: JSON.parse(files['cfg.json'] as string), weights: files['sae_weights.safetensors'] as Uint8Array });
+  }
+
+  private filesOf(state: SaeTrainState, inputScale: number, record: SaeTrainingRecord, reader: RunReader): SaeLensFiles {
     const o = record.options as unknown as TrainOptions;
     const dIn = reader.dimOf(record.hook);
     const cfg = configOf(o, dIn);
@@ -286,11 +380,29 @@ export class SaeJobs {
       model_name: run.modelId,
       context_size: run.contextLength,
       prepend_bos: true,
-      dataset: run.name,
+      dataset: run.dataset?.repo ?? run.name, // SAELens' dataset_path: the Hub id when the run streamed one
       model_from_pretrained_kwargs: tlKwargs(runTl(run)), // what the run's activations follow
     };
     const standard = standardOf(o, dIn);
-    return toSaeLens(record.state as SaeTrainState, cfg, meta, record.inputScale, standard ? { l1Coefficient: standard.l1Coefficient } : undefined).files;
+    const family = standard ? { l1Coefficient: standard.l1Coefficient } : o.architecture === 'jumprelu' ? ('jumprelu' as const) : undefined;
+    return toSaeLens(state, cfg, meta, inputScale, family).files;
+  }
+
+  /** A training's recipe as a SAELens training config and a script that trains it with SAELens (the last one, or a stored one). */
+  async saeLensExport(db: StoreDb, trainingId?: string): Promise<SaeLensTrainingExport> {
+    const id = trainingId ?? this.last?.trainingId;
+    if (!id) throw new LabError('no SAE has been trained in this session yet');
+    const record = await db.get('saeTrainings', id);
+    if (!record) throw new LabError(`training ${id} is not stored in this browser`);
+    const o = record.options as unknown as TrainOptions;
+    const reader = await RunReader.open(db, record.runId);
+    const run = reader.run;
+    return exportForSaeLens({
+      ...o,
+      hook: record.hook,
+      dIn: reader.dimOf(record.hook),
+      run: { name: run.name, modelId: run.modelId, contextLength: run.contextLength, prependBos: run.prependBos, skipBos: run.skipBos, bosTokenId: run.bosTokenId, tl: runTl(run), files: run.files },
+    });
   }
 
   /** Stops after the current step (a paused training is released so it can stop). */

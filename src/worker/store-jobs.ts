@@ -13,6 +13,9 @@ import { RunReader } from '../store/reader';
 import { checkStorage, committedBytes, createRun, deleteRun, estimateRunBytes, getRun, listRuns, runTl, saveManifest } from '../store/runs';
 import { type RunManifest, type StoreDb, openStore } from '../store/schema';
 import { type TokenizeProgress, tokenizeIntoRun } from '../store/tokenize';
+import { DEFAULT_HUB_URL, resolveDataset } from '../corpus/hub-dataset';
+import { DatasetPausedError } from '../corpus/hub-http';
+import { datasetRecord, reresolve, tokenizeFromDataset } from '../store/dataset-run';
 import type { CorpusSource, RunOptions, RunSummary, RowContextView, StorageCheck } from './protocol';
 
 export class HarvestBusyError extends LabError {}
@@ -43,18 +46,11 @@ export class StoreJobs {
     onProgress: (p: TokenizeProgress) => void,
   ): Promise<{ run: RunManifest; storage: StorageCheck }> {
     const db = await this.db();
+    if (source.kind === 'dataset') return this.createDatasetRun(db, model, source, options, onProgress);
     const files = source.kind === 'files' ? source.files : [await fetchAsFile(source.url, source.name)];
     const run = await createRun(db, {
       name: options.name || files.map((f) => f.name).join(', ').slice(0, 80),
-      modelId: model.id,
-      hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
-      dtype: options.dtype,
-      // The panel says so when the value is outside 2…nPositions (src/ui/components/HarvestPanel.tsx).
-      contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
-      skipBos: options.skipBos,
-      bosTokenId: model.cfg.bosTokenId,
-      rowsPerShard: options.rowsPerShard,
-      tl: options.tl ?? SAELENS_DEFAULTS,
+      ...runFields(model, options),
     });
     for (const f of files) run.files.push({ name: f.name, size: f.size, sha256: await hashFile(f), documents: 0 });
     // A column written as digits is an index ("0"); anything else names a header.
@@ -72,16 +68,59 @@ export class StoreJobs {
     return { run, storage };
   }
 
+  /**
+   * A run streamed from a Hugging Face dataset, packed as SAELens packs it. A network failure past the retries
+   * keeps the run, paused with its cursor (harvest resumes the stream first); any other failure deletes it.
+   */
+  private async createDatasetRun(
+    db: StoreDb,
+    model: ModelAccess,
+    source: Extract<CorpusSource, { kind: 'dataset' }>,
+    options: RunOptions,
+    onProgress: (p: TokenizeProgress) => void,
+  ): Promise<{ run: RunManifest; storage: StorageCheck }> {
+    const spec = source.dataset;
+    const hubUrl = spec.hubUrl ?? DEFAULT_HUB_URL;
+    const ds = await resolveDataset(spec, { hubUrl, token: source.token });
+    const run = await createRun(db, {
+      name: options.name || `${ds.ref.repo}${ds.ref.config ? `/${ds.ref.config}` : ''}:${ds.ref.split}`.slice(0, 80),
+      // With a held-out share, the training windows are SAELens' packing of the documents left (share 0: exactly SAELens').
+      ...runFields(model, options),
+    });
+    run.packing = 'saelens';
+    run.dataset = datasetRecord(ds, spec, hubUrl);
+    try {
+      // SAELens' default sequence_separator_token is "bos"; GPT-2's bos and eos are the same id.
+      await tokenizeFromDataset(db, run, ds, model.tokenizer, { separatorTokenId: model.cfg.bosTokenId, token: source.token, onProgress });
+    } catch (err) {
+      if (!(err instanceof DatasetPausedError)) await deleteRun(db, run.id).catch(() => undefined);
+      throw err;
+    }
+    return { run, storage: await checkStorage(estimateRunBytes(run)) };
+  }
+
+  /** Streams the rest of a dataset run that a network failure paused (after a reload too: the record has the cursor). */
+  private async resumeDataset(db: StoreDb, model: ModelAccess, run: RunManifest, token: string | undefined, onProgress: (p: TokenizeProgress) => void): Promise<void> {
+    const ds = await reresolve(run.dataset!, token);
+    await tokenizeFromDataset(db, run, ds, model.tokenizer, { separatorTokenId: model.cfg.bosTokenId, token, onProgress });
+  }
+
   async harvest(
     model: ModelAccess,
     runId: string,
     batchSize: number,
     onProgress: (p: HarvestProgress) => void,
     onShard?: (summary: RunSummary) => void,
+    token?: string,
+    onTokenize?: (p: TokenizeProgress) => void,
   ): Promise<RunManifest> {
     if (this.running.has(runId)) throw new HarvestBusyError(`run ${runId} is already being harvested`);
     const db = await this.db();
     const run = await getRun(db, runId);
+    if (run.dataset?.resume) {
+      if (run.modelId !== model.id) throw new LabError(`run ${run.name} was made with ${run.modelId}; load that model to resume it (loaded: ${model.id})`);
+      await this.resumeDataset(db, model, run, token, onTokenize ?? (() => undefined));
+    }
     if (run.modelId !== model.id) {
       throw new LabError(`run ${run.name} was made with ${run.modelId}; load that model to harvest it (loaded: ${model.id})`);
     }
@@ -152,4 +191,21 @@ async function fetchAsFile(url: string, name: string): Promise<File> {
   const res = await fetch(url);
   if (!res.ok) throw new LabError(`could not fetch the sample corpus ${url} (HTTP ${res.status})`);
   return new File([await res.blob()], name);
+}
+
+/** What a new run takes from the model and the run options, whatever its corpus. */
+function runFields(model: ModelAccess, options: RunOptions) {
+  return {
+    modelId: model.id,
+    hooks: options.hooks.map((name) => ({ name, dim: hookDim(name, model.cfg) })),
+    dtype: options.dtype,
+    // The panel says so when the value is outside 2…nPositions (src/ui/components/HarvestPanel.tsx).
+    contextLength: Math.min(Math.max(2, Math.floor(options.contextLength) || 2), model.cfg.nPositions),
+    skipBos: options.skipBos,
+    bosTokenId: model.cfg.bosTokenId,
+    rowsPerShard: options.rowsPerShard,
+    tl: options.tl ?? SAELENS_DEFAULTS,
+    // A share out of range is refused by createRun, before anything is read (checkHeldOutSplit says which bound).
+    heldOut: options.heldOutShare ? { share: options.heldOutShare, seed: options.heldOutSeed ?? 0 } : undefined,
+  };
 }

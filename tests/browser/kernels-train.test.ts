@@ -1,5 +1,5 @@
 // The SAE training-step kernels (src/gpu/kernels/{mask_dead,loss_stats,recon_grad,sparse_dot,latent_bitmap,
-// latent_grad,bias_grad,dead_update,dec_rows,adam}.ts) against their CPU twins (src/sae/cpu/*) on awkward
+// latent_grad (+ enc_grad),bias_grad,dead_update,dec_rows,adam}.ts) against their CPU twins (src/sae/cpu/*) on awkward
 // sizes, in Chromium on SwiftShader WebGPU. One table (./pages/kernels-train-data.ts), one test body; floats
 // within 1e-4 of the reference's largest magnitude (maxdiff printed per tensor), u32 outputs exactly equal.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,8 +53,11 @@ function reference(c: TrainKernelCase): Tensors {
       const r = reconGrad({ x: f('x'), xhat: f('xhat'), ehat: c.aux ? f('ehat') : null, M: c.M, d: c.d, auxGradScale: f('stats')[STAT.auxGradScale] });
       return c.aux ? { g: r.g, gAux: r.gAux! } : { g: r.g };
     }
-    case 'sparse_dot':
-      return { dpre: sparseDot({ g: f('g'), idx: u('idx'), vals: f('vals'), wDec: f('wDec'), M: c.M, k: c.k, dSae: c.dSae, d: c.d }) };
+    case 'sparse_dot': {
+      const dpre = sparseDot({ g: f('g'), idx: u('idx'), vals: f('vals'), wDec: f('wDec'), M: c.M, k: c.k, dSae: c.dSae, d: c.d });
+      // Fused with latent_bitmap: the same bitmap as the stand-alone kernel's twin.
+      return c.bits ? { dpre, bits: latentBitmap(u('idx'), f('vals'), c.M, c.k, c.dSae) } : { dpre };
+    }
     case 'latent_bitmap':
       return { bits: latentBitmap(u('idx'), f('vals'), c.M, c.k, c.dSae) };
     case 'latent_grad': {

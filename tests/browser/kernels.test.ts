@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { matmulBias } from '../../src/sae/cpu/matmul_bias';
 import { sparseDecode } from '../../src/sae/cpu/sparse_decode';
-import { topkRows } from '../../src/sae/cpu/topk_rows';
+import { latentOrder, topkRows } from '../../src/sae/cpu/topk_rows';
 import { assertClose, assertExact } from '../reference/compare';
 import { type OpenedPage, callInPage, closeChromium, openPage } from './chromium';
 import { expectNoErrorsPerTest } from './page-errors';
@@ -30,7 +30,7 @@ function reference(c: KernelCase): Tensors {
     }
     case 'topk_rows': {
       const r = topkRows(topkInputs(c), c.M, c.N, c.k, { relu: c.relu });
-      return { indices: r.indices, values: r.values };
+      return c.byLatent ? { indices: r.indices, values: r.values, byLatent: latentOrder(r.indices, c.M, c.k) } : { indices: r.indices, values: r.values };
     }
     case 'sparse_decode':
       return { out: sparseDecode({ ...decodeInputs(c), M: c.M, k: c.k, dSae: c.dSae, d: c.d }) };
@@ -44,7 +44,7 @@ function reference(c: KernelCase): Tensors {
   }
 }
 
-const EXACT = new Set(['indices', 'values', 'latent_indices']);
+const EXACT = new Set(['indices', 'values', 'latent_indices', 'byLatent']);
 
 describe('WGSL kernels vs CPU twins (SwiftShader WebGPU)', () => {
   let p: OpenedPage;

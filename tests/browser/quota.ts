@@ -53,3 +53,14 @@ export async function armQuotaWhenInForce(page: Page, headroom: number, timeout 
     .toBe(true);
   return lift!;
 }
+
+/**
+ * Lifts the quota ("the user freed space") and waits until Chromium writes against the real quota again: a write of
+ * `bytes` into the probe's own database must go through (it keeps the small space it looked up for a while).
+ */
+export async function liftQuotaAndWait(page: Page, lift: LiftQuota, bytes = 4_000_000, timeout = 120_000): Promise<void> {
+  await lift();
+  await expect
+    .poll(() => callInPage<string>(page, '/tests/browser/pages/quota-probe.ts', 'probeQuota', bytes), { timeout, interval: 4_000 })
+    .toBe('stored');
+}

@@ -9,6 +9,14 @@
 // Also (small conveniences, like the Hub): GET /api/models/{repo id}[/revision/{rev}] → JSON
 // {id, sha, siblings: [{rfilename, size}]}.
 //
+// Dataset repos, in the Hub's layout: register them under "datasets/{owner}/{name}" (files at
+// /datasets/{repo}/resolve/{revision}/{path}); a revision with other contents (the parquet conversion,
+// "refs/convert/parquet") is a second key "datasets/{owner}/{name}@refs/convert/parquet". API:
+//   GET /api/datasets/{repo}[/revision/{rev}]            → {id, sha, private, gated, siblings: [{rfilename, size}]}
+//   GET /api/datasets/{repo}/tree/{rev}[/{path}][?recursive=true] → [{type: 'file'|'directory', oid, size, path, lfs?}]
+//       paged like the Hub: at most `treePageSize` entries, then a Link header <…?cursor=N>; rel="next"
+// `auth`: repo → token; such a repo answers 401 (X-Error-Code GatedRepo) unless "Authorization: Bearer {token}".
+//
 // Fault injection: `server.faults.set(key, fault)`, where key is the request path
 // ("/owner/repo/resolve/main/model.safetensors"), "owner/repo/model.safetensors" or just the path
 // in the repo ("model.safetensors"). A fault applies to every matching GET/HEAD until deleted,
@@ -18,6 +26,8 @@
 //   truncate:N         full Content-Length in the headers, N body bytes, then the connection ends
 //   destroy-mid-body   half the body, then the socket is destroyed
 //   redirect           302 to /__cdn/... (how the Hub sends LFS files), which serves the file
+//   status503          503 JSON (the Hub under load)
+//   slow               the body in 4 KiB writes with a pause between them (completes; only slower)
 
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
@@ -25,7 +35,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-export type Fault = 'status404' | 'status500' | `truncate:${number}` | 'destroy-mid-body' | 'redirect';
+export type Fault = 'status404' | 'status500' | 'status503' | 'slow' | `truncate:${number}` | 'destroy-mid-body' | 'redirect';
 export interface FaultSpec {
   fault: Fault;
   /** Apply to this many more requests, then remove the entry. */
@@ -58,6 +68,10 @@ export interface HubServerOptions {
   port?: number;
   /** Extra latency before every response, ms (default 0). */
   delayMs?: number;
+  /** Tree API page size (the Hub pages at 1000; tests use less to exercise the Link header). */
+  treePageSize?: number;
+  /** Gated/private repos: repo key → the token that opens it. */
+  auth?: Record<string, string>;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -155,8 +169,13 @@ export async function startHubServer(
     sendJson(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound', 'X-Error-Message': 'Entry not found' });
   }
 
-  function serveFile(req: IncomingMessage, res: ServerResponse, repo: string, file: string, fault: Fault | null): void {
-    const dir = repoDirs.get(repo)!;
+  /** The folder serving `repo` at `revision` (decoded): a "repo@revision" entry first, else the repo's. */
+  function dirFor(repo: string, revision: string): string | undefined {
+    return repoDirs.get(`${repo}@${revision}`) ?? repoDirs.get(repo);
+  }
+
+  function serveFile(req: IncomingMessage, res: ServerResponse, repo: string, file: string, fault: Fault | null, revision = 'main'): void {
+    const dir = dirFor(repo, revision)!;
     const abs = resolve(dir, file);
     const rel = relative(dir, abs);
     if (!file || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).some((s) => s.startsWith('.'))) {
@@ -206,6 +225,10 @@ export async function startHubServer(
       return;
     }
 
+    if (fault === 'slow') {
+      sendSlowly(res, abs, start, end);
+      return;
+    }
     let limit = length; // bytes of body to send before cutting the connection
     let cut: 'end' | 'destroy' | null = null;
     if (fault?.startsWith('truncate:')) {
@@ -251,6 +274,89 @@ export async function startHubServer(
     stream.on('end', cutAfterFlush);
   }
 
+  /** The range in 4 KiB writes, each after a short pause: a slow link that still delivers every byte. */
+  function sendSlowly(res: ServerResponse, abs: string, start: number, end: number): void {
+    const stream = createReadStream(abs, { start, end, highWaterMark: 4096 });
+    stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
+    stream.on('data', (chunk) => {
+      stream.pause();
+      res.write(chunk);
+      setTimeout(() => stream.resume(), 5);
+    });
+    stream.on('end', () => res.end());
+  }
+
+  /** 401 like the Hub's for a gated repo, unless the request carries its token. */
+  function refusedAuth(req: IncomingMessage, res: ServerResponse, repo: string): boolean {
+    const token = opts.auth?.[repo];
+    if (token === undefined || req.headers.authorization === `Bearer ${token}`) return false;
+    const message = `Access to dataset ${repo.replace(/^datasets\//, '')} is restricted. You must have access to it and be authenticated to access it. Please log in.`;
+    sendJson(res, 401, { error: message }, { 'X-Error-Code': 'GatedRepo', 'X-Error-Message': message });
+    return true;
+  }
+
+  /** /api/datasets/{repo}[/revision/{rev}] and /api/datasets/{repo}/tree/{rev}[/{path}]. */
+  function datasetApi(req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams): void {
+    const rest = rawPath.slice('/api/datasets/'.length);
+    const parts = rest.split('/');
+    const repo = `datasets/${decodeURIComponent(parts[0])}${parts[1] && parts[1] !== 'tree' && parts[1] !== 'revision' ? `/${decodeURIComponent(parts[1])}` : ''}`;
+    const after = parts.slice(repo.split('/').length - 1);
+    if (!repoDirs.has(repo)) {
+      // As the Hub does for a dataset that does not exist or is private to someone else: 401, RepoNotFound.
+      sendJson(res, 401, { error: 'Repository Not Found' }, { 'X-Error-Code': 'RepoNotFound', 'X-Error-Message': 'Repository Not Found' });
+      return;
+    }
+    if (refusedAuth(req, res, repo)) return;
+    if (after[0] === 'tree' && after.length >= 2) {
+      const revision = decodeURIComponent(after[1]);
+      const sub = after.slice(2).map(decodeURIComponent).join('/').replace(/\/$/, '');
+      sendTree(res, repo, revision, sub, query);
+      return;
+    }
+    const revision = after[0] === 'revision' && after[1] ? decodeURIComponent(after[1]) : 'main';
+    const dir = dirFor(repo, revision)!;
+    sendJson(res, 200, { id: repo.slice('datasets/'.length), sha: fakeCommit(`${repo}@${revision}`), private: false, gated: opts.auth?.[repo] ? 'manual' : false, siblings: listFiles(dir) });
+  }
+
+  function sendTree(res: ServerResponse, repo: string, revision: string, sub: string, query: URLSearchParams): void {
+    const dir = dirFor(repo, revision)!;
+    const recursive = query.get('recursive') === 'true' || query.get('recursive') === '1';
+    const files = listFiles(dir).filter((f) => !sub || f.rfilename.startsWith(`${sub}/`));
+    if (sub && files.length === 0) {
+      sendJson(res, 404, { error: `Entry not found` }, { 'X-Error-Code': 'EntryNotFound' });
+      return;
+    }
+    const entries: { type: 'file' | 'directory'; oid: string; size: number; path: string; lfs?: { oid: string; size: number; pointerSize: number } }[] = [];
+    const dirs = new Set<string>();
+    for (const f of files) {
+      const rel = sub ? f.rfilename.slice(sub.length + 1) : f.rfilename;
+      const segs = rel.split('/');
+      for (let i = 1; i < segs.length && (recursive || i === 1); i++) {
+        const d = [sub, ...segs.slice(0, i)].filter(Boolean).join('/');
+        if (!dirs.has(d)) {
+          dirs.add(d);
+          entries.push({ type: 'directory', oid: createHash('sha1').update(d).digest('hex'), size: 0, path: d });
+        }
+      }
+      if (!recursive && segs.length > 1) continue;
+      const oid = createHash('sha1').update(`${f.rfilename}:${f.size}`).digest('hex');
+      const lfs = /\.(parquet|gz|zst|arrow)$/.test(f.rfilename) ? { lfs: { oid: createHash('sha256').update(oid).digest('hex'), size: f.size, pointerSize: 134 } } : {};
+      entries.push({ type: 'file', oid, size: f.size, path: f.rfilename, ...lfs });
+    }
+    const pageSize = opts.treePageSize ?? 1000;
+    const from = Number(query.get('cursor') ?? 0) | 0;
+    const page = entries.slice(from, from + pageSize);
+    const extra: Record<string, string> = {};
+    if (from + pageSize < entries.length) {
+      const next = new URLSearchParams(query);
+      next.set('cursor', String(from + pageSize));
+      const base = `/api/datasets/${repo.slice('datasets/'.length)}/tree/${encodeURIComponent(revision)}${sub ? `/${sub}` : ''}`;
+      extra.Link = `<${url}${base}?${next}>; rel="next"`;
+    }
+    sendJson(res, 200, page, extra);
+  }
+
   const server: Server = createServer((req, res) => {
     const run = () => handle(req, res);
     if (opts.delayMs) setTimeout(run, opts.delayMs);
@@ -259,6 +365,7 @@ export async function startHubServer(
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const rawPath = (req.url ?? '/').split('?')[0];
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
     const method = req.method ?? 'GET';
     requests.push(rawPath);
     const rec: RequestRecord = { method, path: rawPath, range: req.headers.range ?? null, status: 0 };
@@ -288,6 +395,11 @@ export async function startHubServer(
       path = decodeURIComponent(rawPath);
     } catch {
       sendJson(res, 400, { error: 'Bad path' });
+      return;
+    }
+
+    if (path.startsWith('/api/datasets/')) {
+      datasetApi(req, res, rawPath, query);
       return;
     }
 
@@ -325,13 +437,19 @@ export async function startHubServer(
     const slash = afterResolve.indexOf('/');
     // revision is one raw segment (e.g. "main", "refs%2Fpr%2F1"); the rest is the file path
     const file = slash < 0 ? '' : decodeURIComponent(afterResolve.slice(slash + 1));
+    const revision = decodeURIComponent(slash < 0 ? afterResolve : afterResolve.slice(0, slash));
     if (!repoDirs.has(repo)) {
       sendJson(res, 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
       return;
     }
+    if (refusedAuth(req, res, repo)) return;
     const fault = takeFault([path, rawPath, `${repo}/${file}`, file]);
     if (fault === 'status404') {
       entryNotFound(res);
+      return;
+    }
+    if (fault === 'status503') {
+      sendJson(res, 503, { error: 'Service Unavailable' });
       return;
     }
     if (fault === 'status500') {
@@ -347,7 +465,7 @@ export async function startHubServer(
       res.end();
       return;
     }
-    serveFile(req, res, repo, file, fault);
+    serveFile(req, res, repo, file, fault, revision);
   }
 
   await new Promise<void>((ok, fail) => {

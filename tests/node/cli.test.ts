@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, TINY_DIR, readCheckpoint, reference } from '../helpers/checkpoints';
 import { assertClose } from '../reference/compare';
 import { tlReference } from '../reference/tl-reference';
+import { visibleText } from '../../src/model/token-text';
 
 const tsx = join(ROOT, 'node_modules/.bin/tsx');
 
@@ -65,4 +66,35 @@ describe('gpt2 CLI', () => {
     expect(run(['--model', TINY_DIR, '--prompt', 'x', '--tl-kwargs', '{"center_weights": true}'])).toMatch(/model_from_pretrained_kwargs has "center_weights"/);
     expect(run(['--model', TINY_DIR, '--prompt', 'x', '--tl-kwargs', 'fold_ln'])).toMatch(/must be a JSON object/);
   });
+
+  it('prints tokens as the lab shows them: split characters whole, lone bytes as \\xNN, controls and bidi controls as marks', () => {
+    const run = (args: string[]) => {
+      const out = join(tmpdir(), `sse-cli-tok-${process.pid}.json`);
+      const stdout = execFileSync(tsx, ['src/cli/gpt2.ts', '--model', TINY_DIR, ...args, '--out', out], { cwd: ROOT, encoding: 'utf8' });
+      return { stdout, json: JSON.parse(readFileSync(out, 'utf8')) as { ids: number[]; tokens: string[]; token_bytes: number[][] } };
+    };
+    const prompt = 'say \u202Eevil\u202C \u200B now 😀 café\x1b[31m';
+    const { stdout, json } = run(['--prompt', prompt]);
+    // Nothing that acts on a terminal or on the text around it reaches stdout or the JSON's tokens.
+    // eslint-disable-next-line no-control-regex
+    const live = /[\u202A-\u202E\u2066-\u2069\u200B\x00-\x09\x0B-\x1F\uFFFD]/u;
+    expect(stdout).not.toMatch(live);
+    for (const t of json.tokens) expect(t).not.toMatch(live);
+    // The tokens read as the text, with the token-text marks: visibleText of the prompt.
+    expect(json.tokens.join('')).toBe(visibleText(prompt));
+    expect(json.tokens.join('')).toBe('say \\u202Eevil\\u202C \\u200B now 😀 café␛[31m');
+    // The emoji is split over byte tokens: the token that ends it shows it, the others show nothing of their own.
+    const emoji = json.tokens.findIndex((t) => t.includes('😀'));
+    expect(json.token_bytes.slice(0, emoji + 1).flat().slice(-4)).toEqual([0xf0, 0x9f, 0x98, 0x80]);
+    expect(json.tokens[emoji]).toMatch(/^ ?😀$/);
+    expect(stdout).toMatch(/tokens: “s” “ay” “ ” “” “\\u202E” “ev” “il”/);
+    // A byte token alone forms no character: shown as its bytes.
+    const firstOfEmoji = json.ids.findIndex((_, i) => json.token_bytes[i].includes(0xf0));
+    expect(json.token_bytes[firstOfEmoji].length).toBeLessThan(4 + (json.token_bytes[firstOfEmoji][0] === 0x20 ? 1 : 0));
+    const alone = run(['--ids', String(json.ids[firstOfEmoji])]).json;
+    const hexOf = (b: number[]) => b.map((x) => (x < 0x80 ? String.fromCharCode(x) : `\\x${x.toString(16).toUpperCase()}`)).join('');
+    expect(alone.tokens).toEqual([hexOf(json.token_bytes[firstOfEmoji])]);
+    expect(alone.tokens[0]).toMatch(/\\xF0/);
+  });
 });
+

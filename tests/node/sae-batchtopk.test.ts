@@ -123,11 +123,14 @@ describe('BatchTopK config', () => {
     expect(trainConfig({ dIn: 8, dSae: 1000, k: 32, architecture: 'batchtopk' }).kCand).toBe(128);
     expect(trainConfig({ dIn: 8, dSae: 1000, k: 8, architecture: 'batchtopk' }).kCand).toBe(64);
     expect(trainConfig({ dIn: 8, dSae: 40, k: 8, architecture: 'batchtopk' }).kCand).toBe(40);
-    expect(trainConfig({ dIn: 8, dSae: 1000, k: 100, architecture: 'batchtopk' }).kCand).toBe(256);
+    expect(trainConfig({ dIn: 8, dSae: 1000, k: 100, architecture: 'batchtopk' }).kCand).toBe(400);
+    // The cap is topk_rows' MAX_TOPK = 1024 (research k up to 512 gets 2k candidates, no longer 4k).
+    expect(trainConfig({ dIn: 8, dSae: 5000, k: 512, architecture: 'batchtopk' }).kCand).toBe(1024);
+    expect(trainConfig({ dIn: 8, dSae: 1000, k: 300, architecture: 'batchtopk' }).kCand).toBe(1000);
     expect(trainConfig({ dIn: 8, dSae: 40, k: 2.5, architecture: 'batchtopk' }).k).toBe(2.5);
     expect(() => trainConfig({ dIn: 8, dSae: 40, k: 2.5 })).toThrow(/k = 2.5 must be in 1/);
     expect(() => trainConfig({ dIn: 8, dSae: 40, k: 9, kCand: 8, architecture: 'batchtopk' })).toThrow(/raise kCand or lower k/);
-    expect(() => trainConfig({ dIn: 8, dSae: 400, k: 9, kCand: 300, architecture: 'batchtopk' })).toThrow(/kCand = 300 must be in 1\.\.min/);
+    expect(() => trainConfig({ dIn: 8, dSae: 2000, k: 9, kCand: 1100, architecture: 'batchtopk' })).toThrow(/kCand = 1100 must be in 1\.\.min\(d_sae = 2000, 1024\)/);
     expect(() => trainConfig({ dIn: 8, dSae: 40, k: 0, architecture: 'batchtopk' })).toThrow(/must be in \(0, kCand/);
   });
 });

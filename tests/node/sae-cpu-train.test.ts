@@ -106,9 +106,9 @@ describe('sparse gradient twins', () => {
 });
 
 describe('training config and schedule', () => {
-  it('defaults follow the recipe: k_aux = d_in / 2 (≤ d_sae, ≤ 256), coefficient 1/32, Adam 0.9/0.999/1e-8', () => {
+  it('defaults follow the recipe: k_aux = d_in / 2 (≤ d_sae, ≤ MAX_TOPK = 1024), coefficient 1/32, Adam 0.9/0.999/1e-8', () => {
     const c = trainConfig({ dIn: 768, dSae: 24576, k: 32 });
-    expect([c.kAux, c.auxCoef, c.beta1, c.beta2, c.eps]).toEqual([256, 1 / 32, 0.9, 0.999, 1e-8]);
+    expect([c.kAux, c.auxCoef, c.beta1, c.beta2, c.eps]).toEqual([384, 1 / 32, 0.9, 0.999, 1e-8]);
     expect(trainConfig({ dIn: 16, dSae: 64, k: 4 }).kAux).toBe(8);
     expect(trainConfig({ dIn: 16, dSae: 5, k: 4 }).kAux).toBe(5);
     expect(() => trainConfig({ dIn: 16, dSae: 5, k: 6 })).toThrow(/k = 6/);

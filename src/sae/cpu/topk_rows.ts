@@ -85,3 +85,22 @@ function swap(hv: Float64Array, hi: Uint32Array, a: number, b: number): void {
   hi[a] = hi[b];
   hi[b] = ti;
 }
+
+/** Bits of the slot in a byLatent word (shaders/topk_rows.wgsl WRITE_BY_LATENT). */
+export const SLOT_BITS = 10;
+
+/**
+ * Twin of topk_rows' byLatent output: each row's selection as words (latent << 10) | slot, sorted ascending, so
+ * a latent's slot in a row is found by binary search. idx [M, k] as topkRows gives it (distinct per row).
+ */
+export function latentOrder(idx: Uint32Array, M: number, k: number): Uint32Array {
+  checkLength('idx', idx, M * k);
+  if (k > 1 << SLOT_BITS) throw new RangeError(`latentOrder: k = ${k} must be ≤ ${1 << SLOT_BITS}`);
+  const out = new Uint32Array(M * k);
+  for (let m = 0; m < M; m++) {
+    const row = out.subarray(m * k, (m + 1) * k);
+    for (let j = 0; j < k; j++) row[j] = ((idx[m * k + j] << SLOT_BITS) | j) >>> 0;
+    row.sort(); // typed-array sort: numeric ascending
+  }
+  return out;
+}

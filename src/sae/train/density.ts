@@ -2,6 +2,7 @@
 // the plot SAE practitioners read to spot dead (never firing) and dense (always firing) latents.
 import { matmulBias } from '../cpu/matmul_bias';
 import { saeForward } from './cpu-step';
+import { jumpreluThresholds } from './jumprelu-thresholds';
 import type { SaeParams, SaeTrainConfig } from './types';
 
 export interface DensityHistogram {
@@ -13,13 +14,14 @@ export interface DensityHistogram {
 
 /**
  * Per-latent firing frequency over x [B, d_in] (already scaled), selected as in training (TopK or BatchTopK), or
- * for a standard (ReLU) SAE (`dense`) every latent with a positive pre-activation.
+ * for a standard (ReLU) SAE (`dense`) every latent with a positive pre-activation (a JumpReLU SAE, `dense` too: above θ).
  */
 export function featureDensity(p: SaeParams, x: Float32Array, B: number, cfg: SaeTrainConfig, dense = false): Float64Array {
   if (dense) {
     const pre = matmulBias({ a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, M: B, K: cfg.dIn, N: cfg.dSae }); // [B, d_sae]
+    const theta = p.log_threshold || p.threshold ? jumpreluThresholds(p) : null; // a JumpReLU SAE fires above θ
     const fires = new Float64Array(cfg.dSae);
-    for (let i = 0; i < pre.length; i++) if (pre[i] > 0) fires[i % cfg.dSae]++;
+    for (let i = 0; i < pre.length; i++) if (pre[i] > (theta ? theta[i % cfg.dSae] : 0)) fires[i % cfg.dSae]++;
     return fires.map((f) => f / B);
   }
   const top = saeForward(p, x, B, { ...cfg, auxCoef: 0 }, new Uint32Array(cfg.dSae)); // indices/values [B, slots]

@@ -3,13 +3,15 @@
 // dead counters and the batchtopk threshold stay on the GPU; read them back with readState() (e.g. to save, or to
 // compare with the twin).
 //
-//   forward   matmul_bias (pre) → topk_rows (idx, val; k or kCand per row) → batch_topk → sparse_decode (x̂)
+//   forward   matmul_bias (pre) → topk_rows (idx, val, byLatent; k or kCand per row) → batch_topk → sparse_decode (x̂)
 //             batch_topk: batchtopk zeroes all but the batch's ⌊B·k⌋ largest values and updates the running
 //             threshold; topk keeps everything and only counts the positive values (L0)
-//   AuxK      mask_dead → topk_rows (k_aux) → sparse_decode without b_dec (ê)        [auxCoef > 0]
+//   AuxK      mask_dead → topk_rows (k_aux, byLatent) → sparse_decode without b_dec (ê)   [auxCoef > 0]
+//             (byLatent: each row's selection sorted by latent, so the latent gathers find a slot by binary search)
 //   scalars   loss_stats → loss_finalize (stats: loss, mse, fvu, auxLoss, numDead, ...)
-//   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot (dpre) → latent_bitmap → latent_grad (dW_dec;
-//             dW_encᵀ + db_enc) → bias_grad (db_dec); the AuxK term accumulates onto the main one
+//   backward  recon_grad (dL/dx̂, dL/dê) → per term: sparse_dot with latent_bitmap fused in (dpre and the bitmap
+//             in one pass: one dispatch fewer per term) → latent_grad (dW_dec) → enc_grad (dW_encᵀ + db_enc,
+//             coalesced writes) → bias_grad (db_dec); the AuxK term accumulates onto the main one
 //   update    dead_update → dec_grad_project → adam ×4 → dec_renorm
 //
 // With no dead latents the AuxK kernels still run (the dead count lives on the GPU) and add exact zeros, which
@@ -19,7 +21,7 @@ import { BATCH_TOPK_RESULT, BATCH_TOPK_RESULT_LEN, batchTopk, decodeBatchTopkRes
 import { biasGrad } from '../../gpu/kernels/bias_grad';
 import { deadUpdate } from '../../gpu/kernels/dead_update';
 import { decGradProject, decRenorm } from '../../gpu/kernels/dec_rows';
-import { bitmapBytes, latentBitmap } from '../../gpu/kernels/latent_bitmap';
+import { bitmapBytes } from '../../gpu/kernels/latent_bitmap';
 import { latentGrad } from '../../gpu/kernels/latent_grad';
 import { STAT, STATS_LEN, lossFinalize, lossStats } from '../../gpu/kernels/loss_stats';
 import { maskDead } from '../../gpu/kernels/mask_dead';
@@ -48,6 +50,7 @@ interface Scratch {
   pre: GPUBuffer; //      [B, d_sae]
   idx: GPUBuffer; //      [B, slots] u32   slots = k (topk) or kCand (batchtopk)
   val: GPUBuffer; //      [B, slots]       0 where not selected
+  byLatent: GPUBuffer; // [B, slots] u32   (latent << 10) | slot, ascending per row
   sel: GPUBuffer; //      [4] u32          batch_topk's result: kept, batch threshold, running threshold, capped rows
   recon: GPUBuffer; //    [B, d_in]
   g: GPUBuffer; //        [B, d_in]   dL/dx̂
@@ -59,6 +62,7 @@ interface Scratch {
     pre: GPUBuffer; //    [B, d_sae]  dead latents' pre, others −FLT_MAX
     idx: GPUBuffer; //    [B, k_aux] u32
     val: GPUBuffer; //    [B, k_aux]
+    byLatent: GPUBuffer; // [B, k_aux] u32
     recon: GPUBuffer; //  [B, d_in]   ê
     g: GPUBuffer; //      [B, d_in]   dL/dê
     dpre: GPUBuffer; //   [B, k_aux]
@@ -89,6 +93,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     pre: make(B * dSae * F, 'pre_acts'),
     idx: make(B * k * F, 'latent_indices'),
     val: make(B * k * F, 'latent_acts'),
+    byLatent: make(B * k * F, 'latent_by_index'),
     sel: make(selectionInit(state.threshold), 'batch_topk_result'),
     recon: make(B * dIn * F, 'sae_out'),
     g: make(B * dIn * F, 'grad.sae_out'),
@@ -102,6 +107,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
             pre: make(B * dSae * F, 'auxk.pre_acts'),
             idx: make(B * kAux * F, 'auxk.latent_indices'),
             val: make(B * kAux * F, 'auxk.latent_acts'),
+            byLatent: make(B * kAux * F, 'auxk.latent_by_index'),
             recon: make(B * dIn * F, 'auxk.e_hat'),
             g: make(B * dIn * F, 'grad.auxk.e_hat'),
             dpre: make(B * kAux * F, 'grad.auxk.latent_pre'),
@@ -119,7 +125,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     const p = params;
     // Forward.
     matmulBias(d, { M, K: dIn, N: dSae, subtractRow: true }, { a: x, b: p.W_enc, bias: p.b_enc, sub: p.b_dec, out: s.pre }, enc);
-    topkRows(d, { M, N: dSae, k, relu: true }, { x: s.pre, indices: s.idx, values: s.val }, enc);
+    topkRows(d, { M, N: dSae, k, relu: true }, { x: s.pre, indices: s.idx, values: s.val, byLatent: s.byLatent }, enc);
     const select = batchtopk
       ? { M, kCand: k, keep: batchKeep(cfg.k, M), emaRate: THRESHOLD_EMA_RATE, capRows: k < dSae }
       : { M, kCand: k, keep: M * k }; // keeps everything: the L0 count alone
@@ -128,7 +134,7 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     const a = s.aux;
     if (a) {
       maskDead(d, { M, N: dSae, deadTokens: cfg.deadTokens }, { pre: s.pre, sinceFired, out: a.pre }, enc);
-      topkRows(d, { M, N: dSae, k: kAux, relu: true }, { x: a.pre, indices: a.idx, values: a.val }, enc);
+      topkRows(d, { M, N: dSae, k: kAux, relu: true }, { x: a.pre, indices: a.idx, values: a.val, byLatent: a.byLatent }, enc);
       sparseDecode(d, { M, k: kAux, dSae, d: dIn }, { vals: a.val, idx: a.idx, wDec: p.W_dec, bDec: a.zeros, out: a.recon }, enc);
     }
     // Scalars and the gradients at the reconstructions.
@@ -136,15 +142,14 @@ export function createGpuTrainer(device: GPUDevice, cfg: SaeTrainConfig, state: 
     lossFinalize(d, { M, d: dIn, dSae, deadTokens: cfg.deadTokens, auxCoef: cfg.auxCoef, aux: !!a }, { partial: s.partial, sinceFired, stats: s.stats }, enc);
     reconGrad(d, { M, d: dIn, aux: !!a }, { x, xhat: s.recon, ehat: a?.recon, stats: s.stats, g: s.g, gAux: a?.g }, enc);
     // Backward, main term then AuxK term (accumulating).
-    const terms = [{ idx: s.idx, val: s.val, g: s.g, dpre: s.dpre, bits: s.bits, kk: k, main: true }];
-    if (a) terms.push({ idx: a.idx, val: a.val, g: a.g, dpre: a.dpre, bits: a.bits, kk: kAux, main: false });
+    const terms = [{ idx: s.idx, val: s.val, byLatent: s.byLatent, g: s.g, dpre: s.dpre, bits: s.bits, kk: k, main: true }];
+    if (a) terms.push({ idx: a.idx, val: a.val, byLatent: a.byLatent, g: a.g, dpre: a.dpre, bits: a.bits, kk: kAux, main: false });
     for (const t of terms) {
       const acc = !t.main;
-      sparseDot(d, { M, k: t.kk, d: dIn }, { g: t.g, idx: t.idx, vals: t.val, wDec: p.W_dec, dpre: t.dpre }, enc);
-      latentBitmap(d, { M, k: t.kk, dSae }, { idx: t.idx, vals: t.val, bits: t.bits }, enc);
+      sparseDot(d, { M, k: t.kk, d: dIn, dSae }, { g: t.g, idx: t.idx, vals: t.val, wDec: p.W_dec, dpre: t.dpre, bits: t.bits }, enc);
       const shape = { M, k: t.kk, dSae, d: dIn, accumulate: acc };
-      latentGrad(d, { ...shape, transposed: false }, { bits: t.bits, idx: t.idx, coef: t.val, a: t.g, out: grads.W_dec }, enc);
-      latentGrad(d, { ...shape, transposed: true }, { bits: t.bits, idx: t.idx, coef: t.dpre, a: x, sub: p.b_dec, out: grads.W_enc, sums: grads.b_enc }, enc);
+      latentGrad(d, { ...shape, transposed: false }, { bits: t.bits, byLatent: t.byLatent, coef: t.val, a: t.g, out: grads.W_dec }, enc);
+      latentGrad(d, { ...shape, transposed: true }, { bits: t.bits, byLatent: t.byLatent, coef: t.dpre, a: x, sub: p.b_dec, out: grads.W_enc, sums: grads.b_enc }, enc);
       biasGrad(d, shape, { g: t.main ? t.g : undefined, dpre: t.dpre, idx: t.idx, wEnc: p.W_enc, out: grads.b_dec }, enc);
     }
     // Update.

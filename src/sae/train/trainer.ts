@@ -10,6 +10,7 @@ import { createGpuTrainer } from './gpu-step';
 import type { GpuTrainerOf } from './gpu-state';
 import { CpuShufflePool, GpuShufflePool } from './gpu-shuffle';
 import { cpuTrainStep, initSaeParams } from './cpu-step';
+import { jumpreluThresholds } from './jumprelu-thresholds';
 import { type DecoderBiasInit, estimateInputScale, initDecoderBias } from './recipe';
 import { mulberry32 } from './rng';
 import { type LrSchedule, lrSchedule } from './schedule';
@@ -225,14 +226,22 @@ export interface SaeLensExport {
   files: SaeLensFiles;
 }
 
-/** A trained TopK or BatchTopK SAE as SAELens names it, and its SAELens files with the input scale folded in. */
-export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: SaeMeta, inputScale: number, standard?: { l1Coefficient: number }): SaeLensExport {
-  const batchtopk = !standard && trainCfg.architecture === 'batchtopk';
+/** A trained TopK, BatchTopK, standard (`family` {l1Coefficient}) or JumpReLU (`family` 'jumprelu') SAE as SAELens names it, and its SAELens files with the input scale folded in. */
+export function toSaeLens(
+  state: SaeTrainState,
+  trainCfg: SaeTrainConfig,
+  meta: SaeMeta,
+  inputScale: number,
+  family?: { l1Coefficient: number } | 'jumprelu',
+): SaeLensExport {
+  const jumprelu = family === 'jumprelu';
+  const standard = typeof family === 'object' ? family : undefined;
+  const batchtopk = !family && trainCfg.architecture === 'batchtopk';
   const cfg: SaeConfig = {
-    architecture: standard ? 'standard' : batchtopk ? 'batchtopk' : 'topk',
+    architecture: jumprelu ? 'jumprelu' : standard ? 'standard' : batchtopk ? 'batchtopk' : 'topk',
     d_in: trainCfg.dIn,
     d_sae: trainCfg.dSae,
-    ...(standard ? { l1Coefficient: standard.l1Coefficient } : { k: trainCfg.k }),
+    ...(standard ? { l1Coefficient: standard.l1Coefficient } : jumprelu ? {} : { k: trainCfg.k }),
     dtype: 'float32',
     apply_b_dec_to_input: true,
     normalize_activations: 'expected_average_only_in',
@@ -245,6 +254,8 @@ export function toSaeLens(state: SaeTrainState, trainCfg: SaeTrainConfig, meta: 
   };
   const p = state.params;
   const weights: SaeWeights = { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };
+  // jumprelu: SAELens saves θ itself ("threshold"); pre-activations, hence θ, are unchanged by folding the scale.
+  if (jumprelu) weights.threshold = jumpreluThresholds(p);
   const opts = { activationScale: inputScale, ...(batchtopk ? { batchTopkThreshold: state.threshold ?? 0 } : {}) };
   return { cfg, weights, files: saveSaeLens(cfg, weights, opts) };
 }

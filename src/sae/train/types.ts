@@ -33,7 +33,7 @@ export interface SaeTrainConfig {
 export type TrainArchitecture = 'topk' | 'batchtopk';
 
 /** The top-k kernel's limit (src/gpu/kernels/topk_rows.ts TOPK_MAX_K), which bounds k, kCand and kAux on both sides. */
-export const MAX_TOPK = 256;
+export const MAX_TOPK = 1024;
 
 /** SAELens' topk_threshold_lr: the rate of the running mean of the batch threshold (BatchTopK). */
 export const THRESHOLD_EMA_RATE = 0.01;
@@ -104,22 +104,32 @@ export interface SaeParams {
   b_enc: Float32Array; // [d_sae]
   W_dec: Float32Array; // [d_sae, d_in], rows unit-norm between steps
   b_dec: Float32Array; // [d_in]
+  /** jumprelu (./jumprelu-step.ts) only, one of the two: θ = exp(log_threshold) [d_sae], or θ = relu(threshold). */
+  log_threshold?: Float32Array;
+  threshold?: Float32Array;
 }
+
+/** The optional jumprelu threshold parameters, trained beside PARAM_NAMES when present. */
+export const THRESHOLD_PARAM_NAMES = ['log_threshold', 'threshold'] as const;
 
 export const PARAM_NAMES = ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 
 export function zerosLike(p: SaeParams): SaeParams {
-  return {
+  const z: SaeParams = {
     W_enc: new Float32Array(p.W_enc.length),
     b_enc: new Float32Array(p.b_enc.length),
     W_dec: new Float32Array(p.W_dec.length),
     b_dec: new Float32Array(p.b_dec.length),
   };
+  for (const name of THRESHOLD_PARAM_NAMES) if (p[name]) z[name] = new Float32Array(p[name].length);
+  return z;
 }
 
 export function cloneParams(p: SaeParams): SaeParams {
-  return { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };
+  const c: SaeParams = { W_enc: p.W_enc.slice(), b_enc: p.b_enc.slice(), W_dec: p.W_dec.slice(), b_dec: p.b_dec.slice() };
+  for (const name of THRESHOLD_PARAM_NAMES) if (p[name]) c[name] = p[name].slice();
+  return c;
 }
 
 /** Everything a training step reads and updates. */

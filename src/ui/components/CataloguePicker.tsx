@@ -1,8 +1,9 @@
 // The community's GPT-2 small SAEs by SAELens release id (src/sae/catalogue.ts): pick a release and one of its
 // SAEs, and it loads from the Hub (the address the model panel uses) with progress, cached in Cache Storage,
 // checked against the loaded model before the weights download.
+import { shownText } from '../user-text';
 import { useState } from 'react';
-import { listReleases } from '../../sae/catalogue';
+import { catalogueDataset, listReleases } from '../../sae/catalogue';
 import { addSae, useFeatures } from '../features-store';
 import { useLab } from '../store';
 
@@ -55,6 +56,15 @@ export function CataloguePicker() {
       <button type="submit" disabled={adding || !usable} data-testid="catalogue-load" title={usable ? `${r.repo_id}/${entry.path}` : r.reason}>
         Load
       </button>
+      {catalogueDataset(r) && (
+        <span className="muted" data-testid="catalogue-dataset">
+          trained on{' '}
+          <a href={`https://huggingface.co/datasets/${catalogueDataset(r)}`} target="_blank" rel="noreferrer noopener">
+            {catalogueDataset(r)}
+          </a>
+          ; once loaded, its row harvests from it in one click
+        </span>
+      )}
       {!usable && (
         <span className="muted" data-testid="catalogue-reason">
           {r.reason}
@@ -67,7 +77,7 @@ export function CataloguePicker() {
       )}
       {adding && download && (
         <span className="progress" data-testid="sae-download-progress">
-          <progress value={download.total ? download.loaded / download.total : undefined} max={1} /> {download.file}: {(download.loaded / 1e6).toFixed(1)}
+          <progress value={download.total ? download.loaded / download.total : undefined} max={1} /> {shownText(download.file)}: {(download.loaded / 1e6).toFixed(1)}
           {download.total ? ` / ${(download.total / 1e6).toFixed(1)}` : ''} MB{download.cached ? ' (cached)' : ''}
         </span>
       )}

@@ -1,11 +1,13 @@
 // Every feature of an SAE in one virtualised list (./UnitBrowser.tsx), and beside it the raw units (neurons) of the
 // SAE's hook, so a polysemantic neuron can be compared with the features that share it.
+import { Name } from './Name';
 import { useEffect, useMemo } from 'react';
 import { loadTable, searchFeatures, useFeatures } from '../features-store';
 import { useHarvest } from '../harvest-store';
 import { attributeHref, featureHref, inspectHref, useViewError } from '../route';
 import { densityHistogram } from '../../sae/train/density';
 import { DensityChart } from './DensityChart';
+import { DensityScatter, SaeMap } from './SaeMaps';
 import { NeuronPanel } from './NeuronBrowser';
 import { UnitBrowser } from './UnitBrowser';
 
@@ -31,7 +33,7 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
       </div>
       <div className="unit-columns">
         <div>
-          <h2>Features {info && <span className="muted">of {info.name} · {info.hook} · d_sae {info.dSae}</span>}</h2>
+          <h2>Features {info && <span className="muted">of <Name text={info.name} /> · {info.hook} · d_sae {info.dSae}</span>}</h2>
           {error && (
             <div className="error" role="alert">
               {error}
@@ -43,6 +45,10 @@ export function FeatureBrowser({ saeId }: { saeId: string }) {
                 {t.count.length.toLocaleString('en-US')} features over {t.rows.toLocaleString('en-US')} tokens · {dead} dead
               </p>
               {density && <DensityChart h={density} testId="chart-feature-density" />}
+              <div className="charts">
+                <DensityScatter t={t} />
+                <SaeMap saeId={saeId} />
+              </div>
               <UnitBrowser key={saeId} kind="feature" t={t} href={(f) => featureHref(saeId, f)} search={search} onSearch={(q) => void searchFeatures(saeId, q)} />
             </>
           )}

@@ -1,11 +1,13 @@
 // One feature's page (SAEDashboard's layout, ./UnitDashboard.tsx), the units of its hook (MLP neurons or residual
 // dimensions) its decoder row is made of, and links to steer with it.
+import { Name } from './Name';
 import { useEffect } from 'react';
 import { READOUT, unitNoun } from '../../analysis/neurons';
 import { loadPage, useFeatures } from '../features-store';
 import { browserHref, featureHref, neuronHref, steerHref, useViewError } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
 import { useSteer } from '../steer-store';
+import { FeatureTables } from './FeatureTables';
 import { HeadWrites } from './HeadWrites';
 import { LoadingTable, UnitDashboard } from './UnitDashboard';
 
@@ -33,7 +35,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
         )}
       </div>
       <h2>
-        Feature {feature} {p && <span className="muted">of {p.saeName} · {p.hook}</span>}
+        Feature {feature} {p && <span className="muted">of <Name text={p.saeName} /> · {p.hook}</span>}
       </h2>
       {p?.neuronpediaUrl && (
         <p>
@@ -64,6 +66,7 @@ export function FeaturePage({ saeId, feature }: { saeId: string; feature: number
           }
         />
       )}
+      {p && <FeatureTables saeId={saeId} p={p} />}
       {p && <HeadWrites saeId={saeId} feature={feature} p={p} />}
     </section>
   );

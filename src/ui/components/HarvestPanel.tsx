@@ -1,7 +1,9 @@
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { type DragEvent, useEffect, useState } from 'react';
 import { HEAD_HOOKS, ROW_BLOCK_HOOKS, headHookKey, splitHeadKey } from '../../core/hooks';
 import { SAELENS_DEFAULTS, TL_KEYS } from '../../core/tl-settings';
-import { cancelRun, pauseRun, setCorpusFiles, setRunOptions, startRun, toggleHook, useHarvest, useSampleCorpus } from '../harvest-store';
+import { cancelRun, pauseRun, setCorpusFiles, setDatasetForm, setRunOptions, startRun, toggleHook, useDatasetSource, useHarvest, useSampleCorpus } from '../harvest-store';
 import { useLab } from '../store';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -27,7 +29,13 @@ export function HarvestPanel() {
       </section>
     );
   const rejections = h.lastRun?.rejections ?? h.refused;
-  const sourceLabel = !h.source ? 'none' : h.source.kind === 'url' ? `${h.source.name} (sample)` : h.source.files.map((f) => f.name).join(', ');
+  const sourceLabel = !h.source
+    ? 'none'
+    : h.source.kind === 'url'
+      ? `${h.source.name} (sample)`
+      : h.source.kind === 'dataset'
+        ? `Hugging Face dataset ${h.source.dataset.repo}${h.source.dataset.config ? `/${h.source.dataset.config}` : ''} (${h.source.dataset.split}), packed as SAELens packs it`
+        : h.source.files.map((f) => f.name).join(', ');
   return (
     <section className="panel wide" data-testid="harvest-panel">
       <h2>Corpus → activations</h2>
@@ -42,8 +50,9 @@ export function HarvestPanel() {
           Sample corpus (Moby-Dick)
         </button>
       </div>
+      <DatasetSource />
       <p className="muted" data-testid="corpus-source">
-        Corpus: {sourceLabel}
+        Corpus: <Name text={sourceLabel} />
       </p>
       <HookPicker nLayer={model.cfg.nLayer} nHead={model.cfg.nHead} />
       <div className="row">
@@ -67,6 +76,21 @@ export function HarvestPanel() {
           <input type="checkbox" checked={h.options.skipBos} onChange={(e) => setRunOptions({ skipBos: e.target.checked })} data-testid="skip-bos" /> skip BOS rows
         </label>
         <TlSettingsPicker />
+        <label title="whole documents set aside (by a seeded hash of their index): stored and harvested, never trained on; every training on the run reports its FVU, L0, dead latents, CE loss recovered and KL on them">
+          held-out documents{' '}
+          <input
+            type="number"
+            min={0}
+            max={50}
+            step={0.5}
+            value={+((h.options.heldOutShare ?? 0) * 100).toFixed(2)}
+            onChange={(e) => setRunOptions({ heldOutShare: Math.min(0.5, Math.max(0, Number(e.target.value) / 100 || 0)) })}
+            size={4}
+            aria-label="held-out share of documents (%)"
+            data-testid="run-held-out-share"
+          />
+          %
+        </label>
         <label title="rows per shard: the unit of commit and of resume">
           shard rows <input type="number" min={16} step={256} value={h.options.rowsPerShard ?? 4096} onChange={(e) => setRunOptions({ rowsPerShard: Number(e.target.value) })} size={6} data-testid="rows-per-shard" />
         </label>
@@ -95,7 +119,7 @@ export function HarvestPanel() {
       {h.job && <JobProgress />}
       {h.error && (
         <div className="error" role="alert" data-testid="harvest-error">
-          {h.error}
+          {shownText(h.error)}
         </div>
       )}
       {rejections.length > 0 && (
@@ -104,8 +128,10 @@ export function HarvestPanel() {
           <ul>
             {rejections.map((r, i) => (
               <li key={i} data-testid="rejection">
-                <strong>{r.file}</strong>
-                {r.line !== undefined && `:${r.line}`} — {r.reason}
+                <strong>
+                  <Name text={r.file} testId="rejection-file" />
+                </strong>
+                {r.line !== undefined && `:${r.line}`} — {shownText(r.reason)}
               </li>
             ))}
           </ul>
@@ -113,11 +139,52 @@ export function HarvestPanel() {
       )}
       {h.lastRun && (
         <p className="muted" data-testid="last-run">
-          {h.lastRun.name}: {fmt(h.lastRun.documents)} documents · {fmt(h.lastRun.windows)} windows · {fmt(h.lastRun.committedRows)} of {fmt(h.lastRun.totalRows)} rows stored ·{' '}
+          <Name text={h.lastRun.name} />: {fmt(h.lastRun.documents)} documents · {fmt(h.lastRun.windows)} windows · {fmt(h.lastRun.committedRows)} of {fmt(h.lastRun.totalRows)} rows stored ·{' '}
           {h.lastRun.status}
         </p>
       )}
     </section>
+  );
+}
+
+/** A Hugging Face dataset streamed by id (SAELens' dataset_path), as the run's corpus. */
+function DatasetSource() {
+  const f = useHarvest((s) => s.dataset);
+  const field = (key: 'repo' | 'config' | 'split' | 'column' | 'start' | 'maxTokens' | 'shuffleSeed' | 'hubUrl', label: string, testId: string, size: number, placeholder = '') => (
+    <label>
+      {label}{' '}
+      <input value={f[key]} onChange={(e) => setDatasetForm({ [key]: e.target.value })} size={size} placeholder={placeholder} data-testid={testId} />
+    </label>
+  );
+  return (
+    <form
+      className="row"
+      data-testid="dataset-source"
+      aria-label="Hugging Face dataset"
+      onSubmit={(e) => {
+        e.preventDefault();
+        useDatasetSource();
+      }}
+    >
+      <strong>Hugging Face dataset</strong>
+      {field('repo', 'dataset', 'dataset-repo', 28, 'e.g. NeelNanda/pile-10k')}
+      {field('config', 'config', 'dataset-config', 10, 'default')}
+      {field('split', 'split', 'dataset-split', 8)}
+      {field('column', 'column', 'dataset-column', 8, 'text / tokens')}
+      {field('start', 'from row', 'dataset-start', 6)}
+      {field('maxTokens', 'tokens', 'dataset-max-tokens', 8)}
+      {field('shuffleSeed', 'shard seed', 'dataset-seed', 5, 'in order')}
+      {field('hubUrl', 'Hub', 'dataset-hub', 22)}
+      <label title="for a gated or private dataset; kept in this page's memory only, unless you tick remember">
+        token <input type="password" value={f.token} onChange={(e) => setDatasetForm({ token: e.target.value })} size={12} autoComplete="off" data-testid="dataset-token" />
+      </label>
+      <label>
+        <input type="checkbox" checked={f.rememberToken} onChange={(e) => setDatasetForm({ rememberToken: e.target.checked })} data-testid="dataset-remember-token" /> remember the token on this device
+      </label>
+      <button type="submit" className="secondary" disabled={!f.repo.trim()} data-testid="dataset-use">
+        Use this dataset
+      </button>
+    </form>
   );
 }
 
@@ -217,7 +284,10 @@ function JobProgress() {
     return (
       <div className="progress" data-testid="harvest-progress">
         <progress />
-        <span>tokenizing… {t ? `${fmt(t.documents)} documents · ${fmt(t.tokens)} tokens` : ''}</span>
+        <span data-testid="tokenize-progress-text">
+          tokenizing… {t ? `${fmt(t.documents)} documents · ${fmt(t.tokens)} tokens` : ''}
+          {t && 'bytes' in t ? ` · ${fmt(Math.round((t as { bytes: number }).bytes / 1024))} KiB fetched` : ''}
+        </span>
       </div>
     );
   }

@@ -1,5 +1,6 @@
 // The model's state on every page: loading (with progress), ready (`model-ready`, with its id and backend), or
 // what went wrong. Pages that need a model wait for this state instead of failing.
+import { Name } from './Name';
 import { stageHref } from '../route';
 import { useLab } from '../store';
 
@@ -23,7 +24,7 @@ export function ModelChip() {
   }
   return (
     <a className="badge ok" href={stageHref('model')} data-testid="model-ready" data-model-id={model.id} data-backend={model.status.backend}>
-      {model.id} on {model.status.backend}
+      <Name text={model.id} /> on {model.status.backend}
     </a>
   );
 }

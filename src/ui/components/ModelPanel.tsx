@@ -1,4 +1,5 @@
 import type { DragEvent } from 'react';
+import { shownText } from '../user-text';
 import { HUB_PRESETS } from '../../model/sources';
 import { useFeatures } from '../features-store';
 import { useHarvest } from '../harvest-store';
@@ -49,7 +50,7 @@ export function ModelPanel() {
         <div className="row dropzone">
           <span>Drop config.json, tokenizer.json and model.safetensors (or a pre-built .onnx) here, or </span>
           <input type="file" multiple accept=".json,.safetensors,.onnx" onChange={(e) => setFiles([...(e.target.files ?? [])])} aria-label="model files" data-testid="file-input" />
-          {s.files.length > 0 && <span className="muted">{s.files.map((f) => f.name).join(', ')}</span>}
+          {s.files.length > 0 && <span className="muted">{shownText(s.files.map((f) => f.name).join(', '))}</span>}
         </div>
       )}
       {s.backendNote && (
@@ -72,7 +73,7 @@ export function ModelPanel() {
       {s.loading && <ProgressBar progress={s.progress} phase={s.phase} />}
       {s.loadError && (
         <div className="error" role="alert" data-testid="load-error">
-          {s.loadError}
+          {shownText(s.loadError)}
         </div>
       )}
       {s.model && <ModelInfoView />}

@@ -1,5 +1,6 @@
 // One raw unit's page (an MLP neuron, a residual dimension): the feature page's layout (./UnitDashboard.tsx) with
 // the logit effects of the unit's output direction, and the SAE features whose decoder rows load most on it.
+import { shownText } from '../user-text';
 import { useEffect } from 'react';
 import { unitNoun } from '../../analysis/neurons';
 import { loadNeuronPage, useNeurons } from '../neurons-store';
@@ -40,7 +41,7 @@ export function NeuronPage({ runId, hook, neuron, saeId }: { runId: string; hook
           aside={
             p.features ? (
               <LoadingTable
-                title={`features of ${p.features.saeName} that load most on this ${unitNoun(hook).one} (largest |W_dec[f, ${neuron}]|)`}
+                title={`features of ${shownText(p.features.saeName)} that load most on this ${unitNoun(hook).one} (largest |W_dec[f, ${neuron}]|)`}
                 unit="feature"
                 rows={p.features.loadings}
                 href={(f) => featureHref(sae!, f)}

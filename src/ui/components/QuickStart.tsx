@@ -1,5 +1,6 @@
 // "Try it": the guided first run on the lab's first screen. Before it starts it says what it will do on this
 // machine (time and storage); while it runs every step shows its state, what it is doing, and can be cancelled.
+import { shownText } from '../user-text';
 import { useEffect } from 'react';
 import { STEPS, cancelQuickStart, refreshPlan, resumeQuickStart, startQuickStart, useQuickStart } from '../quick-start-store';
 import { useLab } from '../store';
@@ -58,7 +59,7 @@ export function QuickStart() {
       </ol>
       {error && (
         <p className="error" role="alert" data-testid="quick-start-error">
-          {error}
+          {shownText(error)}
         </p>
       )}
       <p className="muted">Bring your own corpus instead: the same steps, one by one, are the panels below.</p>

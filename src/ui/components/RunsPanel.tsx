@@ -1,8 +1,11 @@
+import { Name } from './Name';
+import { shownText } from '../user-text';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { useEffect } from 'react';
 import { deleteRunById, harvest, refreshRuns, useHarvest } from '../harvest-store';
 import { neuronsHref } from '../route';
 import { useLab } from '../store';
+import type { RunManifest } from '../../store/schema';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 
@@ -42,11 +45,23 @@ export function RunsPanel() {
               const interrupted = !active && (run.status === 'harvesting' || run.status === 'paused' || run.status === 'error' || run.status === 'ready');
               return (
                 <tr key={run.id} data-testid="run-row" data-run-id={run.id} data-status={run.status}>
-                  <td>{run.name}</td>
                   <td>
-                    {run.modelId}
+                    <Name text={run.name} testId="run-name" />
+                    {run.dataset && (
+                      <div className="muted" data-testid="run-dataset" title={shownText(`${run.dataset.listedRevision}${run.dataset.sha ? ` @ ${run.dataset.sha}` : ''}; files: ${run.dataset.files.join(', ')}`)}>
+                        <Name text={`${run.dataset.repo}${run.dataset.config ? `/${run.dataset.config}` : ''}`} /> · <Name text={run.dataset.split} /> · {run.dataset.column ? <Name text={run.dataset.column} /> : 'column as SAELens picks'} · from row {run.dataset.start.toLocaleString('en-US')}
+                        {run.dataset.pretokenized ? ' · pre-tokenised' : ' · SAELens packing'}
+                        {run.dataset.resume ? ' · stream paused: Resume goes on from the last row read' : ''}
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <Name text={run.modelId} />
                     <div className="muted" data-testid="run-settings" title="the TransformerLens weight processing its activations follow (model_from_pretrained_kwargs)">
                       {describeTlSettings(recordedTl(run.tl))}
+                    </div>
+                    <div className="muted" data-testid="run-held-out" data-windows={run.heldOutWindows ?? 0}>
+                      {heldOutText(run)}
                     </div>
                   </td>
                   <td>
@@ -70,7 +85,7 @@ export function RunsPanel() {
                         className="secondary"
                         onClick={() => void harvest(run.id)}
                         disabled={job !== null || model?.id !== run.modelId}
-                        title={model?.id !== run.modelId ? `load ${run.modelId} to resume` : ''}
+                        title={model?.id !== run.modelId ? `load ${shownText(run.modelId)} to resume` : ''}
                         data-testid="resume-run"
                       >
                         Resume
@@ -88,4 +103,12 @@ export function RunsPanel() {
       )}
     </section>
   );
+}
+
+/** "held out: 3 documents' 12 windows (2%)", or why a run has none: its trainings report held-out figures only then. */
+function heldOutText(run: RunManifest): string {
+  if (!run.heldOut) return 'no held-out share (made before held-out splits): trainings on it report no held-out figures';
+  const share = `${+(run.heldOut.share * 100).toFixed(2)}% of documents`;
+  if (!run.heldOutWindows) return `held out: ${share}, but no document fell in it (too few documents)`;
+  return `held out: ${share} · ${run.heldOutWindows.toLocaleString('en-US')} windows, ${(run.heldOutRows ?? 0).toLocaleString('en-US')} rows (never trained on)`;
 }

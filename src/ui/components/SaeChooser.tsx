@@ -1,5 +1,7 @@
 // A view that needs an SAE, opened from the stage navigation without one: the SAEs to open it with, or what to do
 // to get one.
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { useFeatures } from '../features-store';
 import { type SaeView, attributeHref, browserHref, stageHref, steerHref } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
@@ -40,8 +42,8 @@ function Choice({ s, href }: { s: SaeInfo; href: string }) {
   const misfit = useMisfit(s);
   return (
     <li>
-      <SaeLink href={href} reason={misfit ? `SAE ${s.name} ${misfit.message}` : null} testId="sae-choice">
-        {s.name}
+      <SaeLink href={href} reason={misfit ? shownText(`SAE ${s.name} ${misfit.message}`) : null} testId="sae-choice">
+        <Name text={s.name} />
       </SaeLink>{' '}
       <span className="muted">
         {s.hook} · d_sae {s.dSae.toLocaleString('en-US')}
@@ -49,7 +51,7 @@ function Choice({ s, href }: { s: SaeInfo; href: string }) {
       </span>
       {misfit && (
         <div className="warn" data-testid="sae-choice-problem">
-          {misfit.message}
+          {shownText(misfit.message)}
         </div>
       )}
     </li>

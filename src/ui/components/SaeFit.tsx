@@ -1,5 +1,7 @@
 // An SAE that does not fit the loaded model (src/analysis/sae-fit.ts), as every place that links to or opens it
 // shows it: the reason on its row, its links disabled with the reason, its pages replaced by the reason.
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import type { ReactNode } from 'react';
 import { type SaeMisfit, saeMisfit } from '../../analysis/sae-fit';
 import type { SaeInfo } from '../../worker/protocol';
@@ -37,7 +39,7 @@ export function SaeFitGate({ saeId, children }: { saeId: string; children: React
   return (
     <section className="panel wide" data-testid="sae-page-problem">
       <p className="error" role="alert" data-kind={misfit.kind}>
-        SAE {sae!.name} {misfit.message}.
+        SAE <Name text={sae!.name} /> {shownText(misfit.message)}.
       </p>
       <p>
         <a href="#/saes">← the SAEs panel</a>

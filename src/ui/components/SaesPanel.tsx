@@ -1,12 +1,14 @@
 // The SAEs the dashboards can open: trained here or loaded as SAELens files / from a Hub repo path. For each, the
 // feature statistics pass over a run (with a progress bar), then its feature browser and text inspection. An SAE that
 // does not fit the loaded model (src/analysis/sae-fit.ts) says why on its row, and its links are disabled with the reason.
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { describeTlSettings, recordedTl } from '../../core/tl-settings';
 import { settingsProblem } from '../../sae/tl-adapt';
 import { useEffect, useState } from 'react';
-import { addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
+import { type FeaturesState, addSae, addSaeFromFiles, cancelStats, computeStats, deleteSae, evaluateSae, refreshSaes, useFeatures } from '../features-store';
 import { Faithfulness } from './Faithfulness';
-import { harvestFor, useHarvest } from '../harvest-store';
+import { harvestFor, harvestFromDataset, useHarvest } from '../harvest-store';
 import { CataloguePicker } from './CataloguePicker';
 import { attributeHref, browserHref, inspectHref, steerHref, useViewError } from '../route';
 import { DEFAULT_SETUP, encodeSetup } from '../steer-preset';
@@ -66,10 +68,11 @@ export function SaesPanel() {
 
 /** One SAE: what it reads, whether it fits the loaded model, its statistics pass, evals and links to its views. */
 function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFor: string | undefined; setRunFor: (runId: string) => void; device: 'gpu' | 'cpu' | null; setDevice: (d: 'gpu' | 'cpu') => void }) {
-  const { stats, evaluating } = useFeatures();
+  const { stats, evaluating, interrupted } = useFeatures();
   const runs = useHarvest((st) => st.runs);
+  const harvesting = useHarvest((st) => st.job !== null);
   const misfit = useMisfit(s);
-  const blocked = misfit ? `SAE ${s.name} ${misfit.message}` : null;
+  const blocked = misfit ? shownText(`SAE ${s.name} ${misfit.message}`) : null;
   const storing = runs.filter(({ run }) => run.committedRows > 0 && run.hooks.some((h) => h.name === s.hook && h.dim === s.dIn));
   // A run under other model settings serves the SAE where the conversion is exact (src/sae/tl-adapt.ts).
   const judged = storing.map((r) => ({ ...r, problem: settingsProblem(s.hook, s.tl, recordedTl(r.run.tl)) }));
@@ -83,7 +86,9 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
   return (
     <tr data-testid="sae-row">
       <td>
-        <strong>{s.name}</strong>
+        <strong>
+          <Name text={s.name} testId="sae-name" />
+        </strong>
         <div className="muted">
           {s.architecture}
           {s.k !== null ? ` k ${s.k}` : ''}
@@ -95,6 +100,17 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         <button className="secondary" onClick={() => harvestFor(s)} title="set the harvest panel to this SAE's hook, model settings and context size" data-testid="harvest-for-sae">
           Harvest for this SAE
         </button>
+        {s.dataset && (
+          <div className="muted" data-testid="sae-dataset">
+            trained on{' '}
+            <a href={`https://huggingface.co/datasets/${s.dataset}`} target="_blank" rel="noreferrer noopener">
+              {s.dataset}
+            </a>{' '}
+            <button className="secondary" onClick={() => void harvestFromDataset(s)} disabled={harvesting} title="stream that dataset (as SAELens packs it) into a run for this SAE's hook, settings and context, and harvest it" data-testid="harvest-sae-dataset">
+              Harvest from {s.dataset}
+            </button>
+          </div>
+        )}
         {!s.prependBos && (
           <div className="warn" data-testid="sae-bos-note">
             trained without BOS; the lab's windows always start with BOS, so its first-position activations differ
@@ -102,12 +118,12 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         )}
         {misfit && (
           <div className="warn" data-testid="sae-problem" data-kind={misfit.kind}>
-            {misfit.message}
+            {shownText(misfit.message)}
           </div>
         )}
         {refused && (
           <div className="warn" data-testid="sae-settings-note">
-            run “{refused.run.name}” cannot serve it: {refused.problem}
+            run “<Name text={refused.run.name} />” cannot serve it: {shownText(refused.problem ?? '')}
           </div>
         )}
       </td>
@@ -119,6 +135,7 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         ) : (
           <span className="muted">no feature stats yet</span>
         )}
+        {interrupted?.saeId === s.id && !busy && <InterruptedPass s={s} mark={interrupted} runName={runs.find(({ run }) => run.id === interrupted.runId)?.run.name ?? null} />}
         {s.evals && <Faithfulness e={s.evals} />}
         {busy && (
           <div className="progress" data-testid="stats-progress">
@@ -134,12 +151,12 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         <select value={runId} onChange={(e) => setRunFor(e.target.value)} aria-label="run for the statistics pass" data-testid="stats-run" disabled={!usable.length}>
           {usable.length === 0 && (
             <option value="">
-              {otherWidth ? `no run stores ${s.hook} ${s.dIn} wide (“${otherWidth.run.name}” stores it ${otherWidth.run.hooks.find((h) => h.name === s.hook)!.dim} wide)` : `no run stores ${s.hook}`}
+              {otherWidth ? `no run stores ${s.hook} ${s.dIn} wide (“${shownText(otherWidth.run.name)}” stores it ${otherWidth.run.hooks.find((h) => h.name === s.hook)!.dim} wide)` : `no run stores ${s.hook}`}
             </option>
           )}
           {usable.map(({ run }) => (
             <option key={run.id} value={run.id}>
-              {run.name}
+              {shownText(run.name)}
             </option>
           ))}
         </select>{' '}
@@ -174,5 +191,35 @@ function SaeRow({ s, runFor, setRunFor, device, setDevice }: { s: SaeInfo; runFo
         </button>
       </td>
     </tr>
+  );
+}
+
+/**
+ * A statistics pass that a reload or a closed page cut short (src/ui/stats-pass-mark.ts): where it was, that nothing
+ * of it was saved (the statistics shown, if any, are from before), and the pass to run again (same run and device).
+ */
+function InterruptedPass({ s, mark, runName }: { s: SaeInfo; mark: NonNullable<FeaturesState['interrupted']>; runName: string | null }) {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const p = mark.progress;
+  // The progress last recorded (a few times per pass): the pass may have gone a little further before the reload.
+  const at = p ? `in pass ${p.pass} of ${p.passes}, after at least ${fmt(p.rows)} of ${fmt(p.totalRows)} tokens` : 'before it reported any progress';
+  const over = runName === null ? 'a run that is gone' : <>run “<Name text={runName} />”</>;
+  if (mark.running) {
+    return (
+      <div className="notice" role="status" data-testid="stats-elsewhere">
+        A statistics pass over {over} is running in another tab of this lab; its statistics appear here once it has saved them.
+      </div>
+    );
+  }
+  return (
+    <div className="warn" role="status" data-testid="stats-interrupted">
+      The statistics pass over {over} was interrupted {at} (the page was reloaded or closed): nothing of it was saved.{' '}
+      {s.stats ? 'The statistics shown are from an earlier pass.' : 'This SAE has no statistics yet.'}{' '}
+      {runName !== null && (
+        <button className="secondary" onClick={() => void computeStats(s.id, mark.runId, mark.device)} data-testid="stats-rerun">
+          Run the pass again
+        </button>
+      )}
+    </div>
   );
 }

@@ -8,7 +8,7 @@ import { describeClamp, describeCut, maxNewTokens } from '../../core/context-win
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FeatureSteer, SteerMode } from '../../model/steering';
 import { loadTable, useFeatures } from '../features-store';
-import { featureHref, stageHref, steerHref, useViewError } from '../route';
+import { featureHref, stageHref, steerHref, useRouteChange, useViewError } from '../route';
 import { type SteerSetup, decodeSetup, encodeSetup } from '../steer-preset';
 import { cleanKeyOf, regenerate, rememberSetup, useSteer } from '../steer-store';
 import { useLab } from '../store';
@@ -28,10 +28,16 @@ export function SteerPage({ saeId, query }: { saeId: string; query: string }) {
   const model = useLab((s) => s.model);
   const nPositions = model?.cfg.nPositions ?? 1024;
   const maxTokens = maxNewTokens(nPositions);
-  const [{ setup, tokensNote }, setState] = useState(() => {
-    const s = decodeSetup(query);
+  const fromQuery = (q: string) => {
+    const s = decodeSetup(q);
     const t = clampTokens(s.maxTokens, maxTokens, nPositions);
     return { setup: { ...s, maxTokens: t.value }, tokensNote: t.note };
+  };
+  const [{ setup, tokensNote }, setState] = useState(() => fromQuery(query));
+  // The page follows its address: back/forward or an edited hash on this SAE's steering URL sets every control from it
+  // (another SAE's URL remounts the page: App keys it by SAE).
+  useRouteChange((r) => {
+    if (r.page === 'steer' && r.saeId === saeId && r.query !== encodeSetup(setup)) setState(fromQuery(r.query));
   });
   const setSetup = (next: SteerSetup) => setState({ setup: next, tokensNote });
   const { table } = useFeatures();

@@ -1,12 +1,16 @@
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { useEffect } from 'react';
 import { addSae } from '../features-store';
 import { useHarvest } from '../harvest-store';
 import { useLab } from '../store';
 import { formatDuration } from '../../worker/train-report';
-import { defaultDevice, downloadSae, evaluateTrained, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
+import { defaultDevice, downloadSae, evaluateTrained, exportForSaeLens, pauseTraining, refreshTrainings, resumeTraining, setTrainOptions, startTraining, stopTraining, useTrain } from '../train-store';
 import { DensityChart } from './DensityChart';
+import { JumpReluFields } from './JumpReluFields';
 import { Faithfulness } from './Faithfulness';
-import { LineChart } from './LineChart';
+import { LineChart, type Series } from './LineChart';
+import { HeldOutSummary, heldOutPlanText, heldOutSeries } from './HeldOut';
 
 export function TrainPanel() {
   const runs = useHarvest((s) => s.runs).filter(({ run }) => run.committedRows > 0);
@@ -22,6 +26,8 @@ export function TrainPanel() {
   if (!run) return null;
   const h = t.history;
   const last = h.at(-1);
+  /** A training series with its held-out twin (measured at checkpoints) beside it, when there is one. */
+  const withHeldOut = (training: Series, pick: (f: (typeof t.heldOut)[number]) => number): Series[] => [training, ...heldOutSeries(t.heldOut, pick)];
   const unfinished = t.trainings.filter((x) => !x.done);
   const num = (key: 'expansion' | 'k' | 'l1Coefficient' | 'steps' | 'batchSize' | 'lr' | 'seed' | 'checkpointEvery', label: string, step = 1, max?: number) => (
     <label>
@@ -30,6 +36,7 @@ export function TrainPanel() {
   );
   // A batch is rows of the run: it cannot hold more than the run has.
   const batchTooBig = t.options.batchSize > run.committedRows;
+  const jumprelu = t.options.architecture === 'jumprelu';
   return (
     <section className="panel wide" data-testid="train-panel">
       <h2>Train a sparse autoencoder</h2>
@@ -39,7 +46,7 @@ export function TrainPanel() {
           <select value={run.id} onChange={(e) => setTrainOptions({ runId: e.target.value })} data-testid="train-run">
             {runs.map(({ run: r }) => (
               <option key={r.id} value={r.id}>
-                {r.name} ({r.committedRows.toLocaleString('en-US')} rows)
+                {shownText(r.name)} ({r.committedRows.toLocaleString('en-US')} rows)
               </option>
             ))}
           </select>
@@ -54,14 +61,15 @@ export function TrainPanel() {
         </label>
         <label>
           architecture{' '}
-          <select value={t.options.architecture ?? 'topk'} onChange={(e) => setTrainOptions({ architecture: e.target.value as 'topk' | 'batchtopk' | 'standard' })} data-testid="train-architecture">
+          <select value={t.options.architecture ?? 'topk'} onChange={(e) => setTrainOptions({ architecture: e.target.value as 'topk' | 'batchtopk' | 'standard' | 'jumprelu' })} data-testid="train-architecture">
             <option value="topk">TopK</option>
             <option value="batchtopk">BatchTopK</option>
             <option value="standard">ReLU + L1</option>
+            <option value="jumprelu">JumpReLU</option>
           </select>
         </label>
         {num('expansion', 'expansion ×')}
-        {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : num('k', 'k')}
+        {t.options.architecture === 'standard' ? num('l1Coefficient', 'L1 λ', 0.1) : jumprelu ? <JumpReluFields /> : num('k', 'k')}
         {num('steps', 'steps')}
         {num('batchSize', 'batch', 1, run.committedRows)}
         {num('lr', 'lr', 1e-4)}
@@ -69,15 +77,20 @@ export function TrainPanel() {
         {num('checkpointEvery', 'checkpoint every')}
         <label>
           on{' '}
-          <select value={t.options.device ?? defaultDevice()} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
+          <select value={jumprelu ? 'cpu' : (t.options.device ?? defaultDevice())} disabled={jumprelu} onChange={(e) => setTrainOptions({ device: e.target.value as 'gpu' | 'cpu' })} data-testid="train-device">
             <option value="gpu">GPU (WGSL)</option>
             <option value="cpu">CPU twin</option>
           </select>
         </label>
       </div>
+      {jumprelu && (
+        <p className="notice" role="status" data-testid="train-jumprelu-cpu-note">
+          JumpReLU SAEs train on the CPU path for now: their WebGPU kernels are not written yet.
+        </p>
+      )}
       {batchTooBig && (
         <p className="notice" role="status" data-testid="train-batch-note">
-          A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “{run.name}” holds: each step would see its{' '}
+          A batch of {t.options.batchSize.toLocaleString('en-US')} rows is more than run “<Name text={run.name} />” holds: each step would see its{' '}
           {run.committedRows.toLocaleString('en-US')} rows, not {t.options.batchSize.toLocaleString('en-US')}. Lower the batch to at most {run.committedRows.toLocaleString('en-US')}, or harvest more.
         </p>
       )}
@@ -101,6 +114,11 @@ export function TrainPanel() {
           </button>
         )}
         {t.summary && (
+          <button className="secondary" onClick={() => void exportForSaeLens()} title="A SAELens training config and train_sae.py that train this recipe on GPUs" data-testid="export-saelens">
+            Export for SAELens
+          </button>
+        )}
+        {t.summary && (
           <button className="secondary" onClick={() => void addSae({ kind: 'training', trainingId: t.summary!.trainingId })} data-testid="train-to-dashboards">
             Use for feature dashboards
           </button>
@@ -120,18 +138,32 @@ export function TrainPanel() {
           )}
         </p>
       )}
+      <p className="muted" data-testid="train-held-out-note">
+        {heldOutPlanText(run, t.options.checkpointEvery ?? 200)}
+      </p>
       {h.length > 1 && (
         <div className="charts">
-          <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={[{ name: 'fvu', color: '#3b6fd8', values: h.map((p) => p.fvu) }]} log testId="chart-fvu" />
-          <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
-          <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={[{ name: 'l0', color: '#2e7d32', values: h.map((p) => p.l0) }]} testId="chart-l0" />
-          <LineChart title="dead latents (fraction)" x={h.map((p) => p.step)} series={[{ name: 'dead', color: '#7a4d00', values: h.map((p) => p.deadFraction) }]} testId="chart-dead" />
+          <LineChart title="FVU (1 − explained variance)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#3b6fd8', values: h.map((p) => p.fvu) }, (f) => f.fvu)} log testId="chart-fvu" />
+          <LineChart title={t.options.architecture === 'standard' ? 'loss (MSE + λ·L1)' : jumprelu ? 'loss (MSE + λ·L0)' : 'loss (MSE + AuxK)'} x={h.map((p) => p.step)} series={[{ name: 'loss', color: '#b3261e', values: h.map((p) => p.loss) }]} log testId="chart-loss" />
+          <LineChart title="L0 (active latents per token)" x={h.map((p) => p.step)} series={withHeldOut({ name: 'training', color: '#2e7d32', values: h.map((p) => p.l0) }, (f) => f.l0)} testId="chart-l0" />
+          <LineChart
+            title="dead latents (fraction)"
+            x={h.map((p) => p.step)}
+            series={withHeldOut({ name: 'training', color: '#7a4d00', values: h.map((p) => p.deadFraction) }, (f) => f.deadFraction)}
+            testId="chart-dead"
+          />
+          {t.heldOut.some((f) => f.ce) && (
+            <>
+              <LineChart title="CE loss recovered (held-out windows)" x={h.map((p) => p.step)} series={heldOutSeries(t.heldOut, (f) => f.ce?.ceLossRecovered ?? null)} testId="chart-ce-recovered" />
+              <LineChart title="KL(clean ‖ with SAE) (held-out windows)" x={h.map((p) => p.step)} series={heldOutSeries(t.heldOut, (f) => f.ce?.klCleanSae ?? null)} testId="chart-kl" />
+            </>
+          )}
           {t.density && <DensityChart h={t.density} />}
         </div>
       )}
       {t.summary && (
         <p data-testid="train-summary" data-steps={t.summary.steps} data-tokens={t.summary.tokens}>
-          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps,{' '}
+          Trained {t.summary.architecture} d_sae {t.summary.dSae} ({t.summary.architecture === 'standard' ? `L1 λ ${t.summary.l1Coefficient}` : t.summary.architecture === 'jumprelu' ? `L0 λ ${t.summary.l0Coefficient}` : `k ${t.summary.k}`}) on {t.summary.hook}: {t.summary.steps} steps,{' '}
           {t.summary.tokens.toLocaleString('en-US')} tokens{t.summary.seconds === null ? '' : ` in ${t.summary.seconds.toFixed(1)} s`} on {t.summary.device === 'gpu' ? 'the GPU' : 'the CPU twin'}; final
           training FVU {t.summary.finalFvu?.toFixed(3)}
           {t.summary.aborted ? ' (stopped early)' : ''}.
@@ -139,6 +171,7 @@ export function TrainPanel() {
             ` Resumed from the checkpoint at step ${t.summary.resumedAt}: ${t.summary.sessionSteps} steps in ${t.summary.sessionSeconds.toFixed(1)} s in this session.`}
         </p>
       )}
+      {t.summary && <HeldOutSummary f={t.summary.heldOut} note={t.summary.heldOutNote} />}
       {t.summary?.evals && <Faithfulness e={t.summary.evals} />}
       {t.summary && !t.summary.evals && (
         <div className="row" data-testid="train-evals-missing">
@@ -161,13 +194,16 @@ export function TrainPanel() {
               <button className="secondary" onClick={() => void resumeTraining(x.id)} data-testid="resume-training">
                 Resume
               </button>
+              <button className="secondary" onClick={() => void exportForSaeLens(x.id)} data-testid="export-saelens">
+                Export for SAELens
+              </button>
             </div>
           ))}
         </div>
       )}
       {t.error && (
         <div className="error" role="alert" data-testid="train-error">
-          {t.error}
+          {shownText(t.error)}
         </div>
       )}
     </section>

@@ -1,5 +1,7 @@
 // Everything this browser holds for the lab, with sizes, and the storage used of the quota: a place to see
 // what is here and to free space.
+import { shownText } from '../user-text';
+import { Name } from './Name';
 import { type ReactNode, useEffect } from 'react';
 import { deleteSae, useFeatures } from '../features-store';
 import { deleteRunById, useHarvest } from '../harvest-store';
@@ -22,7 +24,7 @@ export function Workspace() {
       <h2>Workspace: what this browser holds</h2>
       {error && (
         <div className="error" role="alert">
-          {error}
+          {shownText(error)}
         </div>
       )}
       {storage && (
@@ -42,7 +44,7 @@ export function Workspace() {
       <h3>Models and SAE files downloaded (Cache Storage)</h3>
       <Items
         empty={<>Nothing downloaded: the embedded model ships with the page.</>}
-        items={cached.map((c) => ({ key: `${c.hubUrl} ${c.repo}`, kind: 'cached', name: c.repo, detail: `${c.files.length} files`, bytes: bytesText(c.bytes), onDelete: () => void forgetCachedRepo(c) }))}
+        items={cached.map((c) => ({ key: `${c.hubUrl} ${c.repo}`, kind: 'cached', name: <Name text={c.repo} />, label: c.repo, detail: `${c.files.length} files`, bytes: bytesText(c.bytes), onDelete: () => void forgetCachedRepo(c) }))}
       />
       <h3>Activation runs</h3>
       <Items
@@ -54,8 +56,9 @@ export function Workspace() {
         items={runs.map(({ run, bytes }) => ({
           key: run.id,
           kind: 'run',
-          name: run.name,
-          detail: `${run.modelId} · ${run.hooks.map((h) => h.name).join(', ')} · ${run.committedRows.toLocaleString('en-US')} rows stored · ${run.status}`,
+          name: <Name text={run.name} />,
+          label: run.name,
+          detail: `${shownText(run.modelId)} · ${run.hooks.map((h) => h.name).join(', ')} · ${run.committedRows.toLocaleString('en-US')} rows stored · ${run.status}`,
           bytes: bytesText(bytes),
           onDelete: () => void deleteRunById(run.id).then(refreshWorkspace),
         }))}
@@ -70,7 +73,11 @@ export function Workspace() {
         items={saes.map((s) => ({
           key: s.id,
           kind: 'sae',
-          name: <a href={browserHref(s.id)}>{s.name}</a>,
+          name: (
+            <a href={browserHref(s.id)}>
+              <Name text={s.name} />
+            </a>
+          ),
           label: s.name,
           detail: `${s.architecture} · ${s.hook} · d_sae ${s.dSae.toLocaleString('en-US')} · ${s.stats ? 'statistics ready' : 'no statistics'}`,
           bytes: `≈ ${bytesText(2 * 4 * s.dIn * s.dSae)}`, // W_enc and W_dec in float32
@@ -116,7 +123,7 @@ function Items({ items, empty }: { items: Item[]; empty: ReactNode }) {
             <td className="muted">{it.detail}</td>
             <td className="num">{it.bytes}</td>
             <td>
-              <button className="danger" onClick={it.onDelete} aria-label={`delete ${it.kind === 'cached' ? 'the cached files of' : it.kind} ${it.label ?? String(it.name)}`}>
+              <button className="danger" onClick={it.onDelete} aria-label={`delete ${it.kind === 'cached' ? 'the cached files of' : it.kind} ${shownText(it.label ?? String(it.name))}`}>
                 delete
               </button>
             </td>

@@ -16,6 +16,8 @@ export type KernelCase =
       /** uniform: distinct values; ties: few distinct values (quarter steps); zeros: half the rows all ±0. */
       fill: 'uniform' | 'ties' | 'zeros';
       maxGridDim?: number;
+      /** Also the byLatent output (the training step's form): the selection sorted by latent, with its slots. */
+      byLatent?: boolean;
     }
   | { kernel: 'sparse_decode'; name: string; seed: number; M: number; k: number; dSae: number; d: number; maxGridDim?: number }
   /** matmul_bias(x − b_dec) → topk_rows(relu) → sparse_decode, encoded in one command encoder. */
@@ -67,6 +69,17 @@ export const KERNEL_CASES: KernelCase[] = [
   tk(16, 3, 24576, 128, true),
   tk(17, 3, 300, 256, false, 'ties'),
   tk(18, 2, 5, 5, false, 'ties'),
+  // Past the old 256 limit (research k up to 512, AuxK d_in / 2 = 384, BatchTopK candidates up to 1024): N not a
+  // multiple of the 256-thread workgroup, sortN > k (sentinels), each thread sorting several pairs a stage.
+  tk(41, 3, 3001, 300, true),
+  tk(42, 2, 1999, 384, false, 'ties'),
+  tk(43, 3, 24577, 512, true),
+  tk(44, 2, 700, 513, false, 'ties'),
+  tk(45, 2, 1500, 1024, true, 'ties'),
+  tk(46, 2, 1024, 1024, false),
+  { ...tk(47, 67, 3000, 32, true, 'ties'), name: 'topk_rows M=67 N=3000 k=32 relu ties byLatent', byLatent: true },
+  { ...tk(48, 3, 24577, 512, true), name: 'topk_rows M=3 N=24577 k=512 relu byLatent', byLatent: true },
+  { ...tk(49, 2, 1500, 1000, false, 'ties'), name: 'topk_rows M=2 N=1500 k=1000 ties byLatent', byLatent: true },
   sd(21, 1, 1, 131, 45),
   sd(22, 7, 5, 1000, 256),
   sd(23, 67, 32, 3000, 131),

@@ -3,13 +3,15 @@
 // (../kernels-train.test.ts, which runs the CPU twins), so both build bit-identical inputs from a case's seed.
 import { adamScalars } from '../../../src/sae/cpu/adam';
 import { lossStats } from '../../../src/sae/cpu/loss_stats';
+import { latentOrder } from '../../../src/sae/cpu/topk_rows';
 import { rng, uniform } from './kernels-data';
 
 export type TrainKernelCase =
   | { kernel: 'mask_dead'; name: string; seed: number; M: number; N: number; deadTokens: number; maxGridDim?: number }
   | { kernel: 'loss_stats'; name: string; seed: number; M: number; d: number; dSae: number; aux: boolean; deadTokens: number }
   | { kernel: 'recon_grad'; name: string; seed: number; M: number; d: number; aux: boolean; maxGridDim?: number }
-  | { kernel: 'sparse_dot'; name: string; seed: number; M: number; k: number; dSae: number; d: number }
+  /** bits: latent_bitmap fused in (the training step's form). */
+  | { kernel: 'sparse_dot'; name: string; seed: number; M: number; k: number; dSae: number; d: number; bits?: boolean }
   | { kernel: 'latent_bitmap'; name: string; seed: number; M: number; k: number; dSae: number }
   | {
       kernel: 'latent_grad';
@@ -47,12 +49,19 @@ export const TRAIN_KERNEL_CASES: TrainKernelCase[] = [
   named({ kernel: 'recon_grad', seed: 7, M: 67, d: 131, aux: false, maxGridDim: 4 }),
   named({ kernel: 'sparse_dot', seed: 8, M: 23, k: 5, dSae: 129, d: 37 }),
   named({ kernel: 'sparse_dot', seed: 9, M: 7, k: 37, dSae: 300, d: 300 }),
+  named({ kernel: 'sparse_dot', seed: 25, M: 70, k: 9, dSae: 20, d: 37, bits: true }),
+  named({ kernel: 'sparse_dot', seed: 26, M: 33, k: 300, dSae: 1001, d: 19, bits: true }),
   named({ kernel: 'latent_bitmap', seed: 10, M: 23, k: 5, dSae: 129 }),
   named({ kernel: 'latent_bitmap', seed: 11, M: 70, k: 9, dSae: 20 }),
   named({ kernel: 'latent_grad', seed: 12, M: 23, k: 5, dSae: 129, d: 37, mode: 'dec', accumulate: false }),
   named({ kernel: 'latent_grad', seed: 13, M: 23, k: 5, dSae: 129, d: 37, mode: 'enc', accumulate: true }),
   named({ kernel: 'latent_grad', seed: 14, M: 70, k: 9, dSae: 20, d: 300, mode: 'dec', accumulate: true, maxGridDim: 4 }),
   named({ kernel: 'latent_grad', seed: 15, M: 70, k: 9, dSae: 20, d: 300, mode: 'enc', accumulate: false }),
+  // enc_grad's tiles (16 latents × 64 columns): d_sae and d not multiples of either, a partial last tile of each,
+  // latent tiles split over two grid dimensions, and k past the old 256 limit.
+  named({ kernel: 'latent_grad', seed: 27, M: 45, k: 300, dSae: 1001, d: 130, mode: 'enc', accumulate: true }),
+  named({ kernel: 'latent_grad', seed: 28, M: 33, k: 7, dSae: 77, d: 65, mode: 'enc', accumulate: false, maxGridDim: 2 }),
+  named({ kernel: 'latent_grad', seed: 29, M: 45, k: 300, dSae: 1001, d: 130, mode: 'dec', accumulate: true }),
   named({ kernel: 'bias_grad', seed: 16, M: 23, k: 5, dSae: 129, d: 37, hasG: true, accumulate: false }),
   named({ kernel: 'bias_grad', seed: 17, M: 300, k: 3, dSae: 50, d: 7, hasG: false, accumulate: true }),
   named({ kernel: 'dead_update', seed: 18, M: 70, k: 3, dSae: 300 }),
@@ -116,6 +125,9 @@ export function trainInputs(c: TrainKernelCase): Record<string, Float32Array | U
       const sel = selection(r, c.M, c.k, c.dSae);
       return {
         ...sel,
+        // The slot lookup topk_rows writes beside its selection (that output is checked against latentOrder in
+        // kernels.test.ts); computed after the other inputs so their seeded values stay as they were.
+        byLatent: latentOrder(sel.idx, c.M, c.k),
         coef: c.mode === 'dec' ? sel.vals : uniform(r, c.M * c.k),
         a: uniform(r, c.M * c.d),
         sub: uniform(r, c.d, 0.5),

@@ -146,11 +146,15 @@ export async function runTrainCase(c: TrainKernelCase): Promise<TrainCaseResult>
         break;
       }
       case 'sparse_dot': {
-        const p = { M: c.M, k: c.k, d: c.d };
+        const p = { M: c.M, k: c.k, d: c.d, dSae: c.dSae };
         const dpre = buf(c.M * c.k * F, 'dpre');
-        kernels = [sparseDotKernel(p)];
-        encode = (enc) => sparseDot(d, p, { g: up.g, idx: up.idx, vals: up.vals, wDec: up.wDec, dpre }, enc);
+        const bits = c.bits ? buf(bitmapBytes(c.M, c.dSae), 'bits') : undefined;
+        // Garbage first: the launcher must clear it.
+        if (bits) d.queue.writeBuffer(bits, 0, new Uint32Array(bitmapBytes(c.M, c.dSae) / 4).fill(0xdeadbeef));
+        kernels = [sparseDotKernel({ ...p, writeBits: !!bits })];
+        encode = (enc) => sparseDot(d, p, { g: up.g, idx: up.idx, vals: up.vals, wDec: up.wDec, dpre, bits }, enc);
         reads.push(['dpre', dpre, c.M * c.k, 'f32']);
+        if (bits) reads.push(['bits', bits, bitmapBytes(c.M, c.dSae) / 4, 'u32']);
         break;
       }
       case 'latent_bitmap': {
@@ -171,7 +175,7 @@ export async function runTrainCase(c: TrainKernelCase): Promise<TrainCaseResult>
         kernels = [latentBitmapKernel(pb), latentGradKernel({ ...pg, hasSub: enc, writeSums: enc })];
         encode = (e) => {
           latentBitmap(d, pb, { idx: up.idx, vals: up.vals, bits }, e);
-          latentGrad(d, pg, { bits, idx: up.idx, coef: up.coef, a: up.a, sub: enc ? up.sub : undefined, out: up.out, sums: enc ? up.sums : undefined }, e);
+          latentGrad(d, pg, { bits, byLatent: up.byLatent, coef: up.coef, a: up.a, sub: enc ? up.sub : undefined, out: up.out, sums: enc ? up.sums : undefined }, e);
         };
         reads.push(['out', up.out, c.dSae * c.d, 'f32']);
         if (enc) reads.push(['sums', up.sums, c.dSae, 'f32']);

@@ -93,9 +93,12 @@ export async function runCase(c: KernelCase): Promise<CaseResult> {
       await compile(topkRowsKernel(p));
       const indices = buf(c.M * c.k * F, 'indices');
       const values = buf(c.M * c.k * F, 'values');
-      topkRows(d, p, { x: buf(x, 'x'), indices, values });
+      const byLatent = c.byLatent ? buf(c.M * c.k * F, 'byLatent') : undefined;
+      if (byLatent) await compile(topkRowsKernel({ ...p, byLatent: true }));
+      topkRows(d, p, { x: buf(x, 'x'), indices, values, byLatent });
       outputs.indices = encodeTensor(await readBuffer(d, indices, c.M * c.k * F, 'u32'));
       outputs.values = encodeTensor(await readBuffer(d, values, c.M * c.k * F));
+      if (byLatent) outputs.byLatent = encodeTensor(await readBuffer(d, byLatent, c.M * c.k * F, 'u32'));
     } else if (c.kernel === 'sparse_decode') {
       const inp = decodeInputs(c);
       const p = { M: c.M, k: c.k, dSae: c.dSae, d: c.d, maxGridDim: c.maxGridDim };

@@ -18,6 +18,7 @@ export interface SaeTrainCase {
   auxCoef?: number;
   architecture?: TrainArchitecture;
   kCand?: number;
+  kAux?: number;
   /** The batchtopk running threshold to start from. */
   threshold?: number;
 }
@@ -34,11 +35,18 @@ export const SAE_TRAIN_CASES: SaeTrainCase[] = [
     name: '5 steps, batchtopk k 3.3, kCand = d_sae 40, d_in 20, B 70, AuxK off',
     ...{ seed: 5, dIn: 20, dSae: 40, k: 3.3, kCand: 40, B: 70, steps: 5, lr: 3e-3, deadTokens: 100, auxCoef: 0, architecture: 'batchtopk' },
   },
+  // Past the old 256 top-k limit (research k up to 512): k, k_aux and kCand above 256, d_sae not a multiple of
+  // the 256-thread top-k workgroup nor of enc_grad's 16-latent tile.
+  { name: '3 steps, k 300, k_aux 260, d_in 40, d_sae 1001, B 9 (AuxK, half dead)', seed: 6, dIn: 40, dSae: 1001, k: 300, kAux: 260, B: 9, steps: 3, lr: 1e-3, deadTokens: 40 },
+  {
+    name: '3 steps, batchtopk k 150, kCand 600, d_in 40, d_sae 1001, B 9 (AuxK, half dead)',
+    ...{ seed: 7, dIn: 40, dSae: 1001, k: 150, kCand: 600, B: 9, steps: 3, lr: 1e-3, deadTokens: 40, architecture: 'batchtopk', threshold: 0.1 },
+  },
 ];
 
 export function caseConfig(c: SaeTrainCase): SaeTrainConfig {
-  const { dIn, dSae, k, deadTokens, auxCoef, architecture, kCand } = c;
-  const opt = Object.fromEntries(Object.entries({ auxCoef, architecture, kCand }).filter(([, v]) => v !== undefined));
+  const { dIn, dSae, k, deadTokens, auxCoef, architecture, kCand, kAux } = c;
+  const opt = Object.fromEntries(Object.entries({ auxCoef, architecture, kCand, kAux }).filter(([, v]) => v !== undefined));
   return trainConfig({ dIn, dSae, k, deadTokens, ...opt });
 }
 

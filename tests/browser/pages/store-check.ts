@@ -64,3 +64,41 @@ export async function trainings(): Promise<{ id: string; step: number; done: boo
   db.close();
   return all.map((t) => ({ id: t.id, step: t.step, done: t.done, trainedMs: t.trainedMs }));
 }
+
+/**
+ * The feature statistics stored for an SAE, as SHA-256 digests of each array's bytes (equal digests: the same numbers
+ * bit for bit) with when they were saved; null when none are stored.
+ */
+export async function featureStatsDigest(saeId: string): Promise<{ createdAt: number; rows: number; digests: Record<string, string> } | null> {
+  const db = await openStore();
+  const rec = await db.get('featureStats', saeId);
+  db.close();
+  if (!rec) return null;
+  const s = rec.stats as import('../../../src/analysis/feature-pass').FeatureStats;
+  const arrays: Record<string, ArrayBufferView> = {
+    count: s.count,
+    maxAct: s.maxAct,
+    sumAct: s.sumAct,
+    topRows: s.top.rows,
+    topActs: s.top.acts,
+    hist: s.hist,
+    bandCount: s.bandCount,
+    bandRows: s.bands.rows,
+    bandActs: s.bands.acts,
+    topTokens: rec.topTokens,
+  };
+  const digests: Record<string, string> = {};
+  for (const [k, a] of Object.entries(arrays)) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+    digests[k] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return { createdAt: rec.createdAt, rows: s.rows, digests };
+}
+
+/** The SAEs stored, by id and name. */
+export async function saes(): Promise<{ id: string; name: string }[]> {
+  const db = await openStore();
+  const all = await db.getAll('saes');
+  db.close();
+  return all.map((s) => ({ id: s.id, name: s.name })).sort((a, b) => a.id.localeCompare(b.id));
+}
