@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeSafetensors } from '../../src/core/safetensors-write';
 import { loadGpt2FromDir } from '../../src/node/load-dir';
+import { NO_HELD_OUT, SplitWindowBuilder } from '../../src/corpus/held-out';
 import { SaeLensPacker } from '../../src/store/saelens-pack';
 import { TINY_DIR } from '../helpers/checkpoints';
 import { type DatasetFixtures, writeDatasetFixtures } from '../helpers/dataset-fixtures';
@@ -106,8 +107,10 @@ describe('a run from a Hugging Face dataset', () => {
     const [summary] = await callInPage<{ id: string }[]>(page, '/tests/browser/pages/store-check.ts', 'runs');
     const dump = await callInPage<Awaited<ReturnType<typeof import('./pages/store-check').dumpRun>>>(page, '/tests/browser/pages/store-check.ts', 'dumpRun', summary.id);
     const tok = loadGpt2FromDir(TINY_DIR).tokenizer;
-    const packer = new SaeLensPacker({ contextLength: CONTEXT, beginBatchTokenId: dump.run.bosTokenId, sequenceSeparatorTokenId: dump.run.bosTokenId });
-    const want = [...fx.train[0], ...fx.train[1]].flatMap((d, i) => packer.addTokens(i, tok.encode(d), 0).map((w) => w.ids));
+    // SAELens' packing, one packer per share: the run's held-out documents (the panel's default 2%) go to windows of their own.
+    const make = () => new SaeLensPacker({ contextLength: CONTEXT, beginBatchTokenId: dump.run.bosTokenId, sequenceSeparatorTokenId: dump.run.bosTokenId });
+    const packer = new SplitWindowBuilder(make, dump.run.heldOut ?? NO_HELD_OUT);
+    const want = [...fx.train[0], ...fx.train[1]].flatMap((d, i) => packer.addTokens(i, tok.encode(d), 0).map((w) => w.window.ids));
     expect(dump.windows).toEqual(want);
     expect(dump.run.committedRows).toBe(dump.run.totalRows);
   });

@@ -239,14 +239,14 @@ describe('a reload in the middle of a statistics pass', () => {
     await row.getByTestId('compute-stats').click();
     // Mid-pass: some rows of the first pass done.
     const progress = row.getByTestId('stats-progress');
-    await expect.poll(async () => /pass 1 of 2: [1-9][\d,]* \//.test((await progress.textContent().catch(() => '')) ?? ''), { timeout: 120_000, interval: 20 }).toBe(true);
+    await expect.poll(async () => /pass 1 of 3: [1-9][\d,]* \//.test((await progress.textContent().catch(() => '')) ?? ''), { timeout: 120_000, interval: 20 }).toBe(true);
     await page.reload();
     await modelReady(page);
     const note = rowOf(page, name).getByTestId('stats-interrupted');
     await note.waitFor({ timeout: 60_000 });
     console.log(`[saves-and-names] after the reload: ${await note.textContent()}`);
     expect(await note.textContent()).toMatch(
-      /^The statistics pass over run “.+” was interrupted in pass [12] of 2, after at least [\d,]+ of [\d,]+ tokens \(the page was reloaded or closed\): nothing of it was saved\. This SAE has no statistics yet\. Run the pass again$/,
+      /^The statistics pass over run “.+” was interrupted in pass [123] of 3, after at least [\d,]+ of [\d,]+ tokens \(the page was reloaded or closed\): nothing of it was saved\. This SAE has no statistics yet\. Run the pass again$/,
     );
     // Nothing half-written is shown or stored as statistics.
     expect(await rowOf(page, name).getByTestId('sae-stats').count()).toBe(0);
