@@ -48,26 +48,31 @@ export function latentGradKernel(p: LatentGradParams & { hasSub: boolean; writeS
   return {
     name: 'latent_grad',
     source,
-    storage: [
-      { name: 'bits', access: 'read' },
-      { name: 'byLatent', access: 'read' },
-      { name: 'coef', access: 'read' },
-      { name: 'a', access: 'read' },
-      { name: 'sub', access: 'read' },
-      { name: 'out', access: 'read_write' },
-      { name: 'sums', access: 'read_write' },
-    ],
-    uniforms: [
-      { name: 'k', type: 'u32' },
-      { name: 'dSae', type: 'u32' },
-      { name: 'd', type: 'u32' },
-      { name: 'words', type: 'u32' },
-    ],
+    ...BINDINGS,
     workgroupSize: [wg, 1, 1],
     constants: { ACCUMULATE: p.accumulate, HAS_SUB: p.hasSub, WRITE_SUMS: p.writeSums },
     dispatch: [Math.ceil(p.d / (wg * COLS)), y, z],
   };
 }
+
+/** The buffers and uniforms of both gathers (latent_grad.wgsl and enc_grad.wgsl bind the same ones). */
+const BINDINGS: Pick<Kernel, 'storage' | 'uniforms'> = {
+  storage: [
+    { name: 'bits', access: 'read' },
+    { name: 'byLatent', access: 'read' },
+    { name: 'coef', access: 'read' },
+    { name: 'a', access: 'read' },
+    { name: 'sub', access: 'read' },
+    { name: 'out', access: 'read_write' },
+    { name: 'sums', access: 'read_write' },
+  ],
+  uniforms: [
+    { name: 'k', type: 'u32' },
+    { name: 'dSae', type: 'u32' },
+    { name: 'd', type: 'u32' },
+    { name: 'words', type: 'u32' },
+  ],
+};
 
 /** shaders/enc_grad.wgsl: the transposed gather, one workgroup per (column tile, latent tile). */
 function encGradKernel(p: LatentGradParams & { hasSub: boolean; writeSums: boolean }): Kernel {
@@ -75,21 +80,7 @@ function encGradKernel(p: LatentGradParams & { hasSub: boolean; writeSums: boole
   return {
     name: 'enc_grad',
     source: encSource,
-    storage: [
-      { name: 'bits', access: 'read' },
-      { name: 'byLatent', access: 'read' },
-      { name: 'coef', access: 'read' },
-      { name: 'a', access: 'read' },
-      { name: 'sub', access: 'read' },
-      { name: 'out', access: 'read_write' },
-      { name: 'sums', access: 'read_write' },
-    ],
-    uniforms: [
-      { name: 'k', type: 'u32' },
-      { name: 'dSae', type: 'u32' },
-      { name: 'd', type: 'u32' },
-      { name: 'words', type: 'u32' },
-    ],
+    ...BINDINGS,
     workgroupSize: [256, 1, 1],
     constants: { ACCUMULATE: p.accumulate, HAS_SUB: p.hasSub, WRITE_SUMS: p.writeSums },
     dispatch: [Math.ceil(p.d / ENC_TILE.cols), y, z],
